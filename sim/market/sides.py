@@ -1,0 +1,42 @@
+"""Side conventions and argument checks shared by the market mechanics.
+
+Orders: ``BUY = +1``, ``SELL = -1``. Positions: ``LONG = +1``, ``SHORT = -1``.
+A buy opens or adds to a long; the sign ``s`` in MECHANICS.md §4 is the position side.
+"""
+
+from __future__ import annotations
+
+import math
+
+BUY = 1
+SELL = -1
+LONG = 1
+SHORT = -1
+
+
+def check_side(name: str, side: int) -> int:
+    """Return ``side`` if it is +1 or -1, else raise ValueError naming the argument."""
+    if side not in (1, -1):
+        raise ValueError(f"{name} must be +1 or -1, got {side!r}")
+    return side
+
+
+def check_positive(name: str, value: float) -> float:
+    """Return ``value`` if it is a finite number > 0, else raise ValueError naming it."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_non_negative(name: str, value: float) -> float:
+    """Return ``value`` if it is a finite number >= 0, else raise ValueError naming it."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_fraction(name: str, value: float) -> float:
+    """Return ``value`` if 0 <= value < 1, else raise ValueError naming it."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value < 1):
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
