@@ -7,6 +7,7 @@ A buy opens or adds to a long; the sign ``s`` in MECHANICS.md §4 is the positio
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 BUY = 1
 SELL = -1
@@ -23,20 +24,20 @@ def check_side(name: str, side: int) -> int:
 
 def check_positive(name: str, value: float) -> float:
     """Return ``value`` if it is a finite number > 0, else raise ValueError naming it."""
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+    if not (isinstance(value, Real) and math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
 
 
 def check_non_negative(name: str, value: float) -> float:
     """Return ``value`` if it is a finite number >= 0, else raise ValueError naming it."""
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+    if not (isinstance(value, Real) and math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
 
 
 def check_fraction(name: str, value: float) -> float:
     """Return ``value`` if 0 <= value < 1, else raise ValueError naming it."""
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value < 1):
+    if not (isinstance(value, Real) and math.isfinite(value) and 0 <= value < 1):
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     return float(value)
