@@ -24,6 +24,8 @@ def check_side(name: str, side: int) -> int:
 
 def check_positive(name: str, value: float) -> float:
     """Return ``value`` if it is a finite number > 0, else raise ValueError naming it."""
+    if type(value) is float and 0 < value < math.inf:  # the hot path: skip the ABC check
+        return value
     if not (isinstance(value, Real) and math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
@@ -31,6 +33,8 @@ def check_positive(name: str, value: float) -> float:
 
 def check_non_negative(name: str, value: float) -> float:
     """Return ``value`` if it is a finite number >= 0, else raise ValueError naming it."""
+    if type(value) is float and 0 <= value < math.inf:
+        return value
     if not (isinstance(value, Real) and math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)

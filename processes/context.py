@@ -1,0 +1,31 @@
+"""What every node of a world shares: the clock, the trace, the ledger and the links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.ledger import Ledger
+from sim.trace import Trace
+from topology.network import Network
+
+
+@dataclass
+class Context:
+    env: simpy.Environment
+    trace: Trace
+    ledger: Ledger
+    network: Network
+    rng_for: Callable[[str], np.random.Generator]
+
+    def out_channels(self, node: str, kind: str | None = None) -> list:
+        """The links leaving ``node`` (of ``kind``, if given), in graph order."""
+        graph = self.network.graph
+        return [
+            self.network.channel(node, dst)
+            for dst in graph.successors(node)
+            if kind is None or graph.edges[node, dst]["kind"] == kind
+        ]

@@ -1,0 +1,71 @@
+"""Exogenous order flow: the igniter's programme and Poisson noise traders."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from processes.context import Context
+from processes.messages import Order
+from sim.config import Igniter as IgniterConfig
+from sim.config import Noise as NoiseConfig
+from sim.ledger import ASSET, QUOTE
+from sim.market.sides import BUY, SELL
+
+
+class Igniter:
+    """Spends ``notional`` on spot in equal slices over ``duration``, starting at ``start`` (``ignite`` records)."""
+
+    def __init__(self, ctx: Context, name: str, cfg: IgniterConfig, reference_price: float) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.account = ctx.ledger.account(name)
+        self.side = BUY if cfg.side == "buy" else SELL
+        self.out = ctx.network.channel(name, cfg.venue)
+        self.reference_price = reference_price
+
+    def start(self) -> None:
+        cfg = self.cfg
+        if self.side == BUY:
+            self.ctx.ledger.endow(self.account, QUOTE, cfg.notional)
+        else:  # enough tokens to sell the notional even if the price halves
+            self.ctx.ledger.endow(self.account, ASSET, 2 * cfg.notional / self.reference_price)
+        self.ctx.env.process(self._run())
+
+    def _run(self):
+        env, cfg = self.ctx.env, self.cfg
+        yield env.timeout(cfg.start)
+        slice_notional = cfg.notional / cfg.slices
+        gap = cfg.duration / cfg.slices
+        for i in range(cfg.slices):
+            rid = self.ctx.trace.record(env.now, "ignite", self.name, -1, self.name, self.side, notional=slice_notional)
+            self.out.send(Order(rid, self.account, self.side, notional=slice_notional))
+            if i + 1 < cfg.slices:
+                yield env.timeout(gap)
+
+
+class NoiseTrader:
+    """Poisson market orders with lognormal notional (``noise`` records, exogenous)."""
+
+    def __init__(self, ctx: Context, name: str, cfg: NoiseConfig) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.account = ctx.ledger.account(name)
+        self.out = ctx.network.channel(name, cfg.venue)
+        self.rng: np.random.Generator = ctx.rng_for(f"noise:{name}")
+
+    def start(self) -> None:
+        self.ctx.ledger.endow(self.account, QUOTE, self.cfg.capital)
+        self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
+        self.ctx.env.process(self._run())
+
+    def _run(self):
+        env, cfg, rng = self.ctx.env, self.cfg, self.rng
+        mu = np.log(cfg.notional) - cfg.sigma**2 / 2  # mean notional = cfg.notional
+        while True:
+            yield env.timeout(rng.exponential(1.0 / cfg.rate))
+            side = BUY if rng.random() < cfg.buy_share else SELL
+            notional = float(np.exp(mu + cfg.sigma * rng.standard_normal()))
+            rid = self.ctx.trace.record(env.now, "noise", self.name, -1, self.name, side, notional=notional)
+            self.out.send(Order(rid, self.account, side, notional=notional))

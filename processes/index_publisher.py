@@ -1,0 +1,58 @@
+"""An index (oracle) node: keeps the latest price of each source, publishes on a clock.
+
+Each publication is an ``index`` record, sent to every perp venue on the node's ``index``
+links. Its cause is the dominant update since the previous publication: the one behind the
+largest traded notional (the latest on ties), so that a small print arriving just after a
+large hedge does not take the credit; with no new update, the previous cause stands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from processes.context import Context
+from processes.messages import IndexUpdate, MarketData
+from sim.config import Index
+from sim.market.index import index_price
+
+
+class IndexPublisher:
+    def __init__(self, ctx: Context, name: str, cfg: Index) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.sources = list(cfg.sources)
+        self.weights = np.asarray([cfg.sources[s] for s in self.sources], dtype=float)
+        self.prices = np.full(len(self.sources), math.nan)
+        self.updated = np.full(len(self.sources), -math.inf)
+        self.cause = -1
+        self._dominant = -1.0  # traded notional of the best cause candidate since the last publication
+        self._slot = {s: i for i, s in enumerate(self.sources)}
+        self.out = ctx.out_channels(name, "index")
+        self.price = math.nan
+
+    def start(self) -> None:
+        self.ctx.env.process(self._publish_loop())
+
+    def receive(self, msg: MarketData) -> None:
+        i = self._slot[msg.venue]
+        self.prices[i] = msg.price
+        self.updated[i] = self.ctx.env.now
+        if msg.notional >= self._dominant:
+            self._dominant = msg.notional
+            self.cause = msg.cause
+
+    def _publish_loop(self):
+        env, cfg = self.ctx.env, self.cfg
+        while True:
+            yield env.timeout(cfg.interval)
+            result = index_price(self.prices, self.weights, self.updated, env.now, cfg.stale_after, cfg.outlier)
+            if result.price != result.price:
+                continue
+            self.price = result.price
+            self._dominant = -1.0
+            rid = self.ctx.trace.record(env.now, "index", self.name, self.cause, price=result.price)
+            for channel in self.out:
+                channel.send(IndexUpdate(rid, self.name, result.price))

@@ -1,0 +1,69 @@
+"""A spot liquidity provider: re-quotes a ladder around the venue's last price on a clock.
+
+Sizes are scaled down to what its balances can back (tokens for asks, cash for bids).
+"""
+
+from __future__ import annotations
+
+import math
+
+from processes.context import Context
+from processes.messages import MarketData, Quotes
+from processes.spot_venue import depth_profile
+from sim.config import Liquidity
+from sim.ledger import ASSET, QUOTE
+from sim.market.depth import ladder
+from sim.market.sides import BUY, SELL
+
+
+class LiquidityProvider:
+    def __init__(self, ctx: Context, name: str, cfg: Liquidity, tick: float) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.tick = tick
+        self.account = ctx.ledger.account(name)
+        self.profile = depth_profile(cfg.quotes)
+        self.out = ctx.network.channel(name, cfg.venue)
+        self.price = math.nan
+        self.cause = -1
+        self._quoted = math.nan  # the price the live quotes are centred on
+
+    def start(self) -> None:
+        ledger = self.ctx.ledger
+        ledger.endow(self.account, QUOTE, self.cfg.capital)
+        ledger.endow(self.account, ASSET, self.cfg.tokens)
+        self.ctx.env.process(self._loop())
+
+    def receive(self, msg: MarketData) -> None:
+        self.price = msg.price
+        self.cause = msg.cause
+
+    def _loop(self):
+        env, cfg = self.ctx.env, self.cfg
+        while True:
+            if self.price == self.price:
+                self._quote()
+            yield env.timeout(cfg.refresh)
+
+    def _quote(self) -> None:
+        """Re-centre the ladder on the last price, if it moved since the last quotes."""
+        if self.price == self._quoted:
+            return
+        self._quoted = self.price
+        ledger, hs = self.ctx.ledger, self.cfg.half_spread
+        bids = ladder(self.profile, self.price * (1 - hs), self.tick, BUY)
+        asks = ladder(self.profile, self.price * (1 + hs), self.tick, SELL)
+        bids = _fit(bids, ledger.balance(self.account, QUOTE), lambda p, q: p * q)
+        asks = _fit(asks, ledger.balance(self.account, ASSET), lambda p, q: q)
+        rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=self.price)
+        self.out.send(Quotes(rid, self.account, bids, asks))
+
+
+def _fit(levels: list[tuple[float, float]], budget: float, cost) -> list[tuple[float, float]]:
+    """Scale a ladder down uniformly so that its total cost fits in ``budget``."""
+    total = sum(cost(p, q) for p, q in levels)
+    if total <= budget or total == 0:
+        return levels
+    scale = max(budget, 0.0) / total
+    return [(p, q * scale) for p, q in levels if q * scale > 0]

@@ -1,0 +1,140 @@
+"""A spot venue: an order book behind a matching engine, settling trades in the ledger.
+
+Taker orders arrive over links (``order`` records), wait for the engine, execute
+(``trade`` records) and move cash and tokens between taker and makers. Whenever the top of
+book or last price changes, the venue publishes MarketData on its outgoing ``md`` links.
+"""
+
+from __future__ import annotations
+
+import math
+
+from processes.context import Context
+from processes.engine import MatchingEngine
+from processes.messages import MarketData, Order, Quotes
+from sim.config import Spot
+from sim.ledger import ASSET, QUOTE
+from sim.market.depth import DepthProfile, ladder
+from sim.market.orderbook import Fill, OrderBook
+from sim.market.sides import BUY, SELL
+
+
+def depth_profile(depth) -> DepthProfile:
+    """The mechanics' DepthProfile for a config Depth table."""
+    return DepthProfile(
+        notional=depth.notional, range=depth.range, shape=depth.shape,
+        extent=depth.extent, step=depth.step, scale=depth.scale,
+    )
+
+
+class SpotVenue:
+    def __init__(self, ctx: Context, name: str, cfg: Spot) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.book = OrderBook(cfg.tick)
+        self.engine = MatchingEngine(ctx.env, cfg.throughput, self._execute)
+        self.fee_account = ctx.ledger.account(f"{name}:fees")
+        self.last = cfg.book.mid
+        self.peak = cfg.book.mid
+        self._top = (math.nan, math.nan, math.nan)
+        self.md_out = ctx.out_channels(name, "md")
+
+    def open(self) -> None:
+        """Seed the initial book from its owner's endowment and publish the opening prices."""
+        ledger, book = self.ctx.ledger, self.cfg.book
+        owner = ledger.account(book.owner)
+        for side, depth in ((SELL, book.asks), (BUY, book.bids)):
+            if depth is None:
+                continue
+            for price, qty in ladder(depth_profile(depth), book.mid, self.cfg.tick, side):
+                ledger.endow(owner, ASSET if side == SELL else QUOTE, qty if side == SELL else price * qty)
+                self.book.limit(side, price, qty, owner)
+        rid = self.ctx.trace.record(self.ctx.env.now, "open", self.name, price=book.mid)
+        self._publish(rid, 0.0)
+
+    def receive(self, msg: Order | Quotes) -> None:
+        if isinstance(msg, Order):
+            size = msg.qty if msg.qty == msg.qty else msg.notional
+            rid = self.ctx.trace.record(
+                self.ctx.env.now, "order", self.name, msg.cause, self.ctx.ledger.names[msg.account],
+                msg.side, qty=msg.qty, notional=msg.notional if msg.qty != msg.qty else math.nan,
+                info="" if size > 0 else "empty",
+            )
+            msg.cause = rid
+        self.engine.submit(msg)
+
+    def _execute(self, msg: Order | Quotes) -> None:
+        if isinstance(msg, Quotes):
+            traded = self._requote(msg)
+        else:
+            traded = self._take(msg)
+        self._publish(msg.cause, traded)
+
+    def _requote(self, msg: Quotes) -> float:
+        """Replace an account's quotes; returns the notional traded by any that crossed."""
+        book, traded = self.book, 0.0
+        book.cancel_owner(msg.account)
+        for side, levels in ((BUY, msg.bids), (SELL, msg.asks)):
+            for price, qty in levels:
+                _, fills = book.limit(side, price, qty, msg.account)
+                if fills:
+                    traded += self._settle(msg.account, side, fills, msg.cause)
+        return traded
+
+    def _take(self, msg: Order) -> float:
+        """Execute a taker order within the taker's balance; returns the notional traded."""
+        ledger, book = self.ctx.ledger, self.book
+        fee = self.cfg.taker_fee
+        if msg.side == BUY:
+            cash = ledger.balance(msg.account, QUOTE) / (1 + fee)
+            notional = msg.notional
+            if msg.qty == msg.qty:  # buying a quantity: switch to cash if it cannot afford it
+                avg = book.impact_price(BUY, cash)
+                if avg == avg and cash / avg < msg.qty:
+                    notional = cash
+            if notional == notional:
+                fills = book.market(BUY, notional=min(notional, cash), owner=msg.account) if cash > 0 else []
+            else:
+                fills = book.market(BUY, msg.qty, owner=msg.account)
+        else:
+            tokens = ledger.balance(msg.account, ASSET)
+            qty = msg.qty
+            if qty != qty:
+                avg = book.impact_price(SELL, msg.notional)
+                qty = msg.notional / avg if avg == avg else tokens
+            qty = min(qty, tokens)
+            fills = book.market(SELL, qty, owner=msg.account) if qty > 0 else []
+        return self._settle(msg.account, msg.side, fills, msg.cause) if fills else 0.0
+
+    def _settle(self, taker: int, side: int, fills: list[Fill], cause: int) -> float:
+        ledger = self.ctx.ledger
+        qty = notional = 0.0
+        for f in fills:
+            value = f.price * f.qty
+            if side == BUY:
+                ledger.transfer(taker, f.maker_owner, QUOTE, value)
+                ledger.transfer(f.maker_owner, taker, ASSET, f.qty)
+            else:
+                ledger.transfer(f.maker_owner, taker, QUOTE, value)
+                ledger.transfer(taker, f.maker_owner, ASSET, f.qty)
+            qty += f.qty
+            notional += value
+        if self.cfg.taker_fee:
+            ledger.transfer(taker, self.fee_account, QUOTE, notional * self.cfg.taker_fee)
+        self.last = fills[-1].price
+        self.peak = max(self.peak, self.last)
+        self.ctx.trace.record(
+            self.ctx.env.now, "trade", self.name, cause, ledger.names[taker], side, self.last, qty, notional
+        )
+        return notional
+
+    def _publish(self, cause: int, traded: float) -> None:
+        top = (self.book.best_bid(), self.book.best_ask(), self.last)
+        if top == self._top:
+            return
+        self._top = top
+        bid, ask, last = top
+        price = last if self.cfg.publish == "last" else self.book.mid()
+        for channel in self.md_out:
+            channel.send(MarketData(cause, self.name, bid, ask, last, price, traded))

@@ -1,0 +1,32 @@
+"""The Python API: the same as the command line, from a notebook.
+
+    >>> from sim import api
+    >>> cfg = api.load("rocket", overrides=["link.hedge.latency=300ms"])
+    >>> result = api.run(cfg)
+    >>> result.summary["peak_price"], result.trace.t[:5]
+    >>> df = result.dataframe()          # with pandas installed
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.config import Config
+from sim.experiments import load_experiment
+from sim.output import write_run
+from sim.world import RunResult, World
+
+
+def load(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:
+    """Load and validate an experiment by name (runs/NAME.toml) or path, with overrides."""
+    return load_experiment(name_or_path, seed, overrides)
+
+
+def run(config: Config) -> RunResult:
+    """Build the world and run it; the result holds the trace as numpy arrays and the summary."""
+    return World(config).run()
+
+
+def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:
+    """Write a result's run folder (events.csv, summary.json, config.toml, plots)."""
+    return write_run(result, Path(out), force=force, plots=plots)

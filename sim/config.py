@@ -1,0 +1,446 @@
+"""Experiment files: TOML → typed, validated dataclasses, with dotted overrides.
+
+Every section is a table of components keyed by id (``[spot.spot]``, ``[perp.perp]``,
+``[link.hedge]``), so any value can be overridden on the command line with
+``--set link.hedge.latency=300ms``. See README.md for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import tomlwrite
+from sim.schema import ConfigError, choice, did_you_mean, dump, duration, fraction, load, table
+
+
+def require(ok: bool, key: str, problem: str) -> None:
+    """Raise ConfigError(key, problem) unless ``ok``."""
+    if not ok:
+        raise ConfigError(key, problem)
+
+
+def _positive(value: float, key: str) -> None:
+    require(value > 0, key, f"must be > 0, got {value!r}")
+
+
+def _non_negative(value: float, key: str) -> None:
+    require(value >= 0, key, f"must be >= 0, got {value!r}")
+
+
+@dataclass
+class ExperimentSection:
+    name: str
+    description: str = ""
+    seed: int = 1
+    duration: float = duration(300.0)
+    asset: str = "RKT"
+    quote: str = "USDT"
+
+    def check(self, key: str) -> None:
+        _positive(self.duration, f"{key}.duration")
+        require(self.seed >= 0, f"{key}.seed", f"must be >= 0, got {self.seed}")
+
+
+@dataclass
+class Depth:
+    """A depth profile: ``notional`` per side within ±``range`` of mid (MECHANICS.md §7)."""
+
+    notional: float
+    range: float = fraction(0.02)
+    shape: str = choice("flat", "flat", "linear", "exponential")
+    extent: float = fraction(0.10)
+    step: float = fraction(0.001)
+    scale: float = fraction(0.01)
+
+    def check(self, key: str) -> None:
+        _positive(self.notional, f"{key}.notional")
+        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r}")
+        _positive(self.range, f"{key}.range")
+        require(self.range <= self.extent < 1, f"{key}.extent", f"must be in [range, 1), got {self.extent!r}")
+        _positive(self.step, f"{key}.step")
+        require(self.step <= self.extent, f"{key}.step", f"must be <= extent, got {self.step!r}")
+        _positive(self.scale, f"{key}.scale")
+
+
+@dataclass
+class Book:
+    """Initial resting liquidity on a venue, owned by one account."""
+
+    mid: float
+    owner: str = "holders"
+    asks: Depth | None = None
+    bids: Depth | None = None
+
+    def check(self, key: str) -> None:
+        _positive(self.mid, f"{key}.mid")
+        require(self.asks is not None or self.bids is not None, key, "needs asks or bids")
+
+
+@dataclass
+class Spot:
+    tick: float = 0.001
+    throughput: float = 0.0
+    taker_fee: float = fraction(0.0)
+    publish: str = choice("last", "last", "mid")
+    book: Book | None = None
+
+    def check(self, key: str) -> None:
+        _positive(self.tick, f"{key}.tick")
+        _non_negative(self.throughput, f"{key}.throughput")
+        require(0 <= self.taker_fee < 0.1, f"{key}.taker_fee", f"must be in [0, 10%), got {self.taker_fee!r}")
+        require(self.book is not None, f"{key}.book", "a spot venue needs an initial book")
+
+
+@dataclass
+class Index:
+    sources: dict[str, float]
+    interval: float = duration(1.0)
+    stale_after: float = duration(300.0)
+    outlier: float = fraction(0.05)
+
+    def check(self, key: str) -> None:
+        require(bool(self.sources), f"{key}.sources", "an index needs at least one source")
+        for name, w in self.sources.items():
+            _positive(w, f"{key}.sources.{name}")
+        _positive(self.interval, f"{key}.interval")
+        _positive(self.stale_after, f"{key}.stale_after")
+        _positive(self.outlier, f"{key}.outlier")
+
+
+@dataclass
+class Distribution:
+    """Liquidation prices: ``uniform`` (random), ``even`` (evenly spaced) in [low, high]."""
+
+    low: float
+    high: float
+    dist: str = choice("even", "even", "uniform")
+
+    def check(self, key: str) -> None:
+        _positive(self.low, f"{key}.low")
+        require(self.high >= self.low, f"{key}.high", f"must be >= low, got {self.high!r}")
+
+
+@dataclass
+class Counterparty:
+    """The opposite side of a population, entered at the same prices at low leverage."""
+
+    owner: str
+    leverage: float = 2.0
+    count: int = 100
+
+    def check(self, key: str) -> None:
+        _positive(self.leverage, f"{key}.leverage")
+        require(self.count >= 1, f"{key}.count", f"must be >= 1, got {self.count}")
+
+
+@dataclass
+class Population:
+    """Leveraged traders held as arrays in the perp venue's position book."""
+
+    side: str = choice("short", "short", "long")
+    owner: str = ""
+    count: int = 1000
+    quantity: float | None = None
+    notional: float | None = None
+    leverage: float | None = None
+    entry_price: float | None = None
+    liq_price: Distribution | None = None
+    counterparty: Counterparty | None = None
+
+    def check(self, key: str) -> None:
+        require(self.count >= 1, f"{key}.count", f"must be >= 1, got {self.count}")
+        require(self.count <= 10_000_000, f"{key}.count", f"absurdly large: {self.count}")
+        require(
+            (self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional"
+        )
+        size = self.quantity if self.quantity is not None else self.notional
+        _positive(size, f"{key}.{'quantity' if self.quantity is not None else 'notional'}")
+        require(size < 1e13, f"{key}.quantity", f"absurdly large: {size!r}")
+        require(
+            (self.leverage is None) != (self.entry_price is None), key, "give exactly one of leverage or entry_price"
+        )
+        if self.leverage is not None:
+            _positive(self.leverage, f"{key}.leverage")
+        if self.entry_price is not None:
+            _positive(self.entry_price, f"{key}.entry_price")
+        require(self.liq_price is not None, f"{key}.liq_price", "missing required key")
+
+
+@dataclass
+class Perp:
+    index: str
+    tick: float = 0.001
+    mark: str = choice("binance", "binance", "hyperliquid")
+    throughput: float = 0.0
+    engine_interval: float = duration(0.0)
+    liquidation_fee: float = fraction(0.01)
+    insurance_fund: float = 0.0
+    adl: str = choice("binance", "binance", "hyperliquid")
+    mmr: float = fraction(0.01)
+    tiers: list[list[float]] | None = None
+    funding_interval: float = duration(8 * 3600.0)
+    populations: dict[str, Population] = table(dict)
+
+    def check(self, key: str) -> None:
+        _positive(self.tick, f"{key}.tick")
+        _non_negative(self.throughput, f"{key}.throughput")
+        _non_negative(self.engine_interval, f"{key}.engine_interval")
+        require(0 <= self.liquidation_fee < 0.5, f"{key}.liquidation_fee", f"must be in [0, 50%), got {self.liquidation_fee!r}")
+        _non_negative(self.insurance_fund, f"{key}.insurance_fund")
+        require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
+        _positive(self.funding_interval, f"{key}.funding_interval")
+        for i, row in enumerate(self.tiers or []):
+            require(len(row) == 3, f"{key}.tiers[{i}]", "expected [notional_cap, mmr, max_leverage]")
+            require(0 < row[1] < 1, f"{key}.tiers[{i}]", f"mmr must be in (0, 1), got {row[1]!r}")
+
+
+@dataclass
+class MarketMaker:
+    """Quotes a perp book around a spot reference and hedges each fill on spot."""
+
+    perp: str
+    hedge: dict[str, float]
+    reference: str = ""
+    quotes: Depth = field(default_factory=lambda: Depth(notional=100_000.0))
+    half_spread: float = fraction(0.001)
+    refresh: float = duration(1.0)
+    hedge_ratio: float = 1.0
+    inventory_limit: float = math.inf
+    capital: float = 10_000_000.0
+    tokens: float = 0.0
+    margin: float = 2_000_000.0
+
+    def check(self, key: str) -> None:
+        require(bool(self.hedge), f"{key}.hedge", "needs at least one spot venue to hedge on")
+        for name, w in self.hedge.items():
+            _positive(w, f"{key}.hedge.{name}")
+        _non_negative(self.half_spread, f"{key}.half_spread")
+        _positive(self.refresh, f"{key}.refresh")
+        require(0 <= self.hedge_ratio <= 2, f"{key}.hedge_ratio", f"must be in [0, 2], got {self.hedge_ratio!r}")
+        _positive(self.inventory_limit, f"{key}.inventory_limit")
+        _positive(self.margin, f"{key}.margin")
+        require(self.capital >= self.margin, f"{key}.capital", "must be >= margin")
+        _non_negative(self.tokens, f"{key}.tokens")
+
+
+@dataclass
+class Liquidity:
+    """A spot liquidity provider that re-quotes a ladder around the last price."""
+
+    venue: str
+    quotes: Depth
+    half_spread: float = fraction(0.002)
+    refresh: float = duration(2.0)
+    capital: float = 1_000_000.0
+    tokens: float = 100_000.0
+
+    def check(self, key: str) -> None:
+        _non_negative(self.half_spread, f"{key}.half_spread")
+        _positive(self.refresh, f"{key}.refresh")
+        _non_negative(self.capital, f"{key}.capital")
+        _non_negative(self.tokens, f"{key}.tokens")
+
+
+@dataclass
+class Igniter:
+    """An exogenous spot programme: ``notional`` spent in ``slices`` over ``duration``."""
+
+    venue: str
+    notional: float
+    side: str = choice("buy", "buy", "sell")
+    start: float = duration(10.0)
+    duration: float = duration(20.0)
+    slices: int = 10
+
+    def check(self, key: str) -> None:
+        _positive(self.notional, f"{key}.notional")
+        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r}")
+        _non_negative(self.start, f"{key}.start")
+        _non_negative(self.duration, f"{key}.duration")
+        require(self.slices >= 1, f"{key}.slices", f"must be >= 1, got {self.slices}")
+
+
+@dataclass
+class Noise:
+    """Poisson market orders on a venue, lognormal notional, buys with probability ``buy_share``."""
+
+    venue: str
+    rate: float = 1.0
+    notional: float = 1_000.0
+    sigma: float = 1.0
+    buy_share: float = 0.5
+    capital: float = 10_000_000.0
+    tokens: float = 1_000_000.0
+
+    def check(self, key: str) -> None:
+        _positive(self.rate, f"{key}.rate")
+        _positive(self.notional, f"{key}.notional")
+        _non_negative(self.sigma, f"{key}.sigma")
+        require(0 <= self.buy_share <= 1, f"{key}.buy_share", f"must be in [0, 1], got {self.buy_share!r}")
+
+
+@dataclass
+class Latency:
+    """A link's latency model: constant, uniform, lognormal or empirical samples."""
+
+    model: str = choice("constant", "constant", "uniform", "lognormal", "empirical")
+    value: float = duration(0.0)
+    low: float = duration(0.0)
+    high: float = duration(0.0)
+    median: float = duration(0.0)
+    sigma: float = 0.5
+    samples: list[float] = field(default_factory=list, metadata={"unit": "duration"})
+
+    @classmethod
+    def coerce(cls, value: Any, key: str) -> Latency:
+        """A bare duration ("50ms") is a constant latency."""
+        from sim.schema import convert
+
+        return cls(model="constant", value=convert(float, value, key, {"unit": "duration"}))
+
+    def check(self, key: str) -> None:
+        for name in ("value", "low", "high", "median"):
+            v = getattr(self, name)
+            require(v >= 0, f"{key}.{name}" if self.model != "constant" or name != "value" else key,
+                    f"latency must be >= 0, got {v!r}")
+        if self.model == "uniform":
+            require(self.high >= self.low, f"{key}.high", "must be >= low")
+        if self.model == "lognormal":
+            _positive(self.median, f"{key}.median")
+            _non_negative(self.sigma, f"{key}.sigma")
+        if self.model == "empirical":
+            require(bool(self.samples), f"{key}.samples", "needs at least one sample")
+            require(all(s >= 0 for s in self.samples), f"{key}.samples", "latency must be >= 0")
+
+
+LINK_KINDS = ("order", "fill", "hedge", "md", "index", "oracle")
+
+
+@dataclass
+class Link:
+    src: str
+    dst: str
+    kind: str = choice("order", *LINK_KINDS)
+    latency: Latency = field(default_factory=Latency)
+
+
+@dataclass
+class Config:
+    """A whole experiment, as resolved from its file and overrides."""
+
+    experiment: ExperimentSection
+    spot: dict[str, Spot] = table(dict)
+    index: dict[str, Index] = table(dict)
+    perp: dict[str, Perp] = table(dict)
+    market_maker: dict[str, MarketMaker] = table(dict)
+    liquidity: dict[str, Liquidity] = table(dict)
+    igniter: dict[str, Igniter] = table(dict)
+    noise: dict[str, Noise] = table(dict)
+    link: dict[str, Link] = table(dict)
+
+    def check(self, key: str) -> None:
+        seen: dict[str, str] = {}
+        for section in ("spot", "index", "perp", "market_maker", "liquidity", "igniter", "noise"):
+            for node in getattr(self, section):
+                require(node not in seen, f"{section}.{node}", f"duplicate id (already used in {seen.get(node)})")
+                seen[node] = section
+        self._check_refs(seen)
+
+    def _check_refs(self, seen: dict[str, str]) -> None:
+        def ref(key: str, name: str, *allowed: str) -> None:
+            if seen.get(name) not in allowed:
+                kinds = " or ".join(allowed)
+                known = [n for n, s in seen.items() if s in allowed]
+                raise ConfigError(key, f"'{name}' is not a {kinds} id" + did_you_mean(name, known))
+
+        for pid, perp in self.perp.items():
+            ref(f"perp.{pid}.index", perp.index, "index")
+        for iid, idx in self.index.items():
+            for src in idx.sources:
+                ref(f"index.{iid}.sources.{src}", src, "spot", "perp")
+        for mid_, mm in self.market_maker.items():
+            ref(f"market_maker.{mid_}.perp", mm.perp, "perp")
+            for venue in mm.hedge:
+                ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
+            if mm.reference:
+                ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
+        for section in ("liquidity", "igniter", "noise"):
+            for nid, comp in getattr(self, section).items():
+                ref(f"{section}.{nid}.venue", comp.venue, "spot")
+        for lid, link in self.link.items():
+            for end in ("src", "dst"):
+                name = getattr(link, end)
+                if name not in seen:
+                    raise ConfigError(f"link.{lid}.{end}", f"unknown node '{name}'" + did_you_mean(name, seen))
+
+
+def node_kinds(config: Config) -> dict[str, str]:
+    """Every node id with its kind (spot, perp, index, market_maker, liquidity, igniter, noise)."""
+    kinds = {}
+    for section in ("spot", "index", "perp", "market_maker", "liquidity", "igniter", "noise"):
+        for node in getattr(config, section):
+            kinds[node] = section
+    return kinds
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b.c=value`` → (["a", "b", "c"], value); the value is read as TOML, else as a string."""
+    if "=" not in text:
+        raise ConfigError(text, "an override must look like dotted.key=value")
+    path, _, raw = text.partition("=")
+    keys = [k for k in path.strip().split(".")]
+    if not all(keys):
+        raise ConfigError(path, "an override key must be a dotted path like link.hedge.latency")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return keys, value
+
+
+def apply_override(raw: dict[str, Any], keys: list[str], value: Any) -> None:
+    """Set ``raw[k0][k1]...`` = value; the parent tables must exist (a typo is an error)."""
+    node = raw
+    for depth, k in enumerate(keys[:-1]):
+        if not isinstance(node.get(k), dict):
+            where = ".".join(keys[: depth + 1])
+            raise ConfigError(where, "no such table" + did_you_mean(k, [n for n, v in node.items() if isinstance(v, dict)]))
+        node = node[k]
+    node[keys[-1]] = value
+
+
+def from_dict(raw: dict[str, Any], overrides: list[str] = ()) -> Config:
+    """Build a validated Config from a raw TOML mapping and ``--set`` overrides."""
+    for text in overrides:
+        keys, value = parse_override(text)
+        apply_override(raw, keys, value)
+    return load(Config, raw)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error becomes a ConfigError naming the file and line."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("", f"{path}: no such experiment file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path}: TOML syntax error: {exc}") from None
+
+
+def to_toml(config: Config) -> str:
+    """The fully resolved config as TOML text (numbers in seconds and fractions)."""
+    return tomlwrite.dumps(dump(config))
+
+
+def config_hash(config: Config) -> str:
+    """A short, stable hash of the resolved config (seed included)."""
+    return hashlib.sha256(to_toml(config).encode()).hexdigest()[:16]

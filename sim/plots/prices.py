@@ -1,0 +1,153 @@
+"""Prices and liquidations over time.
+
+Top panel: spot last price per spot venue, index per index node, mark and last price per
+perp venue, liquidations on the mark line. Bottom panel: cumulative liquidated notional
+per perp venue and position side.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.plots import style
+from sim.trace import TraceTable
+
+SPARSE = 30  # series with at most this many points also get a marker per point
+LIQ_SIZE = (20.0, 300.0)  # marker area range (pt²) from the smallest to the largest notional
+VENUE_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _series(table: TraceTable, kind: str, node: str) -> tuple[np.ndarray, np.ndarray]:
+    """Times and prices of ``kind`` records at ``node`` that carry a price."""
+    m = table.where(kind, node) & np.isfinite(table.price)
+    return table.t[m], table.price[m]
+
+
+def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
+    """Step line holding each value until the next one and the last one until ``t_end``."""
+    if len(t) == 0:
+        return
+    marker = "." if len(t) <= SPARSE else ""
+    ax.plot(np.append(t, t_end), np.append(y, y[-1]), drawstyle="steps-post",
+            marker=marker, markevery=slice(0, len(t)), **kw)
+
+
+def _liquidation_sizes(notional: np.ndarray) -> np.ndarray:
+    """Marker areas proportional to notional, within LIQ_SIZE."""
+    n = np.nan_to_num(notional, nan=0.0)
+    top = n.max(initial=0.0)
+    lo, hi = LIQ_SIZE
+    return lo + (hi - lo) * (n / top if top > 0 else np.zeros_like(n))
+
+
+def _draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
+    colors = style.node_colors(nodes)
+    for name, kind in nodes.items():
+        if kind == "spot":
+            t, p = _series(table, "trade", name)
+            _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3,
+                  label=f"{name} last (spot)")
+    for name, kind in nodes.items():
+        if kind == "index":
+            t, p = _series(table, "index", name)
+            _step(ax, t, p, t_end, color=colors[name], lw=1.1, ls="--", zorder=3,
+                  label=f"{name} (index)")
+    for name, kind in nodes.items():
+        if kind == "perp":
+            t, p = _series(table, "mark", name)
+            # thick underlay, so the thinner spot and index lines on top leave it visible
+            _step(ax, t, p, t_end, color=colors[name], lw=2.6, alpha=0.85, zorder=2,
+                  label=f"{name} mark")
+            t, p = _series(table, "trade", name)
+            _step(ax, t, p, t_end, color=colors[name], lw=0.7, alpha=0.7, zorder=3,
+                  label=f"{name} last (perp)")
+
+
+def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
+    """Liquidation markers at the mark price, largest first so small ones stay visible on top;
+    returns legend proxies."""
+    liq = np.flatnonzero(table.where("liquidation") & np.isfinite(table.price)
+                         & np.isin(table.side, list(style.SIDE_COLORS)))
+    if len(liq) == 0:
+        return []
+    liq = liq[np.argsort(-np.nan_to_num(table.notional[liq], nan=0.0), kind="stable")]
+    colors = np.where(table.side[liq] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1])
+    ax.scatter(table.t[liq], table.price[liq], s=_liquidation_sizes(table.notional[liq]),
+               c=colors, alpha=0.75, edgecolors="black", linewidths=0.5, zorder=5)
+    handles = [Line2D([], [], ls="", marker="o", color=style.SIDE_COLORS[side],
+                      markeredgecolor="black", label=f"{style.SIDE_NAMES[side]} liquidation")
+               for side in (-1, 1) if (table.side[liq] == side).any()]
+    biggest = np.nanmax(table.notional[liq], initial=0.0)
+    label = f"marker area ∝ notional\n(max {style.usd(biggest)})"
+    return [*handles, Line2D([], [], ls="", label=label)]
+
+
+def _draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float,
+                     t_end: float) -> bool:
+    """Cumulative liquidated notional per perp venue and side; False when there is none."""
+    liq = table.where("liquidation")
+    perps = [name for name, kind in nodes.items() if kind == "perp"]
+    drawn = False
+    for i, name in enumerate(perps):
+        for side in (-1, 1):
+            m = liq & (table.node == name) & (table.side == side)
+            if not m.any():
+                continue
+            cum = np.cumsum(np.nan_to_num(table.notional[m], nan=0.0))
+            ax.plot(np.concatenate(([t0], table.t[m], [t_end])),
+                    np.concatenate(([0.0], cum, [cum[-1]])), drawstyle="steps-post",
+                    color=style.SIDE_COLORS[side], ls=VENUE_LINESTYLES[i % len(VENUE_LINESTYLES)],
+                    lw=1.6, label=f"{name}: {style.SIDE_NAMES[side]}s liquidated")
+            drawn = True
+    return drawn
+
+
+def _subtitle(table: TraceTable) -> str:
+    liq = table.where("liquidation")
+    total = np.nansum(table.notional[liq])
+    n = int(liq.sum())
+    liqs = (f"{n:,} liquidation{'s' * (n != 1)}, {style.usd(total)} liquidated" if n
+            else "no liquidations")
+    return f"{len(table):,} records · {liqs}"
+
+
+def prices_figure(table: TraceTable, nodes: dict[str, str], title: str) -> Figure:
+    """The prices figure (see module docstring), not yet saved."""
+    fig = style.new_figure(style.PRICES_SIZE)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.3))
+    style.set_titles(fig, top, title, _subtitle(table))
+    top.set_ylabel(style.label("price", style.PRICE_UNIT))
+    bottom.set_ylabel(style.label("cumulative liquidated\nnotional", style.NOTIONAL_UNIT))
+    bottom.set_xlabel(style.TIME_LABEL)
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(style.Thousands())
+        ax.grid(True, color="#e5e5e5", lw=0.6)
+    if len(table) == 0:
+        style.no_data(top)
+        style.no_data(bottom)
+        return fig
+    t0, t_end = float(table.t.min()), float(table.t.max())
+    _draw_prices(top, table, nodes, t_end)
+    handles = top.get_legend_handles_labels()[0] + _draw_liquidations(top, table)
+    if handles:
+        top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                   borderaxespad=0.0, fontsize=8, frameon=False)
+    else:
+        style.no_data(top, "no price records")
+    if _draw_cumulative(bottom, table, nodes, t0, t_end):
+        bottom.set_ylim(bottom=0.0)
+        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                      fontsize=8, frameon=False)
+    else:
+        style.no_data(bottom, "no liquidations")
+    return fig
+
+
+def plot_prices(table: TraceTable, nodes: dict[str, str], path: Path, title: str) -> Path:
+    """Write the prices figure to ``path`` (PNG, 12×7 in at 120 dpi) and return the path."""
+    return style.save(prices_figure(table, nodes, title), path)

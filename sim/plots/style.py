@@ -1,0 +1,144 @@
+"""Shared look of perpsim plots: colours, markers, sizes, labels and figure helpers.
+
+Figures are built with ``matplotlib.figure.Figure`` on an Agg canvas, so plotting never
+touches pyplot's global state or the interactive backend.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
+
+DPI = 120
+PRICES_SIZE = (12.0, 7.0)
+TIMELINE_SIZE = (14.0, 8.0)
+
+TIME_UNIT = "s"
+PRICE_UNIT = "USDT"
+NOTIONAL_UNIT = "USDT"
+
+MUTED = "#666666"
+OTHER_COLOR = "#bcbd22"
+
+NODE_KIND_COLORS: dict[str, str] = {
+    "igniter": "#d62728",
+    "noise": "#7f7f7f",
+    "spot": "#1f77b4",
+    "index": "#2f4f4f",
+    "perp": "#ff7f0e",
+    "market_maker": "#9467bd",
+    "liquidity": "#8c564b",
+}
+
+# Shades used when several nodes of one kind share a plot (nth node of a kind gets the nth).
+NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
+    "spot": ("#1f77b4", "#17becf", "#08519c", "#6baed6"),
+    "index": ("#2f4f4f", "#7a7a7a", "#000000"),
+    "perp": ("#ff7f0e", "#8c2d04", "#e377c2", "#bcbd22"),
+}
+
+# Record kinds in causal order; timeline sub-rows and legends follow it.
+RECORD_KINDS: tuple[str, ...] = (
+    "ignite", "noise", "quote", "hedge", "order", "trade", "fill",
+    "index", "mark", "liquidation", "adl", "insurance", "bad_debt",
+)
+RECORD_KIND_COLORS: dict[str, str] = {
+    "ignite": "#d62728",
+    "noise": "#9a9a9a",
+    "quote": "#c5b0d5",
+    "hedge": "#9467bd",
+    "order": "#6baed6",
+    "trade": "#1f77b4",
+    "fill": "#17becf",
+    "index": "#2f4f4f",
+    "mark": "#ff7f0e",
+    "liquidation": "#e7298a",
+    "adl": "#000000",
+    "insurance": "#8c564b",
+    "bad_debt": "#7f0000",
+}
+RECORD_KIND_MARKERS: dict[str, str] = {
+    "ignite": "^", "noise": "v", "quote": "o", "hedge": "D", "order": ">", "trade": "o",
+    "fill": "s", "index": "o", "mark": "o", "liquidation": "o", "adl": "X",
+    "insurance": "P", "bad_debt": "X",
+}
+FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous
+
+# Liquidations by position side: shorts squeezed (forced buys) / longs flushed (forced sells).
+SIDE_COLORS: dict[int, str] = {-1: "#1a9850", 1: "#d73027"}
+SIDE_NAMES: dict[int, str] = {-1: "short", 1: "long"}
+
+
+def label(quantity: str, unit: str) -> str:
+    """Axis or legend label with its unit: ``label("price", "USDT") == "price (USDT)"``."""
+    return f"{quantity} ({unit})"
+
+
+TIME_LABEL = label("time since start", TIME_UNIT)
+
+
+def usd(x: float) -> str:
+    """A dollar amount with thousands separators and the unit: ``"1,234,567 USDT"``."""
+    return f"{x:,.0f} {NOTIONAL_UNIT}"
+
+
+class Thousands(Formatter):
+    """Tick labels with thousands separators and just enough decimals for the tick spacing."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        finite = np.asarray([x for x in locs if math.isfinite(x)], dtype=float)
+        self.decimals = next(
+            (d for d in range(9) if np.allclose(np.round(finite, d), finite, rtol=0, atol=1e-9)),
+            9,
+        )
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return f"{x:,.{self.decimals}f}"
+
+
+def node_colors(nodes: dict[str, str]) -> dict[str, str]:
+    """A colour per node: the nth node of a kind gets the nth shade of that kind's palette."""
+    seen: dict[str, int] = {}
+    colors = {}
+    for name, kind in nodes.items():
+        palette = NODE_KIND_PALETTES.get(kind, (NODE_KIND_COLORS.get(kind, OTHER_COLOR),))
+        colors[name] = palette[seen.get(kind, 0) % len(palette)]
+        seen[kind] = seen.get(kind, 0) + 1
+    return colors
+
+
+def new_figure(size: tuple[float, float]) -> Figure:
+    """A constrained-layout Figure on its own Agg canvas (no pyplot)."""
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def set_titles(fig: Figure, top: Axes, title: str, subtitle: str) -> None:
+    """Bold figure title, with a smaller grey subtitle over the top axes."""
+    fig.suptitle(title, fontsize=14, fontweight="bold")
+    top.set_title(subtitle, fontsize=9, color=MUTED)
+
+
+def no_data(ax: Axes, text: str = "no events") -> None:
+    """Write ``text`` in the middle of an empty axes."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+            fontsize=16, color=MUTED)
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG of exactly size × DPI pixels, creating parent folders."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, format="png")
+    return path

@@ -1,0 +1,183 @@
+"""The event trace: one record per thing that happened, each naming the record that caused it.
+
+Records are appended to columnar buffers (one Python list per column) while a run is in
+progress; ``Trace.table()`` turns them into numpy arrays and ``write_csv`` writes
+``events.csv``. ``read_events`` loads a run's ``events.csv`` back into the same table, so
+analysis and plots work from a run folder alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
+NO_CAUSE = -1
+_NAN = math.nan
+
+
+class Trace:
+    """Append-only columnar buffer of trace records; ids are row numbers from 0."""
+
+    __slots__ = ("t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
+
+    def __init__(self) -> None:
+        for column in self.__slots__:
+            setattr(self, column, [])
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def record(
+        self,
+        t: float,
+        kind: str,
+        node: str,
+        cause: int = NO_CAUSE,
+        account: str = "",
+        side: int = 0,
+        price: float = _NAN,
+        qty: float = _NAN,
+        notional: float = _NAN,
+        info: str = "",
+    ) -> int:
+        """Append one record and return its id."""
+        rid = len(self.t)
+        self.t.append(t)
+        self.kind.append(kind)
+        self.node.append(node)
+        self.cause.append(cause)
+        self.account.append(account)
+        self.side.append(side)
+        self.price.append(price)
+        self.qty.append(qty)
+        self.notional.append(notional)
+        self.info.append(info)
+        return rid
+
+    def table(self) -> TraceTable:
+        """The records as numpy arrays."""
+        return TraceTable(
+            id=np.arange(len(self.t), dtype=np.int64),
+            t=np.asarray(self.t, dtype=float),
+            kind=np.asarray(self.kind, dtype=object),
+            node=np.asarray(self.node, dtype=object),
+            cause=np.asarray(self.cause, dtype=np.int64),
+            account=np.asarray(self.account, dtype=object),
+            side=np.asarray(self.side, dtype=np.int64),
+            price=np.asarray(self.price, dtype=float),
+            qty=np.asarray(self.qty, dtype=float),
+            notional=np.asarray(self.notional, dtype=float),
+            info=np.asarray(self.info, dtype=object),
+        )
+
+
+@dataclass
+class TraceTable:
+    """A trace as numpy arrays, one per column; ``cause`` is -1 for exogenous records."""
+
+    id: np.ndarray
+    t: np.ndarray
+    kind: np.ndarray
+    node: np.ndarray
+    cause: np.ndarray
+    account: np.ndarray
+    side: np.ndarray
+    price: np.ndarray
+    qty: np.ndarray
+    notional: np.ndarray
+    info: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def where(self, kind: str | None = None, node: str | None = None) -> np.ndarray:
+        """Boolean mask of records with the given kind and/or node."""
+        mask = np.ones(len(self), dtype=bool)
+        if kind is not None:
+            mask &= self.kind == kind
+        if node is not None:
+            mask &= self.node == node
+        return mask
+
+    def to_dataframe(self):  # pragma: no cover - optional dependency
+        """The trace as a pandas DataFrame (requires pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame({c: getattr(self, c) for c in COLUMNS})
+
+
+def _fmt_float(x: float) -> str:
+    return "" if x != x else repr(float(x))
+
+
+def write_csv(table: TraceTable, path: Path) -> None:
+    """Write ``events.csv``: floats in shortest round-trip form, empty for missing values."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(COLUMNS)
+        cause = table.cause.tolist()
+        side = table.side.tolist()
+        rows = zip(
+            table.id.tolist(), table.t.tolist(), table.kind.tolist(), table.node.tolist(), cause,
+            table.account.tolist(), side, table.price.tolist(), table.qty.tolist(),
+            table.notional.tolist(), table.info.tolist(), strict=True,
+        )
+        for rid, t, kind, node, c, acct, s, price, qty, notional, info in rows:
+            out.writerow((
+                rid, repr(t), kind, node, "" if c < 0 else c, acct, s or "",
+                _fmt_float(price), _fmt_float(qty), _fmt_float(notional), info,
+            ))
+
+
+class TraceFormatError(ValueError):
+    """An ``events.csv`` that cannot be read as a perpsim trace."""
+
+
+def read_events(path: Path) -> TraceTable:
+    """Load ``events.csv`` into a TraceTable; TraceFormatError names the file, line and problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise TraceFormatError(f"{path}: no such file")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None or tuple(header[: len(COLUMNS)]) != COLUMNS:
+            raise TraceFormatError(f"{path}: line 1: expected columns {','.join(COLUMNS)}")
+        cols: dict[str, list] = {c: [] for c in COLUMNS}
+        for lineno, row in enumerate(reader, start=2):
+            if len(row) < len(COLUMNS):
+                raise TraceFormatError(f"{path}: line {lineno}: expected {len(COLUMNS)} fields, got {len(row)}")
+            try:
+                cols["id"].append(int(row[0]))
+                cols["t"].append(float(row[1]))
+                cols["kind"].append(row[2])
+                cols["node"].append(row[3])
+                cols["cause"].append(int(row[4]) if row[4] else NO_CAUSE)
+                cols["account"].append(row[5])
+                cols["side"].append(int(row[6]) if row[6] else 0)
+                for i, c in enumerate(("price", "qty", "notional"), start=7):
+                    cols[c].append(float(row[i]) if row[i] else _NAN)
+                cols["info"].append(row[10])
+            except ValueError as exc:
+                raise TraceFormatError(f"{path}: line {lineno}: {exc}") from None
+    ids = np.asarray(cols["id"], dtype=np.int64)
+    if len(ids) and not np.array_equal(ids, np.arange(len(ids))):
+        raise TraceFormatError(f"{path}: ids must run 0, 1, 2, ... in order")
+    return TraceTable(
+        id=ids,
+        t=np.asarray(cols["t"], dtype=float),
+        kind=np.asarray(cols["kind"], dtype=object),
+        node=np.asarray(cols["node"], dtype=object),
+        cause=np.asarray(cols["cause"], dtype=np.int64),
+        account=np.asarray(cols["account"], dtype=object),
+        side=np.asarray(cols["side"], dtype=np.int64),
+        price=np.asarray(cols["price"], dtype=float),
+        qty=np.asarray(cols["qty"], dtype=float),
+        notional=np.asarray(cols["notional"], dtype=float),
+        info=np.asarray(cols["info"], dtype=object),
+    )

@@ -1,0 +1,67 @@
+"""The venue graph: a networkx DiGraph of nodes (venues, participants) and links.
+
+``build_graph`` turns a Config into the graph and validates it: every perp venue is fed by
+its index node, every index node by its sources, every hedge link ends at a spot venue,
+every participant has the links it needs, no link is duplicated or dangling.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from sim.config import Config, node_kinds
+from sim.schema import ConfigError
+
+VENUE_KINDS = ("spot", "perp", "index")
+
+
+def build_graph(config: Config) -> nx.DiGraph:
+    """Build and validate the topology graph of an experiment."""
+    graph = nx.DiGraph()
+    for node, kind in node_kinds(config).items():
+        graph.add_node(node, kind=kind)
+    for lid, link in config.link.items():
+        key = f"link.{lid}"
+        if link.src == link.dst:
+            raise ConfigError(f"{key}.dst", f"a link cannot connect '{link.src}' to itself")
+        if graph.has_edge(link.src, link.dst):
+            other = graph.edges[link.src, link.dst]["id"]
+            raise ConfigError(key, f"duplicate link {link.src} -> {link.dst} (already link.{other})")
+        if link.kind == "hedge" and graph.nodes[link.dst]["kind"] != "spot":
+            raise ConfigError(f"{key}.dst", f"a hedge link must end at a spot venue, '{link.dst}' is a "
+                                             f"{graph.nodes[link.dst]['kind']}")
+        graph.add_edge(link.src, link.dst, id=lid, kind=link.kind, latency=link.latency)
+    _check_needed_links(config, graph)
+    return graph
+
+
+def _need(graph: nx.DiGraph, src: str, dst: str, kind: str, key: str) -> None:
+    if not graph.has_edge(src, dst):
+        raise ConfigError(key, f"no link from '{src}' to '{dst}' (add a [link.<id>] with src = \"{src}\", "
+                               f"dst = \"{dst}\", kind = \"{kind}\")")
+
+
+def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
+    for pid, perp in config.perp.items():
+        _need(graph, perp.index, pid, "index", f"perp.{pid}.index")
+    for iid, index in config.index.items():
+        for src in index.sources:
+            _need(graph, src, iid, "md", f"index.{iid}.sources.{src}")
+    for mid, mm in config.market_maker.items():
+        _need(graph, mid, mm.perp, "order", f"market_maker.{mid}.perp")
+        _need(graph, mm.perp, mid, "fill", f"market_maker.{mid}.perp")
+        for venue in mm.hedge:
+            _need(graph, mid, venue, "hedge", f"market_maker.{mid}.hedge.{venue}")
+        _need(graph, reference_of(config, mid), mid, "md", f"market_maker.{mid}.reference")
+    for lid, lp in config.liquidity.items():
+        _need(graph, lid, lp.venue, "order", f"liquidity.{lid}.venue")
+        _need(graph, lp.venue, lid, "md", f"liquidity.{lid}.venue")
+    for section in ("igniter", "noise"):
+        for nid, comp in getattr(config, section).items():
+            _need(graph, nid, comp.venue, "order", f"{section}.{nid}.venue")
+
+
+def reference_of(config: Config, mm_id: str) -> str:
+    """The node whose prices a market maker quotes around (default: its first hedge venue)."""
+    mm = config.market_maker[mm_id]
+    return mm.reference or next(iter(mm.hedge))

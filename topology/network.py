@@ -1,0 +1,72 @@
+"""Delivery of messages along topology links.
+
+``Network.channel(src, dst)`` returns the link's Channel; ``Channel.send(msg)`` samples the
+link's latency and schedules a SimPy timeout whose callback hands ``msg`` to the
+destination's handler. There is no process per message, and no way to reach another node
+except through a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import simpy
+
+from topology.latency import LatencyModel
+
+Handler = Callable[[Any], None]
+
+
+class Channel:
+    """One directed link: latency model, destination handler, and a message count."""
+
+    __slots__ = ("env", "src", "dst", "kind", "model", "_handler", "sent")
+
+    def __init__(self, env: simpy.Environment, src: str, dst: str, kind: str, model: LatencyModel) -> None:
+        self.env = env
+        self.src = src
+        self.dst = dst
+        self.kind = kind
+        self.model = model
+        self._handler: Handler | None = None
+        self.sent = 0
+
+    def send(self, msg: Any) -> float:
+        """Deliver ``msg`` to the destination after the link's latency; returns the delay."""
+        delay = self.model.sample()
+        self.sent += 1
+        event = simpy.Timeout(self.env, delay, msg)
+        event.callbacks.append(self._deliver)
+        return delay
+
+    def _deliver(self, event: simpy.Event) -> None:
+        self._handler(event.value)
+
+
+class Network:
+    """The links of one world, with the handlers of the nodes they lead to."""
+
+    def __init__(self, env: simpy.Environment, graph: nx.DiGraph, rng_for: Callable[[str], np.random.Generator]) -> None:
+        self.graph = graph
+        self._channels: dict[tuple[str, str], Channel] = {}
+        for src, dst, data in graph.edges(data=True):
+            model = LatencyModel(data["latency"], rng_for(f"link:{data['id']}"))
+            self._channels[src, dst] = Channel(env, src, dst, data["kind"], model)
+        self._handlers: dict[str, Handler] = {}
+
+    def attach(self, node: str, handler: Handler) -> None:
+        """Register the function that receives every message delivered to ``node``."""
+        self._handlers[node] = handler
+        for (_, dst), channel in self._channels.items():
+            if dst == node:
+                channel._handler = handler
+
+    def channel(self, src: str, dst: str) -> Channel:
+        """The link from ``src`` to ``dst`` (validated to exist when the graph was built)."""
+        return self._channels[src, dst]
+
+    def channels(self) -> list[Channel]:
+        return list(self._channels.values())
