@@ -1,9 +1,10 @@
 """An index (oracle) node: keeps the latest price of each source, publishes on a clock.
 
 Each publication is an ``index`` record, sent to every perp venue on the node's ``index``
-links. Its cause is the dominant update since the previous publication: the one behind the
-largest traded notional (the latest on ties), so that a small print arriving just after a
-large hedge does not take the credit; with no new update, the previous cause stands.
+links. Its cause is the dominant source update: the one behind the largest traded notional,
+discounted by age with a half-life (``attribution_half_life``), so that a small print just
+before the publication does not take the credit for the level a large hedge set a moment
+earlier. Equal decay keeps older candidates in order, so one running best is enough.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class IndexPublisher:
         self.prices = np.full(len(self.sources), math.nan)
         self.updated = np.full(len(self.sources), -math.inf)
         self.cause = -1
-        self._dominant = -1.0  # traded notional of the best cause candidate since the last publication
+        self._best = (-1.0, 0.0)  # (traded notional, time) of the dominant update
         self._slot = {s: i for i, s in enumerate(self.sources)}
         self.out = ctx.out_channels(name, "index")
         self.price = math.nan
@@ -39,9 +40,11 @@ class IndexPublisher:
     def receive(self, msg: MarketData) -> None:
         i = self._slot[msg.venue]
         self.prices[i] = msg.price
-        self.updated[i] = self.ctx.env.now
-        if msg.notional >= self._dominant:
-            self._dominant = msg.notional
+        now = self.ctx.env.now
+        self.updated[i] = now
+        notional, at = self._best
+        if msg.notional >= notional * 0.5 ** ((now - at) / self.cfg.attribution_half_life):
+            self._best = (msg.notional, now)
             self.cause = msg.cause
 
     def _publish_loop(self):
@@ -52,7 +55,6 @@ class IndexPublisher:
             if result.price != result.price:
                 continue
             self.price = result.price
-            self._dominant = -1.0
             rid = self.ctx.trace.record(env.now, "index", self.name, self.cause, price=result.price)
             for channel in self.out:
                 channel.send(IndexUpdate(rid, self.name, result.price))

@@ -1,6 +1,8 @@
-"""A spot liquidity provider: re-quotes a ladder around the venue's last price on a clock.
+"""A spot liquidity provider: re-quotes a ladder around the venue's mid price on a clock.
 
-Sizes are scaled down to what its balances can back (tokens for asks, cash for bids).
+Centring on the mid (the last price when one side is empty) makes it fill the gap a burst
+leaves between bids and asks, step by step, as real liquidity providers do. Sizes are
+scaled down to what its balances can back (tokens for asks, cash for bids).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class LiquidityProvider:
         self.ctx.env.process(self._loop())
 
     def receive(self, msg: MarketData) -> None:
-        self.price = msg.price
+        mid = (msg.bid + msg.ask) / 2
+        self.price = mid if mid == mid else msg.last
         self.cause = msg.cause
 
     def _loop(self):
@@ -47,7 +50,7 @@ class LiquidityProvider:
             yield env.timeout(cfg.refresh)
 
     def _quote(self) -> None:
-        """Re-centre the ladder on the last price, if it moved since the last quotes."""
+        """Re-centre the ladder on the mid price, if it moved since the last quotes."""
         if self.price == self._quoted:
             return
         self._quoted = self.price

@@ -1,0 +1,122 @@
+"""Book ladders from a depth profile (MECHANICS.md §7: ±2% depth, seed 000's $10 → $11).
+
+A profile gives the quote notional resting on each side within ±``range`` of mid and
+how it is spread over price distance ``d = |price - mid| / mid``. Levels sit every
+``step`` (rounded to whole ticks) from mid out to ±``extent``; each level's notional is
+proportional to the density at its distance, scaled so that the levels within
+±``range`` hold exactly ``notional``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.market.orderbook import OrderBook, TickGrid
+from sim.market.sides import BUY, SELL, check_positive, check_side
+
+SHAPES = ("flat", "linear", "exponential")
+_TOL = 1e-9  # relative tolerance for "within range / extent"
+
+
+@dataclass(frozen=True)
+class DepthProfile:
+    """Notional per side within ±range of mid and its density law (fractions of mid)."""
+
+    notional: float
+    range: float = 0.02
+    shape: str = "flat"
+    extent: float = 0.10
+    step: float = 0.001
+    scale: float = 0.01
+
+    def __post_init__(self) -> None:
+        for name in ("notional", "range", "extent", "step", "scale"):
+            check_positive(name, getattr(self, name))
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {SHAPES}, got {self.shape!r}")
+        if not self.range <= self.extent < 1:
+            raise ValueError(
+                f"extent must be in [range, 1) with range={self.range!r}, got {self.extent!r}"
+            )
+        if self.step > self.range:
+            raise ValueError(f"step must be <= range={self.range!r}, got {self.step!r}")
+
+    def density(self, d: float) -> float:
+        """Relative notional density at distance ``d`` (fraction of mid) from mid."""
+        if self.shape == "flat":
+            return 1.0
+        if self.shape == "linear":
+            return d
+        return math.exp(-d / self.scale)
+
+
+def ladder(profile: DepthProfile, mid: float, tick: float, side: int) -> list[tuple[float, float]]:
+    """(price, qty) levels of one side (SELL = asks above mid, BUY = bids below), best first.
+
+    Level j sits j * s ticks from the grid point nearest ``mid``, s = max(1, round(step *
+    mid / tick)), out to ±extent; its notional is density(d_j) scaled so the levels with
+    d_j <= range sum to ``profile.notional``; qty = notional / price.
+    """
+    check_side("side", side)
+    mid = check_positive("mid", mid)
+    grid = TickGrid(tick)
+    centre = round(mid / grid.tick)
+    stride = max(1, round(profile.step * mid / grid.tick))
+    prices, weights, in_range = [], [], 0.0
+    ticks = centre - side * stride
+    while ticks > 0:
+        price = grid.price(ticks)
+        d = abs(price - mid) / mid
+        if d > profile.extent * (1 + _TOL):
+            break
+        w = profile.density(d)
+        if d <= profile.range * (1 + _TOL):
+            in_range += w
+        prices.append(price)
+        weights.append(w)
+        ticks -= side * stride
+    if not in_range:
+        raise ValueError(f"tick {tick!r} leaves no level within ±range of mid {mid!r}")
+    scale = profile.notional / in_range
+    return [(p, w * scale / p) for p, w in zip(prices, weights, strict=True)]
+
+
+def explicit_ladder(levels: list[tuple[float, float]], tick: float) -> list[tuple[float, float]]:
+    """Validate (price, qty) levels: price on the ``tick`` grid, qty > 0; prices snapped."""
+    grid = TickGrid(tick)
+    return [(grid.price(grid.to_ticks(p)), check_positive("qty", q)) for p, q in levels]
+
+
+def seed_book(book: OrderBook, profile: DepthProfile, mid: float, owner: int) -> list[int]:
+    """Post ``profile``'s bid and ask ladders around ``mid`` for ``owner``; the order ids."""
+    return [
+        book.limit(side, price, qty, owner)[0]
+        for side in (BUY, SELL)
+        for price, qty in ladder(profile, mid, book.tick, side)
+    ]
+
+
+def profile_for_move(notional: float, move: float, shape: str = "flat", **kw) -> DepthProfile:
+    """The profile on which a market buy of ``notional`` lifts the best ask to mid*(1+move).
+
+    Seed 000 (MECHANICS.md §8): ``profile_for_move(200_000, 0.10)`` makes $200k lift $10 to
+    $11. The buy takes every ask level below mid*(1+move) and half of the first level at
+    or above it (so the result does not hinge on float rounding). Exact when step * mid
+    is a whole number of ticks. ``extent`` defaults to max(0.10, min(2 * move,
+    (1 + move) / 2)); other keywords pass to DepthProfile.
+    """
+    notional = check_positive("notional", notional)
+    move = check_positive("move", move)
+    if move >= 1:
+        raise ValueError(f"move must be < 1, got {move!r}")
+    kw.setdefault("extent", max(0.10, min(2 * move, (1 + move) / 2)))
+    unit = DepthProfile(notional=1.0, shape=shape, **kw)
+    if move >= unit.extent:
+        raise ValueError(f"move must be < extent={unit.extent!r}, got {move!r}")
+    below = math.ceil(move / unit.step * (1 - _TOL)) - 1  # levels strictly below the move
+    in_range = math.floor(unit.range / unit.step * (1 + _TOL))
+    taken = sum(unit.density(j * unit.step) for j in range(1, below + 1))
+    taken += unit.density((below + 1) * unit.step) / 2
+    per_range = sum(unit.density(j * unit.step) for j in range(1, in_range + 1))
+    return DepthProfile(notional=notional * per_range / taken, shape=shape, **kw)
