@@ -55,13 +55,14 @@ class MarketMaker:
     def _quote(self) -> None:
         """Replace the quotes, unless neither the reference nor the inventory changed since the last ones."""
         cfg, ref = self.cfg, self.reference
+        limit = math.inf if cfg.inventory_limit is None else cfg.inventory_limit
         if self._quoted == (ref, self.position):
             return
         self._quoted = (ref, self.position)
         bids = asks = []
-        if self.position < cfg.inventory_limit:
+        if self.position < limit:
             bids = ladder(self.profile, ref * (1 - cfg.half_spread), self.tick, BUY)
-        if self.position > -cfg.inventory_limit:
+        if self.position > -limit:
             asks = ladder(self.profile, ref * (1 + cfg.half_spread), self.tick, SELL)
         rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.reference_cause, self.name, price=ref)
         self.quote_out.send(Quotes(rid, self.account, bids, asks))

@@ -105,7 +105,12 @@ class PerpVenue:
             return
         if isinstance(msg, Order):
             msg.cause = self.ctx.trace.record(
-                self.ctx.env.now, "order", self.name, msg.cause, self.ctx.ledger.names[msg.account], msg.side,
+                self.ctx.env.now,
+                "order",
+                self.name,
+                msg.cause,
+                self.ctx.ledger.names[msg.account],
+                msg.side,
                 qty=msg.qty,
             )
         self.engine.submit(msg)
@@ -159,8 +164,16 @@ class PerpVenue:
                 self.pending[pid] = True
                 qty = float(positions.qty[pid])
                 rid = trace.record(
-                    now, "liquidation", self.name, self.mark_cause, names[int(positions.owner[pid])], side,
-                    self.mark, qty, qty * self.mark, f"pid={pid}",
+                    now,
+                    "liquidation",
+                    self.name,
+                    self.mark_cause,
+                    names[int(positions.owner[pid])],
+                    side,
+                    self.mark,
+                    qty,
+                    qty * self.mark,
+                    f"pid={pid}",
                 )
                 self.engine.submit(LiquidationJob(pid, rid))
 

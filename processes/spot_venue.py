@@ -22,8 +22,12 @@ from sim.market.sides import BUY, SELL
 def depth_profile(depth) -> DepthProfile:
     """The mechanics' DepthProfile for a config Depth table."""
     return DepthProfile(
-        notional=depth.notional, range=depth.range, shape=depth.shape,
-        extent=depth.extent, step=depth.step, scale=depth.scale,
+        notional=depth.notional,
+        range=depth.range,
+        shape=depth.shape,
+        extent=depth.extent,
+        step=depth.step,
+        scale=depth.scale,
     )
 
 
@@ -57,18 +61,21 @@ class SpotVenue:
         if isinstance(msg, Order):
             size = msg.qty if msg.qty == msg.qty else msg.notional
             rid = self.ctx.trace.record(
-                self.ctx.env.now, "order", self.name, msg.cause, self.ctx.ledger.names[msg.account],
-                msg.side, qty=msg.qty, notional=msg.notional if msg.qty != msg.qty else math.nan,
+                self.ctx.env.now,
+                "order",
+                self.name,
+                msg.cause,
+                self.ctx.ledger.names[msg.account],
+                msg.side,
+                qty=msg.qty,
+                notional=msg.notional if msg.qty != msg.qty else math.nan,
                 info="" if size > 0 else "empty",
             )
             msg.cause = rid
         self.engine.submit(msg)
 
     def _execute(self, msg: Order | Quotes) -> None:
-        if isinstance(msg, Quotes):
-            traded = self._requote(msg)
-        else:
-            traded = self._take(msg)
+        traded = self._requote(msg) if isinstance(msg, Quotes) else self._take(msg)
         self._publish(msg.cause, traded)
 
     def _requote(self, msg: Quotes) -> float:

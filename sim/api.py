@@ -1,10 +1,10 @@
 """The Python API: the same as the command line, from a notebook.
 
-    >>> from sim import api
-    >>> cfg = api.load("rocket", overrides=["link.hedge.latency=300ms"])
-    >>> result = api.run(cfg)
-    >>> result.summary["peak_price"], result.trace.t[:5]
-    >>> df = result.dataframe()          # with pandas installed
+>>> from sim import api
+>>> cfg = api.load("rocket", overrides=["link.hedge.latency=300ms"])
+>>> result = api.run(cfg)
+>>> result.summary["peak_price"], result.trace.t[:5]
+>>> df = result.dataframe()          # with pandas installed
 """
 
 from __future__ import annotations

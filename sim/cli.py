@@ -30,8 +30,14 @@ class _Parser(argparse.ArgumentParser):
 def _experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", help="an experiment name (runs/NAME.toml) or a path to a .toml file")
     p.add_argument("--seed", type=int, help="replace experiment.seed")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set link.hedge.latency=300ms (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set link.hedge.latency=300ms (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,9 +90,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = world.run()
     write_run(result, out, force=args.force, plots=not args.no_plots)
     s = result.summary
-    print(f"{config.experiment.name}: {s['liquidations']} liquidations in {s['waves']} waves, "
-          f"peak spot {json.dumps(s['peak_price'])}, amplification {_fmt(s['amplification'])}x, "
-          f"{s['events_processed']} events in {s['wall_time_s']:.3f} s")
+    print(
+        f"{config.experiment.name}: {s['liquidations']} liquidations in {s['waves']} waves, "
+        f"peak spot {json.dumps(s['peak_price'])}, amplification {_fmt(s['amplification'])}x, "
+        f"{s['events_processed']} events in {s['wall_time_s']:.3f} s"
+    )
     print(f"results: {out}")
     return 0
 

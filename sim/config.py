@@ -8,7 +8,6 @@ Every section is a table of components keyed by id (``[spot.spot]``, ``[perp.per
 from __future__ import annotations
 
 import hashlib
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,9 +156,7 @@ class Population:
     def check(self, key: str) -> None:
         require(self.count >= 1, f"{key}.count", f"must be >= 1, got {self.count}")
         require(self.count <= 10_000_000, f"{key}.count", f"absurdly large: {self.count}")
-        require(
-            (self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional"
-        )
+        require((self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional")
         size = self.quantity if self.quantity is not None else self.notional
         _positive(size, f"{key}.{'quantity' if self.quantity is not None else 'notional'}")
         require(size < 1e13, f"{key}.quantity", f"absurdly large: {size!r}")
@@ -192,7 +189,11 @@ class Perp:
         _positive(self.tick, f"{key}.tick")
         _non_negative(self.throughput, f"{key}.throughput")
         _non_negative(self.engine_interval, f"{key}.engine_interval")
-        require(0 <= self.liquidation_fee < 0.5, f"{key}.liquidation_fee", f"must be in [0, 50%), got {self.liquidation_fee!r}")
+        require(
+            0 <= self.liquidation_fee < 0.5,
+            f"{key}.liquidation_fee",
+            f"must be in [0, 50%), got {self.liquidation_fee!r}",
+        )
         _non_negative(self.insurance_fund, f"{key}.insurance_fund")
         require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
         _positive(self.funding_interval, f"{key}.funding_interval")
@@ -212,7 +213,7 @@ class MarketMaker:
     half_spread: float = fraction(0.001)
     refresh: float = duration(1.0)
     hedge_ratio: float = 1.0
-    inventory_limit: float = math.inf
+    inventory_limit: float | None = None  # tokens of perp position; None = no limit
     capital: float = 10_000_000.0
     tokens: float = 0.0
     margin: float = 2_000_000.0
@@ -224,7 +225,8 @@ class MarketMaker:
         _non_negative(self.half_spread, f"{key}.half_spread")
         _positive(self.refresh, f"{key}.refresh")
         require(0 <= self.hedge_ratio <= 2, f"{key}.hedge_ratio", f"must be in [0, 2], got {self.hedge_ratio!r}")
-        _positive(self.inventory_limit, f"{key}.inventory_limit")
+        if self.inventory_limit is not None:
+            _positive(self.inventory_limit, f"{key}.inventory_limit")
         _positive(self.margin, f"{key}.margin")
         require(self.capital >= self.margin, f"{key}.capital", "must be >= margin")
         _non_negative(self.tokens, f"{key}.tokens")
@@ -308,8 +310,11 @@ class Latency:
     def check(self, key: str) -> None:
         for name in ("value", "low", "high", "median"):
             v = getattr(self, name)
-            require(v >= 0, f"{key}.{name}" if self.model != "constant" or name != "value" else key,
-                    f"latency must be >= 0, got {v!r}")
+            require(
+                v >= 0,
+                f"{key}.{name}" if self.model != "constant" or name != "value" else key,
+                f"latency must be >= 0, got {v!r}",
+            )
         if self.model == "uniform":
             require(self.high >= self.low, f"{key}.high", "must be >= low")
         if self.model == "lognormal":
@@ -414,7 +419,9 @@ def apply_override(raw: dict[str, Any], keys: list[str], value: Any) -> None:
     for depth, k in enumerate(keys[:-1]):
         if not isinstance(node.get(k), dict):
             where = ".".join(keys[: depth + 1])
-            raise ConfigError(where, "no such table" + did_you_mean(k, [n for n, v in node.items() if isinstance(v, dict)]))
+            raise ConfigError(
+                where, "no such table" + did_you_mean(k, [n for n, v in node.items() if isinstance(v, dict)])
+            )
         node = node[k]
     node[keys[-1]] = value
 

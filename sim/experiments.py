@@ -30,8 +30,12 @@ def resolve(name_or_path: str) -> Path:
     known = sorted({p.stem for d in search_dirs() for p in d.glob("*.toml")})
     from sim.schema import did_you_mean
 
-    raise ConfigError("", f"unknown experiment '{name_or_path}'" + did_you_mean(name_or_path, known)
-                      + f" (known: {', '.join(known) or 'none'})")
+    raise ConfigError(
+        "",
+        f"unknown experiment '{name_or_path}'"
+        + did_you_mean(name_or_path, known)
+        + f" (known: {', '.join(known) or 'none'})",
+    )
 
 
 def load_experiment(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:

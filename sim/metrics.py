@@ -100,12 +100,14 @@ def wave_table(table: TraceTable) -> list[dict]:
         m = liq & (gen == w)
         if not m.any():
             continue
-        rows.append({
-            "wave": w,
-            "start_s": float(table.t[m].min()),
-            "end_s": float(table.t[m].max()),
-            "count": int(m.sum()),
-            "notional": float(table.notional[m].sum()),
-            "max_mark": float(table.price[m].max()),
-        })
+        rows.append(
+            {
+                "wave": w,
+                "start_s": float(table.t[m].min()),
+                "end_s": float(table.t[m].max()),
+                "count": int(m.sum()),
+                "notional": float(table.notional[m].sum()),
+                "max_mark": float(table.price[m].max()),
+            }
+        )
     return rows

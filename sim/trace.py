@@ -123,15 +123,35 @@ def write_csv(table: TraceTable, path: Path) -> None:
         cause = table.cause.tolist()
         side = table.side.tolist()
         rows = zip(
-            table.id.tolist(), table.t.tolist(), table.kind.tolist(), table.node.tolist(), cause,
-            table.account.tolist(), side, table.price.tolist(), table.qty.tolist(),
-            table.notional.tolist(), table.info.tolist(), strict=True,
+            table.id.tolist(),
+            table.t.tolist(),
+            table.kind.tolist(),
+            table.node.tolist(),
+            cause,
+            table.account.tolist(),
+            side,
+            table.price.tolist(),
+            table.qty.tolist(),
+            table.notional.tolist(),
+            table.info.tolist(),
+            strict=True,
         )
         for rid, t, kind, node, c, acct, s, price, qty, notional, info in rows:
-            out.writerow((
-                rid, repr(t), kind, node, "" if c < 0 else c, acct, s or "",
-                _fmt_float(price), _fmt_float(qty), _fmt_float(notional), info,
-            ))
+            out.writerow(
+                (
+                    rid,
+                    repr(t),
+                    kind,
+                    node,
+                    "" if c < 0 else c,
+                    acct,
+                    s or "",
+                    _fmt_float(price),
+                    _fmt_float(qty),
+                    _fmt_float(notional),
+                    info,
+                )
+            )
 
 
 class TraceFormatError(ValueError):

@@ -7,8 +7,16 @@ import re
 
 _DURATION = re.compile(r"^\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(us|µs|ms|s|sec|min|m|h|d)?\s*$")
 _SECONDS = {
-    None: 1.0, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0,
-    "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0,
+    None: 1.0,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
 }
 _FRACTION = re.compile(r"^\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(%|bp|bps)?\s*$")
 _FRACTION_SCALE = {None: 1.0, "%": 0.01, "bp": 1e-4, "bps": 1e-4}

@@ -68,9 +68,7 @@ class World:
         self.liquidity = {
             n: LiquidityProvider(ctx, n, c, config.spot[c.venue].tick) for n, c in config.liquidity.items()
         }
-        self.igniters = {
-            n: Igniter(ctx, n, c, config.spot[c.venue].book.mid) for n, c in config.igniter.items()
-        }
+        self.igniters = {n: Igniter(ctx, n, c, config.spot[c.venue].book.mid) for n, c in config.igniter.items()}
         self.noise = {n: NoiseTrader(ctx, n, c) for n, c in config.noise.items()}
         for group in (self.spots, self.indexes, self.perps, self.market_makers, self.liquidity):
             for name, node in group.items():
@@ -116,7 +114,11 @@ class World:
             "simulated_s": self.config.experiment.duration,
             **summarize(table, self.nodes_kinds),
             "engine": {
-                name: {"processed": v.engine.processed, "max_queue": v.engine.max_queue, "max_wait_s": v.engine.max_wait}
+                name: {
+                    "processed": v.engine.processed,
+                    "max_queue": v.engine.max_queue,
+                    "max_wait_s": v.engine.max_wait,
+                }
                 for name, v in {**self.spots, **self.perps}.items()
             },
             "events_processed": next(self.env._eid),  # SimPy's running count of scheduled events

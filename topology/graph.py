@@ -28,8 +28,10 @@ def build_graph(config: Config) -> nx.DiGraph:
             other = graph.edges[link.src, link.dst]["id"]
             raise ConfigError(key, f"duplicate link {link.src} -> {link.dst} (already link.{other})")
         if link.kind == "hedge" and graph.nodes[link.dst]["kind"] != "spot":
-            raise ConfigError(f"{key}.dst", f"a hedge link must end at a spot venue, '{link.dst}' is a "
-                                             f"{graph.nodes[link.dst]['kind']}")
+            raise ConfigError(
+                f"{key}.dst",
+                f"a hedge link must end at a spot venue, '{link.dst}' is a {graph.nodes[link.dst]['kind']}",
+            )
         graph.add_edge(link.src, link.dst, id=lid, kind=link.kind, latency=link.latency)
     _check_needed_links(config, graph)
     return graph
@@ -37,8 +39,11 @@ def build_graph(config: Config) -> nx.DiGraph:
 
 def _need(graph: nx.DiGraph, src: str, dst: str, kind: str, key: str) -> None:
     if not graph.has_edge(src, dst):
-        raise ConfigError(key, f"no link from '{src}' to '{dst}' (add a [link.<id>] with src = \"{src}\", "
-                               f"dst = \"{dst}\", kind = \"{kind}\")")
+        raise ConfigError(
+            key,
+            f"no link from '{src}' to '{dst}' (add a [link.<id>] with src = \"{src}\", "
+            f'dst = "{dst}", kind = "{kind}")',
+        )
 
 
 def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:

@@ -49,7 +49,9 @@ class Channel:
 class Network:
     """The links of one world, with the handlers of the nodes they lead to."""
 
-    def __init__(self, env: simpy.Environment, graph: nx.DiGraph, rng_for: Callable[[str], np.random.Generator]) -> None:
+    def __init__(
+        self, env: simpy.Environment, graph: nx.DiGraph, rng_for: Callable[[str], np.random.Generator]
+    ) -> None:
         self.graph = graph
         self._channels: dict[tuple[str, str], Channel] = {}
         for src, dst, data in graph.edges(data=True):

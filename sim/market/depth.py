@@ -56,7 +56,7 @@ def ladder(profile: DepthProfile, mid: float, tick: float, side: int) -> list[tu
 
     Level j sits j * s ticks from the grid point nearest ``mid``, s = max(1, round(step *
     mid / tick)), out to ±extent; its notional is density(d_j) scaled so the levels with
-    d_j <= range sum to ``profile.notional``; qty = notional / price.
+    d_j <= range sum to ``profile.notional``; qty = notional / price (MECHANICS.md §7).
     """
     check_side("side", side)
     mid = check_positive("mid", mid)
@@ -100,7 +100,7 @@ def seed_book(book: OrderBook, profile: DepthProfile, mid: float, owner: int) ->
 def profile_for_move(notional: float, move: float, shape: str = "flat", **kw) -> DepthProfile:
     """The profile on which a market buy of ``notional`` lifts the best ask to mid*(1+move).
 
-    Seed 000 (MECHANICS.md §8): ``profile_for_move(200_000, 0.10)`` makes $200k lift $10 to
+    Seed 000 (MECHANICS.md §7): ``profile_for_move(200_000, 0.10)`` makes $200k lift $10 to
     $11. The buy takes every ask level below mid*(1+move) and half of the first level at
     or above it (so the result does not hinge on float rounding). Exact when step * mid
     is a whole number of ticks. ``extent`` defaults to max(0.10, min(2 * move,

@@ -115,8 +115,12 @@ def test_money_and_tokens_are_conserved_and_the_perp_books_balance(small_raw):
 
 def test_same_seed_gives_a_byte_identical_trace(small_raw, tmp_path):
     small_raw["noise"] = {"retail": {"venue": "spot", "rate": 2.0, "notional": 500}}
-    small_raw["link"]["retail"] = {"src": "retail", "dst": "spot", "kind": "order",
-                                   "latency": {"model": "uniform", "low": "10ms", "high": "90ms"}}
+    small_raw["link"]["retail"] = {
+        "src": "retail",
+        "dst": "spot",
+        "kind": "order",
+        "latency": {"model": "uniform", "low": "10ms", "high": "90ms"},
+    }
     paths = []
     for i, seed in enumerate((5, 5, 6)):
         _, result = run_world(small_raw, [f"experiment.seed={seed}"])
