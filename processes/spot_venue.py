@@ -96,9 +96,9 @@ class SpotVenue:
         if msg.side == BUY:
             cash = ledger.balance(msg.account, QUOTE) / (1 + fee)
             notional = msg.notional
-            if msg.qty == msg.qty:  # buying a quantity: switch to cash if it cannot afford it
-                avg = book.impact_price(BUY, cash)
-                if avg == avg and cash / avg < msg.qty:
+            if msg.qty == msg.qty:  # buying a quantity: spend the cash instead if it cannot afford it
+                cost = book.cost(BUY, msg.qty)
+                if not cost <= cash:
                     notional = cash
             if notional == notional:
                 fills = book.market(BUY, notional=min(notional, cash), owner=msg.account) if cash > 0 else []

@@ -327,6 +327,22 @@ class OrderBook:
             return math.nan
         return (notional - left) / qty
 
+    def cost(self, side: int, qty: float) -> float:
+        """Quote notional a market order of ``side`` for ``qty`` would trade, without changing the book.
+
+        Walks only the levels it needs; nan if the book cannot fill ``qty`` (beyond dust).
+        """
+        check_side("side", side)
+        left = check_positive("qty", qty)
+        total = 0.0
+        for price, level_qty in self._iter_levels(-side):
+            take = min(left, level_qty)
+            total += take * price
+            left -= take
+            if left < self.min_qty:
+                return total
+        return math.nan
+
     def order(self, order_id: int) -> tuple[int, float, float, int] | None:
         """(side, price, remaining qty, owner) of a resting order, or None."""
         o = self._orders.get(order_id)
