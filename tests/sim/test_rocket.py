@@ -1,0 +1,75 @@
+"""The flagship: runs/rocket.toml reproduces seed 000's spiral, and its sibling reading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import api
+from sim.metrics import wave_table
+
+
+@pytest.fixture(scope="module")
+def rocket():
+    return api.run(api.load("rocket"))
+
+
+def test_the_ignition_lifts_spot_to_about_11_before_any_liquidation(rocket):
+    t = rocket.trace
+    first_liq = t.t[t.kind == "liquidation"].min()
+    spot_trades = (t.kind == "trade") & (t.node == "spot") & (t.t < first_liq)
+    assert 10.8 <= t.price[spot_trades].max() <= 11.3
+
+
+def test_the_spiral_runs_through_15_in_waves(rocket):
+    s = rocket.summary
+    assert s["peak_price"]["spot"] > 15.0
+    assert s["liquidations"] == 1500  # every short of the $11-15 map
+    assert s["waves"] >= 4
+    waves = wave_table(rocket.trace)
+    marks = [w["max_mark"] for w in waves]
+    assert marks == sorted(marks)  # each wave liquidates at a higher mark than the one before
+    assert waves[0]["max_mark"] < 12.0 < waves[-1]["max_mark"]
+
+
+def test_forced_flow_amplifies_the_ignition_many_times(rocket):
+    s = rocket.summary
+    assert s["ignition_notional"] == pytest.approx(200_000)
+    assert s["hedge_buy_notional"] > 1_000_000
+    assert s["amplification"] > 20
+
+
+def test_bad_debt_and_adl_are_accounted(rocket):
+    s = rocket.summary
+    ledger = rocket.ledger
+    assert ledger.of("perp:bad_debt").quote == pytest.approx(-s["bad_debt"], abs=1e-6)
+    assert ledger.of("perp:insurance").quote == pytest.approx(250_000 + s["insurance_fund_change"], abs=1e-6)
+    t = rocket.trace
+    adl = t.kind == "adl"
+    assert s["adl_count"] == adl.sum()
+    # ADL closes the profitable opposite side (the longs) of liquidated shorts
+    assert set(t.account[adl]) <= {"longs"}
+    rocket.ledger.check_conserved()
+
+
+def test_the_summary_carries_the_required_metrics(rocket):
+    for key in ("peak_price", "liquidated_notional", "liquidations", "waves", "amplification",
+                "ignition_to_last_liquidation_s", "insurance_fund_change", "bad_debt",
+                "events_processed", "wall_time_s", "config_hash", "seed", "experiment"):
+        assert key in rocket.summary
+    assert rocket.summary["liquidated_notional"]["perp"]["long"] == 0.0
+
+
+def test_the_token_reading_stalls_below_15():
+    result = api.run(api.load("rocket_300k"))
+    s = result.summary
+    assert 12.0 < s["peak_price"]["spot"] < 15.0
+    assert 0 < s["liquidations"] < 1500
+    result.ledger.check_conserved()
+
+
+def test_the_trace_is_available_as_arrays(rocket):
+    t = rocket.trace
+    assert isinstance(t.t, np.ndarray) and len(t.t) == rocket.summary["records"]
+    assert (np.diff(t.t) >= 0).all()  # records are appended in time order
+    assert (t.cause < t.id).all()  # causes precede effects
