@@ -1,0 +1,12 @@
+"""The ``perpsim`` subcommands, one module each.
+
+A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``; adding a command is one new module and one line in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+from sim.commands import list_experiments, run_experiment, show_experiment, topology_png
+
+COMMANDS = [list_experiments, show_experiment, run_experiment, topology_png]
+

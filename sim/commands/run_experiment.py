@@ -1,0 +1,40 @@
+"""``perpsim run``: run an experiment and write its results folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sim.commands.common import experiment_arguments
+from sim.experiments import load_experiment
+
+NAME = "run"
+HELP = "run an experiment and write its results folder"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    experiment_arguments(p)
+    p.add_argument("--out", type=Path, help="results folder (default results/NAME-seedN)")
+    p.add_argument("--force", action="store_true", help="replace the results folder if it exists")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.output import check_destination, write_run
+    from sim.world import World
+
+    config = load_experiment(args.experiment, args.seed, args.overrides)
+    out = args.out or Path("results") / f"{config.experiment.name}-seed{config.experiment.seed}"
+    check_destination(out, args.force)
+    result = World(config).run()
+    write_run(result, out, force=args.force, plots=not args.no_plots)
+    s = result.summary
+    amplification = "n/a" if s["amplification"] is None else f"{s['amplification']:.1f}x"
+    print(
+        f"{config.experiment.name}: {s['liquidations']} liquidations in {s['waves']} waves, "
+        f"peak spot {json.dumps(s['peak_price'])}, amplification {amplification}, "
+        f"{s['events_processed']} events in {s['wall_time_s']:.3f} s"
+    )
+    print(f"results: {out}")
+    return 0
