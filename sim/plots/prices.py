@@ -37,14 +37,6 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
             marker=marker, markevery=slice(0, len(t)), **kw)
 
 
-def _liquidation_sizes(notional: np.ndarray) -> np.ndarray:
-    """Marker areas proportional to notional, within LIQ_SIZE."""
-    n = np.nan_to_num(notional, nan=0.0)
-    top = n.max(initial=0.0)
-    lo, hi = LIQ_SIZE
-    return lo + (hi - lo) * (n / top if top > 0 else np.zeros_like(n))
-
-
 def _draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
     colors = style.node_colors(nodes)
     for name, kind in nodes.items():
@@ -77,7 +69,7 @@ def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
         return []
     liq = liq[np.argsort(-np.nan_to_num(table.notional[liq], nan=0.0), kind="stable")]
     colors = np.where(table.side[liq] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1])
-    ax.scatter(table.t[liq], table.price[liq], s=_liquidation_sizes(table.notional[liq]),
+    ax.scatter(table.t[liq], table.price[liq], s=style.notional_areas(table.notional[liq], *LIQ_SIZE),
                c=colors, alpha=0.75, edgecolors="black", linewidths=0.5, zorder=5)
     handles = [Line2D([], [], ls="", marker="o", color=style.SIDE_COLORS[side],
                       markeredgecolor="black", label=f"{style.SIDE_NAMES[side]} liquidation")

@@ -106,6 +106,13 @@ class Thousands(Formatter):
         return f"{x:,.{self.decimals}f}"
 
 
+def notional_areas(notional: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Marker areas (pt²) proportional to notional, from ``lo`` (0 or NaN) to ``hi`` (largest)."""
+    n = np.nan_to_num(np.asarray(notional, dtype=float), nan=0.0)
+    top = n.max(initial=0.0)
+    return lo + (hi - lo) * (n / top if top > 0 else np.zeros_like(n))
+
+
 def node_colors(nodes: dict[str, str]) -> dict[str, str]:
     """A colour per node: the nth node of a kind gets the nth shade of that kind's palette."""
     seen: dict[str, int] = {}

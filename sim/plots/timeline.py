@@ -84,11 +84,20 @@ def _window(table: TraceTable) -> tuple[float, float, str]:
     return x0, x1, f"zoomed to {x0:,.3f}–{x1:,.3f} s ({what})"
 
 
+def _cause_rows(table: TraceTable) -> np.ndarray:
+    """Row of each record's cause, -1 when exogenous or not an earlier row of this table
+    (ids ascend, as in any trace or slice of one)."""
+    rows = np.searchsorted(table.id, table.cause)
+    found = (table.cause >= 0) & (rows < np.arange(len(table)))
+    found[found] = table.id[rows[found]] == table.cause[found]
+    return np.where(found, rows, -1)
+
+
 def _liquidation_chains(cause: np.ndarray, is_liq: np.ndarray) -> np.ndarray:
-    """Records that are liquidations, their ancestors or their descendants (pointer doubling:
-    O(n log depth), no per-record loop)."""
+    """Records that are liquidations, their ancestors or their descendants, given each
+    record's cause row (-1 for none, else an earlier row). Pointer doubling: O(n log depth)."""
     n = len(cause)
-    up = np.append(np.where((cause >= 0) & (cause < n), cause, n), n)  # n: sentinel root
+    up = np.append(np.where(cause >= 0, cause, n), n)  # n: sentinel root
     below = np.append(is_liq, False)  # a liquidation among self and ancestors
     above = np.append(is_liq, False)  # a liquidation among self and descendants
     while (up[:n] < n).any():
@@ -105,19 +114,18 @@ def _even(idx: np.ndarray, k: int) -> np.ndarray:
     return idx[np.linspace(0, len(idx) - 1, k).round().astype(int)]
 
 
-def _arrows(table: TraceTable, visible: np.ndarray, budget: int
+def _arrows(table: TraceTable, cause: np.ndarray, visible: np.ndarray, budget: int
             ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Records (chain, other) whose cross-node cause arrow is drawn, and how many there were.
+    """Rows (chain, other) whose cross-node cause arrow is drawn, and how many there were.
 
     Only arrows with an end in view count. Over ``budget``, a deterministic, evenly spaced
     subsample is drawn, with CHAIN_SHARE of it (or more, if others are few) for liquidation
-    chains.
+    chains. ``cause`` is each record's cause row, as from ``_cause_rows``.
     """
-    n = len(table)
-    c = table.cause
-    idx = np.flatnonzero((c >= 0) & (c < n))
-    idx = idx[(table.node[c[idx]] != table.node[idx]) & (visible[idx] | visible[c[idx]])]
-    in_chain = _liquidation_chains(c, table.where("liquidation"))[idx]
+    idx = np.flatnonzero(cause >= 0)
+    c = cause[idx]
+    idx = idx[(table.node[c] != table.node[idx]) & (visible[idx] | visible[c])]
+    in_chain = _liquidation_chains(cause, table.where("liquidation"))[idx]
     chain, other = idx[in_chain], idx[~in_chain]
     if len(idx) <= budget:
         return chain, other, len(idx)
@@ -126,6 +134,7 @@ def _arrows(table: TraceTable, visible: np.ndarray, budget: int
 
 
 def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
+    """Alternating lane bands and "name (kind)" lane labels coloured by node kind."""
     for i in range(0, len(lanes), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="#f3f3f3", zorder=0, lw=0)
     ax.set_yticks(range(len(lanes)))
@@ -149,10 +158,7 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
         color = style.RECORD_KIND_COLORS.get(kind, style.OTHER_COLOR)
         marker = style.RECORD_KIND_MARKERS.get(kind, "o")
         if kind == "liquidation":
-            notional = np.nan_to_num(table.notional[m], nan=0.0)
-            top = notional.max()
-            lo, hi = LIQ_SIZE
-            size = lo + (hi - lo) * (notional / top if top > 0 else 0.0)
+            size = style.notional_areas(table.notional[m], *LIQ_SIZE)
             ax.scatter(table.t[m], y[m], s=size, c=color, marker=marker, alpha=0.8,
                        edgecolors="black", linewidths=0.4, zorder=4)
             name = "liquidation (area ∝ notional)"
@@ -170,7 +176,8 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
 def _draw_arrows(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray,
                  max_arrows: int) -> tuple[list[Line2D], str]:
     """Cause arrows as two LineCollections; returns legend proxies and a subtitle note."""
-    chain, other, total = _arrows(table, visible, max_arrows)
+    cause = _cause_rows(table)
+    chain, other, total = _arrows(table, cause, visible, max_arrows)
     handles = []
     shown = len(chain) + len(other)
     # few arrows: bold; many: thin and faint, so overlaps build up density instead of a blot
@@ -180,7 +187,7 @@ def _draw_arrows(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
                              (other, OTHER_ARROW_COLOR, "other")):
         if len(idx) == 0:
             continue
-        c = table.cause[idx]
+        c = cause[idx]
         segments = np.stack([np.column_stack([table.t[c], y[c]]),
                              np.column_stack([table.t[idx], y[idx]])], axis=1)
         ax.add_collection(LineCollection(segments, colors=color, alpha=alpha, linewidths=width,
@@ -188,9 +195,9 @@ def _draw_arrows(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
         handles.append(Line2D([], [], color=color, lw=1.5,
                               label=f"cause → effect, {what} ({len(idx):,})"))
     if shown < total:
-        return handles, (f"arrows: {shown:,} of {total:,} cross-node causes, "
-                         "evenly subsampled, liquidation chains first")
-    return handles, f"arrows: all {total:,} cross-node causes" if total else ""
+        first = ", liquidation chains first" if len(chain) else ""
+        return handles, f"arrows: {shown:,} of {total:,} cross-node causes, evenly subsampled{first}"
+    return handles, f"arrows: all {total:,} cross-node cause{'s' * (total != 1)}" if total else ""
 
 
 def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str,
