@@ -7,6 +7,7 @@ Every section is a table of components keyed by id (``[spot.spot]``, ``[perp.per
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class Depth:
 
     def check(self, key: str) -> None:
         _positive(self.notional, f"{key}.notional")
-        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r}")
+        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r} (must be < 1e13)")
         _positive(self.range, f"{key}.range")
         require(self.range <= self.extent < 1, f"{key}.extent", f"must be in [range, 1), got {self.extent!r}")
         _positive(self.step, f"{key}.step")
@@ -155,11 +156,12 @@ class Population:
 
     def check(self, key: str) -> None:
         require(self.count >= 1, f"{key}.count", f"must be >= 1, got {self.count}")
-        require(self.count <= 10_000_000, f"{key}.count", f"absurdly large: {self.count}")
+        require(self.count <= 10_000_000, f"{key}.count", f"absurdly large: {self.count} (must be <= 10,000,000)")
         require((self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional")
         size = self.quantity if self.quantity is not None else self.notional
-        _positive(size, f"{key}.{'quantity' if self.quantity is not None else 'notional'}")
-        require(size < 1e13, f"{key}.quantity", f"absurdly large: {size!r}")
+        size_key = f"{key}.{'quantity' if self.quantity is not None else 'notional'}"
+        _positive(size, size_key)
+        require(size < 1e13, size_key, f"absurdly large: {size!r} (must be < 1e13)")
         require(
             (self.leverage is None) != (self.entry_price is None), key, "give exactly one of leverage or entry_price"
         )
@@ -263,7 +265,7 @@ class Igniter:
 
     def check(self, key: str) -> None:
         _positive(self.notional, f"{key}.notional")
-        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r}")
+        require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r} (must be < 1e13)")
         _non_negative(self.start, f"{key}.start")
         _non_negative(self.duration, f"{key}.duration")
         require(self.slices >= 1, f"{key}.slices", f"must be >= 1, got {self.slices}")
@@ -305,7 +307,9 @@ class Latency:
         """A bare duration ("50ms") is a constant latency."""
         from sim.schema import convert
 
-        return cls(model="constant", value=convert(float, value, key, {"unit": "duration"}))
+        latency = cls(model="constant", value=convert(float, value, key, {"unit": "duration"}))
+        latency.check(key)
+        return latency
 
     def check(self, key: str) -> None:
         for name in ("value", "low", "high", "median"):
@@ -362,8 +366,9 @@ class Config:
         def ref(key: str, name: str, *allowed: str) -> None:
             if seen.get(name) not in allowed:
                 kinds = " or ".join(allowed)
+                article = "an" if kinds[0] in "aeiou" else "a"
                 known = [n for n, s in seen.items() if s in allowed]
-                raise ConfigError(key, f"'{name}' is not a {kinds} id" + did_you_mean(name, known))
+                raise ConfigError(key, f"'{name}' is not {article} {kinds} id" + did_you_mean(name, known))
 
         for pid, perp in self.perp.items():
             ref(f"perp.{pid}.index", perp.index, "index")
@@ -417,6 +422,8 @@ def apply_override(raw: dict[str, Any], keys: list[str], value: Any) -> None:
     """Set ``raw[k0][k1]...`` = value; the parent tables must exist (a typo is an error)."""
     node = raw
     for depth, k in enumerate(keys[:-1]):
+        if k in node and not isinstance(node[k], dict):
+            raise ConfigError(".".join(keys[: depth + 1]), "is a value, not a table")
         if not isinstance(node.get(k), dict):
             where = ".".join(keys[: depth + 1])
             raise ConfigError(
@@ -427,7 +434,8 @@ def apply_override(raw: dict[str, Any], keys: list[str], value: Any) -> None:
 
 
 def from_dict(raw: dict[str, Any], overrides: list[str] = ()) -> Config:
-    """Build a validated Config from a raw TOML mapping and ``--set`` overrides."""
+    """Build a validated Config from a raw TOML mapping and ``--set`` overrides (``raw`` is not changed)."""
+    raw = copy.deepcopy(raw)
     for text in overrides:
         keys, value = parse_override(text)
         apply_override(raw, keys, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.config import Config, from_dict, read_toml
-from sim.schema import ConfigError
+from sim.schema import ConfigError, did_you_mean
 
 REPO_RUNS = Path(__file__).resolve().parent.parent / "runs"
 
@@ -19,7 +19,7 @@ def search_dirs() -> list[Path]:
 def resolve(name_or_path: str) -> Path:
     """The experiment file for a name ("rocket") or a path ("my/exp.toml")."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or path.is_file():
         if not path.is_file():
             raise ConfigError("", f"{name_or_path}: no such experiment file")
         return path
@@ -28,14 +28,9 @@ def resolve(name_or_path: str) -> Path:
         if candidate.is_file():
             return candidate
     known = sorted({p.stem for d in search_dirs() for p in d.glob("*.toml")})
-    from sim.schema import did_you_mean
-
-    raise ConfigError(
-        "",
-        f"unknown experiment '{name_or_path}'"
-        + did_you_mean(name_or_path, known)
-        + f" (known: {', '.join(known) or 'none'})",
-    )
+    hint = did_you_mean(name_or_path, known).strip(" ()")
+    listing = f"known: {', '.join(known) or 'none'}"
+    raise ConfigError("", f"unknown experiment '{name_or_path}' ({hint + '; ' if hint else ''}{listing})")
 
 
 def load_experiment(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:

@@ -17,7 +17,9 @@ from sim.world import RunResult
 
 
 def check_destination(out: Path, force: bool) -> None:
-    """Refuse to overwrite an existing results folder unless ``force``."""
+    """Refuse to overwrite an existing results folder unless ``force``, and never a file."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", f"{out} exists and is not a folder")
     if out.exists() and not force:
         raise ConfigError("--out", f"{out} already exists (use --force to replace it)")
 
@@ -29,6 +31,7 @@ def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = T
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are not
         write_csv(result.trace, tmp / "events.csv")
         (tmp / "config.toml").write_text(to_toml(result.config))
         summary = {**result.summary, "nodes": result.nodes}
@@ -48,3 +51,9 @@ def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = T
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

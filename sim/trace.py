@@ -61,19 +61,7 @@ class Trace:
 
     def table(self) -> TraceTable:
         """The records as numpy arrays."""
-        return TraceTable(
-            id=np.arange(len(self.t), dtype=np.int64),
-            t=np.asarray(self.t, dtype=float),
-            kind=np.asarray(self.kind, dtype=object),
-            node=np.asarray(self.node, dtype=object),
-            cause=np.asarray(self.cause, dtype=np.int64),
-            account=np.asarray(self.account, dtype=object),
-            side=np.asarray(self.side, dtype=np.int64),
-            price=np.asarray(self.price, dtype=float),
-            qty=np.asarray(self.qty, dtype=float),
-            notional=np.asarray(self.notional, dtype=float),
-            info=np.asarray(self.info, dtype=object),
-        )
+        return as_table({"id": range(len(self.t)), **{c: getattr(self, c) for c in self.__slots__}})
 
 
 @dataclass
@@ -109,6 +97,26 @@ class TraceTable:
         import pandas as pd
 
         return pd.DataFrame({c: getattr(self, c) for c in COLUMNS})
+
+
+_DTYPES = {
+    "id": np.int64,
+    "t": float,
+    "kind": object,
+    "node": object,
+    "cause": np.int64,
+    "account": object,
+    "side": np.int64,
+    "price": float,
+    "qty": float,
+    "notional": float,
+    "info": object,
+}
+
+
+def as_table(columns: dict) -> TraceTable:
+    """A TraceTable from one sequence per column."""
+    return TraceTable(**{c: np.asarray(columns[c], dtype=_DTYPES[c]) for c in COLUMNS})
 
 
 def _fmt_float(x: float) -> str:
@@ -158,6 +166,25 @@ class TraceFormatError(ValueError):
     """An ``events.csv`` that cannot be read as a perpsim trace."""
 
 
+def _float_or_nan(text: str) -> float:
+    return float(text) if text else _NAN
+
+
+_PARSERS = (  # (column, field index, parser) for every column of events.csv
+    ("id", 0, int),
+    ("t", 1, float),
+    ("kind", 2, str),
+    ("node", 3, str),
+    ("cause", 4, lambda x: int(x) if x else NO_CAUSE),
+    ("account", 5, str),
+    ("side", 6, lambda x: int(x) if x else 0),
+    ("price", 7, _float_or_nan),
+    ("qty", 8, _float_or_nan),
+    ("notional", 9, _float_or_nan),
+    ("info", 10, str),
+)
+
+
 def read_events(path: Path) -> TraceTable:
     """Load ``events.csv`` into a TraceTable; TraceFormatError names the file, line and problem."""
     path = Path(path)
@@ -169,35 +196,15 @@ def read_events(path: Path) -> TraceTable:
         if header is None or tuple(header[: len(COLUMNS)]) != COLUMNS:
             raise TraceFormatError(f"{path}: line 1: expected columns {','.join(COLUMNS)}")
         cols: dict[str, list] = {c: [] for c in COLUMNS}
-        for lineno, row in enumerate(reader, start=2):
+        for record, row in enumerate(reader):
+            where = f"{path}: line {reader.line_num}"
             if len(row) < len(COLUMNS):
-                raise TraceFormatError(f"{path}: line {lineno}: expected {len(COLUMNS)} fields, got {len(row)}")
-            try:
-                cols["id"].append(int(row[0]))
-                cols["t"].append(float(row[1]))
-                cols["kind"].append(row[2])
-                cols["node"].append(row[3])
-                cols["cause"].append(int(row[4]) if row[4] else NO_CAUSE)
-                cols["account"].append(row[5])
-                cols["side"].append(int(row[6]) if row[6] else 0)
-                for i, c in enumerate(("price", "qty", "notional"), start=7):
-                    cols[c].append(float(row[i]) if row[i] else _NAN)
-                cols["info"].append(row[10])
-            except ValueError as exc:
-                raise TraceFormatError(f"{path}: line {lineno}: {exc}") from None
-    ids = np.asarray(cols["id"], dtype=np.int64)
-    if len(ids) and not np.array_equal(ids, np.arange(len(ids))):
-        raise TraceFormatError(f"{path}: ids must run 0, 1, 2, ... in order")
-    return TraceTable(
-        id=ids,
-        t=np.asarray(cols["t"], dtype=float),
-        kind=np.asarray(cols["kind"], dtype=object),
-        node=np.asarray(cols["node"], dtype=object),
-        cause=np.asarray(cols["cause"], dtype=np.int64),
-        account=np.asarray(cols["account"], dtype=object),
-        side=np.asarray(cols["side"], dtype=np.int64),
-        price=np.asarray(cols["price"], dtype=float),
-        qty=np.asarray(cols["qty"], dtype=float),
-        notional=np.asarray(cols["notional"], dtype=float),
-        info=np.asarray(cols["info"], dtype=object),
-    )
+                raise TraceFormatError(f"{where}: expected {len(COLUMNS)} fields, got {len(row)}")
+            for column, i, parse in _PARSERS:
+                try:
+                    cols[column].append(parse(row[i]))
+                except ValueError:
+                    raise TraceFormatError(f"{where}: column {column}: cannot read {row[i]!r}") from None
+            if cols["id"][-1] != record:
+                raise TraceFormatError(f"{where}: id {cols['id'][-1]} out of order (expected {record})")
+    return as_table(cols)

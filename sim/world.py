@@ -73,6 +73,7 @@ class World:
         for group in (self.spots, self.indexes, self.perps, self.market_makers, self.liquidity):
             for name, node in group.items():
                 self.network.attach(name, node.receive)
+        self.network.check_attached()
         self.wall_time = 0.0
 
     def rng_for(self, name: str) -> np.random.Generator:

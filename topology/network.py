@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import simpy
 
+from sim.schema import ConfigError
 from topology.latency import LatencyModel
 
 Handler = Callable[[Any], None]
@@ -23,10 +24,11 @@ Handler = Callable[[Any], None]
 class Channel:
     """One directed link: latency model, destination handler, and a message count."""
 
-    __slots__ = ("env", "src", "dst", "kind", "model", "_handler", "sent")
+    __slots__ = ("env", "id", "src", "dst", "kind", "model", "_handler", "sent")
 
-    def __init__(self, env: simpy.Environment, src: str, dst: str, kind: str, model: LatencyModel) -> None:
+    def __init__(self, env: simpy.Environment, lid: str, src: str, dst: str, kind: str, model: LatencyModel) -> None:
         self.env = env
+        self.id = lid
         self.src = src
         self.dst = dst
         self.kind = kind
@@ -56,7 +58,7 @@ class Network:
         self._channels: dict[tuple[str, str], Channel] = {}
         for src, dst, data in graph.edges(data=True):
             model = LatencyModel(data["latency"], rng_for(f"link:{data['id']}"))
-            self._channels[src, dst] = Channel(env, src, dst, data["kind"], model)
+            self._channels[src, dst] = Channel(env, data["id"], src, dst, data["kind"], model)
         self._handlers: dict[str, Handler] = {}
 
     def attach(self, node: str, handler: Handler) -> None:
@@ -65,6 +67,13 @@ class Network:
         for (_, dst), channel in self._channels.items():
             if dst == node:
                 channel._handler = handler
+
+    def check_attached(self) -> None:
+        """Every link must lead to a node that receives messages."""
+        for channel in self._channels.values():
+            if channel._handler is None:
+                kind = self.graph.nodes[channel.dst]["kind"]
+                raise ConfigError(f"link.{channel.id}.dst", f"'{channel.dst}' ({kind}) receives no messages")
 
     def channel(self, src: str, dst: str) -> Channel:
         """The link from ``src`` to ``dst`` (validated to exist when the graph was built)."""

@@ -197,7 +197,7 @@ def liquidate(
     seized = repaid * p_debt / p_collateral * bonus
     if seized > collateral:
         seized = float(collateral)
-        repaid = collateral * p_collateral / (p_debt * bonus)
+        repaid = min(repaid, collateral * p_collateral / (p_debt * bonus))  # min: rounding cannot exceed the cap
     return LendingLiquidation(repaid, seized, repaid * p_debt * (bonus - 1))
 
 

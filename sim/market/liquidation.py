@@ -61,9 +61,7 @@ def settle_liquidation(
     return LiquidationSettlement(fee=0.0, to_owner=0.0, from_fund=from_fund, bad_debt=-rest - from_fund)
 
 
-def adl_scores(
-    side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, mark: float, method: str
-) -> np.ndarray:
+def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, mark: float, method: str) -> np.ndarray:
     """Auto-deleveraging ranking scores of positions on ``side`` (MECHANICS.md §5, ADL).
 
     ``side`` is the side being ranked: the profitable opposite side of a bankrupt liquidation.

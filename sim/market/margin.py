@@ -11,6 +11,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -18,9 +19,7 @@ from numpy.typing import ArrayLike
 from sim.market.sides import LONG, SHORT, check_non_negative, check_positive, check_side
 
 
-def finite_array(
-    name: str, value: ArrayLike, *, min_value: float | None = None, strict: bool = False
-) -> np.ndarray:
+def finite_array(name: str, value: ArrayLike, *, min_value: float | None = None, strict: bool = False) -> np.ndarray:
     """``value`` as a float array; ValueError naming ``name`` and the first bad entry.
 
     Entries must be finite and ``>= min_value`` (``> min_value`` when ``strict``).
@@ -37,13 +36,13 @@ def finite_array(
 
 
 def _positive(name: str, value: ArrayLike) -> float | np.ndarray:
-    if np.ndim(value) == 0:
+    if isinstance(value, Real):
         return check_positive(name, value)
     return finite_array(name, value, min_value=0.0, strict=True)
 
 
 def _finite(name: str, value: ArrayLike) -> float | np.ndarray:
-    if np.ndim(value) == 0:
+    if isinstance(value, Real):
         v = float(value)
         if not math.isfinite(v):
             raise ValueError(f"{name} must be finite, got {value!r}")
@@ -52,8 +51,8 @@ def _finite(name: str, value: ArrayLike) -> float | np.ndarray:
 
 
 def _out(value: np.ndarray | float) -> float | np.ndarray:
-    """A float for a 0-d result, else the array."""
-    return float(value) if np.ndim(value) == 0 else value
+    """A float for a scalar or 0-d result, else the array."""
+    return value if isinstance(value, np.ndarray) and value.ndim else float(value)
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,7 @@ class MarginTiers:
         # The LP lies above tier n's cap iff s·f(cap_n) < 0, i.e. −s·x > cap_n − s·MM(cap_n):
         # the tier is the count of such caps (thresholds increasing in n for either side).
         inner = range(len(caps) - 1)
-        bounds = {
-            s: tuple(caps[n] - s * (caps[n] * mmrs[n] - cums[n]) for n in inner)
-            for s in (LONG, SHORT)
-        }
+        bounds = {s: tuple(caps[n] - s * (caps[n] * mmrs[n] - cums[n]) for n in inner) for s in (LONG, SHORT)}
         arrays: dict[str | int, np.ndarray] = {
             "caps": np.array(caps),
             "mmrs": np.array(mmrs),
@@ -178,7 +174,7 @@ class MarginTiers:
     def tier(self, notional: ArrayLike) -> int | np.ndarray:
         """Index of the tier holding ``notional`` (``notional <= caps[n]``; scalar or arrays)."""
         last = len(self.caps) - 1
-        if np.ndim(notional) == 0:
+        if isinstance(notional, Real):
             return min(bisect_left(self.caps, check_non_negative("notional", notional)), last)
         n = finite_array("notional", notional, min_value=0.0)
         return np.minimum(np.searchsorted(self._arrays["caps"], n, "left"), last)
@@ -193,19 +189,19 @@ class MarginTiers:
     def maintenance(self, notional: ArrayLike) -> float | np.ndarray:
         """Maintenance margin ``MM = N·MMR_tier − cum_tier`` (MECHANICS.md §4, Binance)."""
         mmr, cum = self.mmr_cum(notional)
-        if np.ndim(notional) == 0:
+        if isinstance(notional, Real):
             return float(notional) * mmr - cum
         return np.asarray(notional, dtype=float) * mmr - cum
 
 
-def unrealised_pnl(side: int, qty: ArrayLike, entry: ArrayLike, mark: ArrayLike):
+def unrealised_pnl(side: int, qty: ArrayLike, entry: ArrayLike, mark: ArrayLike) -> float | np.ndarray:
     """``s·Q·(mark − entry)`` (the UPNL of MECHANICS.md §4; scalar or arrays)."""
     s = check_side("side", side)
     q, e, m = _positive("qty", qty), _positive("entry", entry), _positive("mark", mark)
     return _out(s * q * (m - e))
 
 
-def bankruptcy_price(side: int, qty: ArrayLike, entry: ArrayLike, wallet: ArrayLike):
+def bankruptcy_price(side: int, qty: ArrayLike, entry: ArrayLike, wallet: ArrayLike) -> float | np.ndarray:
     """Price where the position's margin is exactly zero: ``entry − s·wallet/Q`` (§4–5).
 
     "Bankruptcy price" line of MECHANICS.md §5. A long whose wallet covers its whole notional
@@ -214,7 +210,9 @@ def bankruptcy_price(side: int, qty: ArrayLike, entry: ArrayLike, wallet: ArrayL
     s = check_side("side", side)
     q, e, w = _positive("qty", qty), _positive("entry", entry), _finite("wallet", wallet)
     bp = e - s * w / q
-    return _out(np.where(bp > 0, bp, 0.0) if s == LONG else bp)
+    if s == LONG:
+        bp = max(bp, 0.0) if isinstance(bp, float) else np.where(bp > 0, bp, 0.0)
+    return _out(bp)
 
 
 def liquidation_price(side: int, qty: float, entry: float, wallet: float, tiers: MarginTiers) -> float:
@@ -230,7 +228,7 @@ def liquidation_price(side: int, qty: float, entry: float, wallet: float, tiers:
     """
     s = check_side("side", side)
     q, e = check_positive("qty", qty), check_positive("entry", entry)
-    x = float(_finite("wallet", wallet)) - s * q * e
+    x = _finite("wallet", wallet) - s * q * e
     t = bisect_left(tiers._bounds[s], -s * x)
     lp = (x + tiers.cums[t]) / (q * (tiers.mmrs[t] - s))
     return lp if s != LONG or lp > 0 else 0.0
@@ -288,7 +286,7 @@ def dydx_liquidation_price(side: int, qty: float, entry: float, equity_other: fl
 
 def wallet_for_liquidation_price(
     side: int, qty: ArrayLike, entry: ArrayLike, liq: ArrayLike, tiers: MarginTiers
-):
+) -> float | np.ndarray:
     """Isolated margin that puts the liquidation price at ``liq`` (inverse of §4's LP).
 
     Equity equals maintenance at ``liq``: ``WB = MM(Q·liq) − s·Q·(liq − EP)``. Scalar or arrays.
@@ -304,7 +302,7 @@ def entry_for_liquidation_price(
     leverage: ArrayLike,
     tiers: MarginTiers,
     qty: ArrayLike | None = None,
-):
+) -> float | np.ndarray:
     """Entry price of a position opened at ``leverage`` (``WB = Q·EP/L``) whose LP is ``liq``.
 
     Solves ``Q·EP/L + s·Q·(liq − EP) = MM(Q·liq)`` (MECHANICS.md §4):
@@ -314,9 +312,8 @@ def entry_for_liquidation_price(
     """
     s = check_side("side", side)
     lp, lev = _positive("liq", liq), _positive("leverage", leverage)
-    if s == LONG and np.any(np.asarray(lev) <= 1):
-        bad = np.asarray(lev).ravel()[np.asarray(lev).ravel() <= 1][0]
-        raise ValueError(f"leverage must be > 1 for a long, got {bad!r}")
+    if s == LONG and np.min(lev) <= 1:
+        raise ValueError(f"leverage must be > 1 for a long, got {np.min(lev)!r}")
     if qty is None:
         mmr, cum_per_qty = tiers.mmrs[0], 0.0
     else:

@@ -7,11 +7,11 @@ record: the isolated liquidation price (§4, with ``margin`` as ``WB``) and the 
 price (§5); both are NaN while flat, and ``entry`` is 0.0.
 
 Index: per side, the pids sorted by ``(liq_price, pid)`` so that "liquidatable at mark M" is a
-binary search plus a slice. Records changed since the last merge sit in a small unsorted
-buffer (their sorted entries, if any, are stale and skipped); queries scan the buffer
-linearly, and it is merged into the sorted arrays when it holds more than ``buffer_limit``
-distinct pids. Repeated updates of a few active accounts therefore cost O(1) each; a merge
-costs one O(n) memmove.
+binary search plus a slice. Records changed since the last merge sit in an unsorted buffer
+(their sorted entries, if any, are stale and skipped); queries scan it (vectorised), and it
+is merged into the sorted arrays when it holds more than ``buffer_limit`` distinct pids.
+Repeated updates of a few active accounts therefore cost O(1) each; a merge is one in-place
+O(n) memmove plus O(buffer_limit) steps, amortised over ``buffer_limit`` updates.
 """
 
 from __future__ import annotations
@@ -29,19 +29,98 @@ from sim.market.margin import (
 from sim.market.sides import LONG, SHORT, check_non_negative, check_positive, check_side
 
 DUST = 1e-12  # a reducing fill within this fraction of the held qty closes the position
+SPLICE_MAX = 4096  # index updates touching more entries use np.delete / np.insert (copies)
 _SIDES = (LONG, SHORT)
 
 
 def _locate(keys: np.ndarray, ids: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Positions of ``(k[j], p[j])`` in arrays sorted by ``(keys, ids)`` (insertion points).
 
-    Ties in ``keys`` are resolved by a search of ``ids`` within the run, one per tied item.
+    A binary search on ``keys``, then a vectorised bisection of ``ids`` within tied runs.
     """
     lo = np.searchsorted(keys, k, "left")
     hi = np.searchsorted(keys, k, "right")
-    for j in np.flatnonzero(hi > lo):
-        lo[j] += np.searchsorted(ids[lo[j] : hi[j]], p[j])
+    while (act := np.flatnonzero(lo < hi)).size:
+        mid = (lo[act] + hi[act]) // 2
+        right = ids[mid] < p[act]
+        lo[act[right]] = mid[right] + 1
+        hi[act[~right]] = mid[~right]
     return lo
+
+
+def _splice(
+    arrays: tuple[np.ndarray, ...], n: int, drop: np.ndarray, at: np.ndarray, values: tuple[np.ndarray, ...]
+) -> int:
+    """In place on ``arrays[i][:n]``: drop the entries at positions ``drop``, insert ``values[i][j]``
+    before position ``at[j]`` (positions in the input, ``at`` non-decreasing); returns the new
+    length (the arrays must have room for it).
+
+    Segments between events shift by (inserts − drops) before them; left-moving ones are moved
+    in ascending order, then right-moving ones in descending order, so none is overwritten
+    before it moves.
+    """
+    events = sorted([(q, 0) for q in at.tolist()] + [(q, 1) for q in drop.tolist()])
+    moves, slots = [], []
+    src = dst = 0
+    for pos, is_drop in events:
+        if pos > src and dst != src:
+            moves.append((src, pos, dst))
+        dst, src = dst + pos - src, pos + is_drop
+        if not is_drop:
+            slots.append(dst)
+            dst += 1
+    if n > src and dst != src:
+        moves.append((src, n, dst))
+    for a, v in zip(arrays, values, strict=True):
+        for lo, hi, to in moves:
+            if to < lo:
+                a[to : to + hi - lo] = a[lo:hi]
+        for lo, hi, to in reversed(moves):
+            if to > lo:
+                a[to : to + hi - lo] = a[lo:hi]
+        a[slots] = v
+    return dst + n - src
+
+
+class _SortedIndex:
+    """Pids of one side sorted by ``(key, pid)``, in arrays with spare capacity."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0)
+        self.ids = np.empty(0, np.int64)
+        self.size = 0
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.keys[: self.size], self.ids[: self.size]
+
+    def update(self, old_keys: np.ndarray, old_ids: np.ndarray, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Remove the (present) entries ``(old_keys, old_ids)``; add ``(keys, ids)`` (sorted)."""
+        k, p = self.view()
+        drop = _locate(k, p, old_keys, old_ids)
+        if drop.size + ids.size > SPLICE_MAX:
+            k, p = np.delete(k, drop), np.delete(p, drop)
+            at = _locate(k, p, keys, ids)
+            self.keys, self.ids = np.insert(k, at, keys), np.insert(p, at, ids)
+            self.size = self.ids.size
+            return
+        at = _locate(k, p, keys, ids)
+        need = self.size - drop.size + ids.size
+        if need > self.ids.size:
+            cap = need + need // 4 + 64
+            self.keys = np.concatenate((k, np.empty(cap - self.size)))
+            self.ids = np.concatenate((p, np.empty(cap - self.size, np.int64)))
+        self.size = _splice((self.keys, self.ids), self.size, drop, at, (keys, ids))
+
+
+def _column(name: str, doc: str) -> property:
+    """Read-only numpy view of the per-pid array ``name``, indexed by pid."""
+
+    def get(book: PositionBook) -> np.ndarray:
+        view = getattr(book, name)[: book._n]
+        view.flags.writeable = False
+        return view
+
+    return property(get, doc=doc)
 
 
 class PositionBook:
@@ -51,7 +130,7 @@ class PositionBook:
     ``bankruptcy_price`` are read-only numpy arrays indexed by pid (flat records included).
     """
 
-    def __init__(self, tiers: MarginTiers, capacity: int = 1024, buffer_limit: int = 64) -> None:
+    def __init__(self, tiers: MarginTiers, capacity: int = 1024, buffer_limit: int = 256) -> None:
         if not isinstance(tiers, MarginTiers):
             raise ValueError(f"tiers must be a MarginTiers, got {tiers!r}")
         for name, value in (("capacity", capacity), ("buffer_limit", buffer_limit)):
@@ -70,26 +149,21 @@ class PositionBook:
         self._stale = np.zeros(capacity, bool)  # in the buffer: its sorted entry is outdated
         self._iside = np.zeros(capacity, np.int8)  # side whose sorted arrays hold it (0: none)
         self._ikey = np.zeros(capacity)  # the key it is held under there
-        self._keys = {s: np.empty(0) for s in _SIDES}
-        self._ids = {s: np.empty(0, np.int64) for s in _SIDES}
-        self._buffer: list[int] = []
-        self._buffer_arr: np.ndarray | None = None
+        self._index = {s: _SortedIndex() for s in _SIDES}
+        self._buffer = np.empty(buffer_limit + 1, np.int64)  # pids changed since the merge
+        self._nbuf = 0
+        self._stale_on = {s: 0 for s in _SIDES}  # buffered pids with an outdated entry on s
         self._oi = {s: 0.0 for s in _SIDES}
         self._count = {s: 0 for s in _SIDES}
 
     # ----------------------------------------------------------------- read access
-    def _view(self, a: np.ndarray) -> np.ndarray:
-        v = a[: self._n]
-        v.flags.writeable = False
-        return v
-
-    owner = property(lambda self: self._view(self._owner), doc="Owner id per pid.")
-    side = property(lambda self: self._view(self._side), doc="+1 long, -1 short, 0 flat.")
-    qty = property(lambda self: self._view(self._qty), doc="Quantity per pid (>= 0).")
-    entry = property(lambda self: self._view(self._entry), doc="Entry price (0.0 when flat).")
-    margin = property(lambda self: self._view(self._margin), doc="Collateral per pid.")
-    liq_price = property(lambda self: self._view(self._liq), doc="Liquidation price (NaN flat).")
-    bankruptcy_price = property(lambda self: self._view(self._bp), doc="Bankruptcy price (NaN flat).")
+    owner = _column("_owner", "Owner id per pid.")
+    side = _column("_side", "+1 long, -1 short, 0 flat.")
+    qty = _column("_qty", "Quantity per pid (>= 0).")
+    entry = _column("_entry", "Entry price (0.0 when flat).")
+    margin = _column("_margin", "Collateral per pid (may go negative after losses).")
+    liq_price = _column("_liq", "Isolated liquidation price (§4; NaN when flat).")
+    bankruptcy_price = _column("_bp", "Bankruptcy price (§5; NaN when flat).")
 
     def __len__(self) -> int:
         """Number of open (non-flat) positions."""
@@ -133,16 +207,17 @@ class PositionBook:
         hits and a scan of the buffer, independent of the population size.
         """
         s, m = check_side("side", side), check_positive("mark", mark)
-        keys, ids = self._keys[s], self._ids[s]
+        keys, ids = self._index[s].view()
         if s == SHORT:
             cut = slice(0, np.searchsorted(keys, m, "right"))
         else:
             cut = slice(np.searchsorted(keys, m, "left"), None)
         k, p = keys[cut], ids[cut]
-        if self._buffer:
+        if self._stale_on[s]:
             live = ~self._stale[p]
             k, p = k[live], p[live]
-            b = self._buffered()
+        if self._nbuf:
+            b = self._buffer[: self._nbuf]
             lb = self._liq[b]
             hit = b[(self._side[b] == s) & (s * (lb - m) >= 0)]
             if hit.size:
@@ -179,8 +254,8 @@ class PositionBook:
         if q.ndim != 1:
             raise ValueError(f"qty, entry and margin must be 1-D, got shape {q.shape}")
         own = np.asarray(owner)
-        if own.dtype.kind not in "iu" or own.ndim > 1:
-            raise ValueError(f"owner must be an int or a 1-D int array, got {owner!r}")
+        if own.dtype.kind not in "iu" or own.shape not in ((), q.shape):
+            raise ValueError(f"owner must be an int or an int array shaped like qty, got {owner!r}")
         liq = liquidation_prices(s, q, e, mg, self.tiers)  # validates qty, entry
         pids = np.arange(self._n, self._n + q.size)
         self._reserve(q.size)
@@ -193,13 +268,11 @@ class PositionBook:
         self._oi[s] += float(q.sum())
         self._count[s] += q.size
         self._stale[pids] = True
-        if q.size > self._limit:
-            self._merge(np.concatenate((self._buffered(), pids)), bulk=True)
+        if self._nbuf + q.size > self._limit:
+            self._merge(extra=pids)
         else:
-            self._buffer.extend(pids.tolist())
-            self._buffer_arr = None
-            if len(self._buffer) > self._limit:
-                self._merge(self._buffered(), bulk=False)
+            self._buffer[self._nbuf : self._nbuf + q.size] = pids
+            self._nbuf += q.size
         return pids
 
     def trade(self, pid: int, side: int, qty: float, price: float) -> float:
@@ -303,53 +376,44 @@ class PositionBook:
         if old:
             self._count[old] -= 1
             self._oi[old] = self._oi[old] - float(self._qty[pid]) if self._count[old] else 0.0
+        liq = bp = np.nan
         if side:
             self._count[side] += 1
             self._oi[side] += qty
-            self._liq[pid] = liquidation_price(side, qty, entry, margin, self.tiers)
-            self._bp[pid] = bankruptcy_price(side, qty, entry, margin)
-        else:
-            self._liq[pid] = self._bp[pid] = np.nan
+            liq = liquidation_price(side, qty, entry, margin, self.tiers)
+            bp = bankruptcy_price(side, qty, entry, margin)
         self._side[pid], self._qty[pid], self._entry[pid], self._margin[pid] = side, qty, entry, margin
+        self._liq[pid], self._bp[pid] = liq, bp
         if not self._stale[pid]:
             self._stale[pid] = True
-            self._buffer.append(pid)
-            self._buffer_arr = None
-            if len(self._buffer) > self._limit:
-                self._merge(self._buffered(), bulk=False)
+            if held := int(self._iside[pid]):
+                self._stale_on[held] += 1
+            self._buffer[self._nbuf] = pid
+            self._nbuf += 1
+            if self._nbuf > self._limit:
+                self._merge()
 
-    def _buffered(self) -> np.ndarray:
-        if self._buffer_arr is None:
-            self._buffer_arr = np.array(self._buffer, dtype=np.int64)
-        return self._buffer_arr
+    def _merge(self, extra: np.ndarray | None = None) -> None:
+        """Re-index the buffered pids (and the new ``extra`` ones) and empty the buffer.
 
-    def _merge(self, pids: np.ndarray, *, bulk: bool) -> None:
-        """Re-index ``pids`` (all stale) in the sorted arrays and empty the buffer.
-
-        Their old entries are located exactly by ``(key, pid)`` and deleted, the open ones
-        inserted at their ``(liq, pid)`` places; ``bulk`` re-sorts everything instead.
+        Per side, outdated entries are located exactly by ``(key, pid)`` and dropped, and the
+        open pids inserted at their ``(liq, pid)`` places.
         """
+        pids = self._buffer[: self._nbuf]
+        if extra is not None:
+            pids = np.concatenate((pids, extra))
         held_side, held_key = self._iside[pids], self._ikey[pids]
         for s in _SIDES:
-            keys, ids = self._keys[s], self._ids[s]
             gone = held_side == s
-            if gone.any():
-                pos = _locate(keys, ids, held_key[gone], pids[gone])
-                keys, ids = np.delete(keys, pos), np.delete(ids, pos)
             new = pids[self._side[pids] == s]
+            if not (gone.any() or new.size):
+                continue
             nk = self._liq[new]
-            if new.size and bulk:
-                keys, ids = np.concatenate((keys, nk)), np.concatenate((ids, new))
-                order = np.lexsort((ids, keys))
-                keys, ids = keys[order], ids[order]
-            elif new.size:
-                order = np.lexsort((new, nk))
-                new, nk = new[order], nk[order]
-                pos = _locate(keys, ids, nk, new)
-                keys, ids = np.insert(keys, pos, nk), np.insert(ids, pos, new)
+            order = np.lexsort((new, nk))
+            new, nk = new[order], nk[order]
+            self._index[s].update(held_key[gone], pids[gone], nk, new)
             self._ikey[new] = nk
-            self._keys[s], self._ids[s] = keys, ids
         self._iside[pids] = self._side[pids]
         self._stale[pids] = False
-        self._buffer.clear()
-        self._buffer_arr = None
+        self._nbuf = 0
+        self._stale_on = {s: 0 for s in _SIDES}

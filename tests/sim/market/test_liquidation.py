@@ -1,0 +1,107 @@
+"""Liquidation accounting and ADL ranking (MECHANICS.md §5): worked examples and properties."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.market.liquidation import (
+    LiquidationSettlement,
+    adl_order,
+    adl_scores,
+    liquidation_fee,
+    settle_liquidation,
+)
+from sim.market.margin import MarginTiers
+from sim.market.positions import PositionBook
+from sim.market.sides import LONG, SHORT
+
+
+def test_liquidation_fee():
+    assert liquidation_fee(10_000, 0.01, 500) == 100.0  # 1% of 10,000
+    assert liquidation_fee(10_000, 0.01, 40) == 40.0  # capped by the margin left
+    assert liquidation_fee(10_000, 0.01, -5) == 0.0
+
+
+def test_settlement_margin_left():
+    # margin 100, realised −20 → 80 left; fee 1% of 5,000 = 50; owner gets 30
+    assert settle_liquidation(100, -20, 5_000, 0.01, 1e6) == LiquidationSettlement(50.0, 30.0, 0.0, 0.0)
+    # margin 100, realised −60 → 40 left < 50: fee 40, owner 0
+    assert settle_liquidation(100, -60, 5_000, 0.01, 1e6) == LiquidationSettlement(40.0, 0.0, 0.0, 0.0)
+
+
+def test_settlement_shortfall_partly_covered():
+    # margin 100, realised −250 → −150 (closed worse than bankruptcy): no fee;
+    # fund of 100 pays 100, 50 is bad debt
+    s = settle_liquidation(100, -250, 5_000, 0.01, 100)
+    assert s == LiquidationSettlement(fee=0.0, to_owner=0.0, from_fund=100.0, bad_debt=50.0)
+    # an empty (or negative) fund covers nothing
+    assert settle_liquidation(100, -250, 5_000, 0.01, -3).bad_debt == 150.0
+
+
+def _three_longs_at_120():
+    # A: 1 at 100, margin 10   → upnl 20, value 30
+    # B: 2 at 110, margin 50   → upnl 20, value 70
+    # C: 1 at 80,  margin 100  → upnl 40, value 140
+    # D: 1 at 130, margin 10   → upnl −10: not ranked
+    return np.array([1.0, 2.0, 1.0, 1.0]), np.array([100.0, 110.0, 80.0, 130.0]), np.array([10.0, 50, 100, 10])
+
+
+def test_adl_scores_binance():
+    qty, entry, margin = _three_longs_at_120()
+    # PnL% × Q·mark/value: A 0.2·120/30 = 0.8; B (20/220)·(240/70) = 24/77; C 0.5·(120/140) = 3/7
+    got = adl_scores(LONG, qty, entry, margin, 120.0, "binance")
+    np.testing.assert_allclose(got[:3], [0.8, 24 / 77, 3 / 7], rtol=1e-12)
+    assert got[3] == -math.inf
+
+
+def test_adl_scores_hyperliquid():
+    qty, entry, margin = _three_longs_at_120()
+    # (mark/entry)·(notional/value): A 1.2·4 = 4.8; B (12/11)·(240/70) = 288/77; C 1.5·(120/140) = 9/7
+    got = adl_scores(LONG, qty, entry, margin, 120.0, "hyperliquid")
+    np.testing.assert_allclose(got[:3], [4.8, 288 / 77, 9 / 7], rtol=1e-12)
+    # a short 1 at 100 marked 80, margin 10: upnl 20, value 30 → (100/80)·(80/30) = 10/3
+    assert adl_scores(SHORT, [1.0], [100.0], [10.0], 80.0, "hyperliquid")[0] == pytest.approx(10 / 3)
+
+
+def test_adl_order_both_methods():
+    book = PositionBook(MarginTiers.flat(0.01))
+    book.open(0, SHORT, 1, 120, 30)  # pid 0: other side, never ranked for longs
+    qty, entry, margin = _three_longs_at_120()
+    a, b, c, d = book.open_many(np.arange(4), LONG, qty, entry, margin)
+    # binance: A 0.8 > C 0.4286 > B 0.3117;  hyperliquid: A 4.8 > B 3.74 > C 1.29
+    assert adl_order(book, LONG, 120.0, "binance").tolist() == [a, c, b]
+    assert adl_order(book, LONG, 120.0, "hyperliquid").tolist() == [a, b, c]
+    # ties by ascending pid
+    twin = book.open(9, LONG, 1, 100, 10)  # same as A
+    assert adl_order(book, LONG, 120.0, "binance").tolist()[:2] == [a, twin]
+
+
+def test_bad_input_names_argument():
+    with pytest.raises(ValueError, match="rate"):
+        liquidation_fee(100, 1.5, 10)
+    with pytest.raises(ValueError, match="notional"):
+        settle_liquidation(10, 0, -1, 0.01, 0)
+    with pytest.raises(ValueError, match="fee_rate"):
+        settle_liquidation(10, 0, 100, -0.01, 0)
+    with pytest.raises(ValueError, match="fund_balance"):
+        settle_liquidation(10, 0, 100, 0.01, math.nan)
+    with pytest.raises(ValueError, match="method.*'bybit'"):
+        adl_scores(LONG, [1.0], [1.0], [1.0], 1.0, "bybit")
+    with pytest.raises(ValueError, match="mark"):
+        adl_scores(LONG, [1.0], [1.0], [1.0], 0.0, "binance")
+
+
+money = st.floats(-1e7, 1e7, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(money, money, st.floats(0, 1e8), st.floats(0, 0.05), money)
+def test_settlement_invariant(margin, pnl, notional, rate, fund):
+    s = settle_liquidation(margin, pnl, notional, rate, fund)
+    assert min(s.fee, s.to_owner, s.from_fund, s.bad_debt) >= 0
+    assert margin + pnl == pytest.approx(s.to_owner + s.fee - s.from_fund - s.bad_debt, abs=1e-6)
+    assert s.from_fund <= max(fund, 0)
+    assert s.fee <= rate * notional

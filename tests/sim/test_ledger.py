@@ -1,0 +1,119 @@
+"""Double-entry balances: transfers conserve every asset; tampering is caught by name."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.ledger import ASSET, QUOTE, Balance, ConservationError, Ledger
+
+
+def test_account_ids_are_opened_in_order_and_reused_by_name():
+    ledger = Ledger()
+    assert ledger.account("whale") == 0
+    assert ledger.account("mm") == 1
+    assert ledger.account("whale") == 0
+    assert ledger.account("holders") == 2
+    assert ledger.names == ["whale", "mm", "holders"]
+    assert ledger.of("mm") == Balance(0.0, 0.0)
+
+
+def test_endow_counts_as_inflow_and_transfers_move_money():
+    ledger = Ledger()
+    whale, holders = ledger.account("whale"), ledger.account("holders")
+    ledger.endow(whale, QUOTE, 200_000.0)
+    ledger.endow(holders, ASSET, 1_000_000.0)
+    ledger.transfer(whale, holders, QUOTE, 10_500.0)
+    ledger.transfer(holders, whale, ASSET, 1_000.0)
+
+    assert ledger.of("whale") == Balance(189_500.0, 1_000.0)
+    assert ledger.of("holders") == Balance(10_500.0, 999_000.0)
+    assert ledger.balance(whale, QUOTE) == 189_500.0
+    assert ledger.total(QUOTE) == 200_000.0
+    assert ledger.total(ASSET) == 1_000_000.0
+    assert ledger.endowed == [200_000.0, 1_000_000.0]
+    ledger.check_conserved()
+
+
+def test_negative_transfer_moves_money_back():
+    ledger = Ledger()
+    a, b = ledger.account("a"), ledger.account("b")
+    ledger.endow(a, QUOTE, 100.0)
+    ledger.transfer(a, b, QUOTE, 30.0)
+    ledger.transfer(a, b, QUOTE, -10.0)
+    assert ledger.of("a") == Balance(80.0, 0.0)
+    assert ledger.of("b") == Balance(20.0, 0.0)
+
+
+def test_balances_may_go_negative_but_totals_stay():
+    ledger = Ledger()
+    a, b = ledger.account("a"), ledger.account("b")
+    ledger.transfer(a, b, ASSET, 5.0)  # a short seller owes tokens
+    assert ledger.of("a") == Balance(0.0, -5.0)
+    assert ledger.total(ASSET) == 0.0
+    ledger.check_conserved()
+
+
+def test_snapshot_names_every_account_and_asset():
+    ledger = Ledger(quote="USDC", asset="BTC")
+    ledger.endow(ledger.account("x"), QUOTE, 3.0)
+    ledger.endow(ledger.account("y"), ASSET, 2.0)
+    assert ledger.snapshot() == {"x": {"USDC": 3.0, "BTC": 0.0}, "y": {"USDC": 0.0, "BTC": 2.0}}
+
+
+def test_check_conserved_names_the_quote_asset_changed_behind_the_ledgers_back():
+    ledger = Ledger()
+    a = ledger.account("a")
+    ledger.endow(a, QUOTE, 100.0)
+    ledger.balances[QUOTE][a] += 5.0
+    with pytest.raises(ConservationError) as exc:
+        ledger.check_conserved()
+    assert str(exc.value) == "USDT not conserved: endowed 100.0, now 105.0 (difference 5.0)"
+
+
+def test_check_conserved_names_the_traded_asset():
+    ledger = Ledger(quote="USDC", asset="BTC")
+    a, b = ledger.account("a"), ledger.account("b")
+    ledger.endow(a, ASSET, 10.0)
+    ledger.transfer(a, b, ASSET, 4.0)
+    ledger.balances[ASSET][b] -= 4.0  # tokens destroyed
+    with pytest.raises(ConservationError) as exc:
+        ledger.check_conserved()
+    assert str(exc.value) == "BTC not conserved: endowed 10.0, now 6.0 (difference -4.0)"
+
+
+def test_check_conserved_ignores_rounding_within_tolerance():
+    ledger = Ledger()
+    a = ledger.account("a")
+    ledger.endow(a, QUOTE, 1e6)
+    ledger.balances[QUOTE][a] += 1e-7  # 1e-13 of the balances: rounding, not leakage
+    ledger.check_conserved()
+
+
+def test_conservation_error_is_an_assertion_error():
+    assert issubclass(ConservationError, AssertionError)
+
+
+amounts = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    endowments=st.lists(st.tuples(amounts, amounts), min_size=1, max_size=8),
+    transfers=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 7), st.sampled_from([QUOTE, ASSET]), amounts), max_size=60
+    ),
+)
+def test_any_transfers_keep_totals_equal_to_endowments(endowments, transfers):
+    ledger = Ledger()
+    ids = [ledger.account(f"acct{i}") for i in range(len(endowments))]
+    for aid, (quote, asset) in zip(ids, endowments, strict=True):
+        ledger.endow(aid, QUOTE, quote)
+        ledger.endow(aid, ASSET, asset)
+    for src, dst, asset, amount in transfers:
+        ledger.transfer(ids[src % len(ids)], ids[dst % len(ids)], asset, amount)
+
+    ledger.check_conserved()
+    for asset in (QUOTE, ASSET):
+        expected = math.fsum(e[asset] for e in endowments)
+        assert math.isclose(ledger.total(asset), expected, rel_tol=0.0, abs_tol=1e-6)

@@ -1,0 +1,200 @@
+"""The event trace: ids, arrays, and the events.csv round trip with its format errors."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.trace import COLUMNS, NO_CAUSE, Trace, TraceFormatError, read_events, write_csv
+
+HEADER = "id,t,kind,node,cause,account,side,price,qty,notional,info"
+
+
+def sample_trace() -> Trace:
+    tr = Trace()
+    r0 = tr.record(0.0, "open", "spot", price=10.0)
+    r1 = tr.record(0.1 + 0.2, "order", "spot", r0, "whale", 1, notional=20_000.0, info='slice 1, "first"')
+    r2 = tr.record(1e-300, "trade", "spot", r1, "whale", 1, 10.000000000000002, 1999.9999999999998, 20_000.0)
+    tr.record(1e300, "liquidation", "perp", r2, "shorts", -1, 5e-324, -0.0, math.inf, "σ wave 1\nline two")
+    tr.record(2.5, "index", "index", price=math.nan, info="")
+    return tr
+
+
+def assert_tables_equal(a, b):
+    for column in COLUMNS:
+        x, y = getattr(a, column), getattr(b, column)
+        assert x.dtype == y.dtype, column
+        np.testing.assert_array_equal(x, y, err_msg=column)
+    # equal as numbers is not enough for -0.0 and the tiniest floats: compare the bits
+    for column in ("t", "price", "qty", "notional"):
+        assert getattr(a, column).tobytes() == getattr(b, column).tobytes(), column
+
+
+# ----------------------------------------------------------------------------- recording
+
+
+def test_record_returns_consecutive_ids_from_zero():
+    tr = Trace()
+    assert [tr.record(float(i), "noise", "retail") for i in range(4)] == [0, 1, 2, 3]
+    assert len(tr) == 4
+
+
+def test_table_gives_typed_arrays_with_defaults():
+    tr = Trace()
+    tr.record(0.5, "open", "spot")
+    tr.record(1.25, "trade", "spot", 0, "whale", -1, 10.5, 2.0, 21.0, "x")
+    table = tr.table()
+
+    assert len(table) == 2
+    np.testing.assert_array_equal(table.id, [0, 1])
+    assert table.id.dtype == np.int64
+    np.testing.assert_array_equal(table.t, [0.5, 1.25])
+    assert table.t.dtype == np.float64
+    assert table.kind.tolist() == ["open", "trade"]
+    assert table.node.tolist() == ["spot", "spot"]
+    np.testing.assert_array_equal(table.cause, [NO_CAUSE, 0])
+    assert table.cause.dtype == np.int64
+    assert table.account.tolist() == ["", "whale"]
+    np.testing.assert_array_equal(table.side, [0, -1])
+    assert math.isnan(table.price[0]) and table.price[1] == 10.5
+    assert math.isnan(table.qty[0]) and table.qty[1] == 2.0
+    assert math.isnan(table.notional[0]) and table.notional[1] == 21.0
+    assert table.info.tolist() == ["", "x"]
+
+
+def test_empty_trace_gives_empty_arrays():
+    table = Trace().table()
+    assert len(table) == 0
+    assert table.id.dtype == np.int64 and table.t.dtype == np.float64
+
+
+def test_where_masks_by_kind_and_node():
+    table = sample_trace().table()
+    assert table.where(kind="order").tolist() == [False, True, False, False, False]
+    assert table.where(node="spot").tolist() == [True, True, True, False, False]
+    assert table.where(kind="trade", node="spot").tolist() == [False, False, True, False, False]
+    assert table.where().all()
+
+
+# ----------------------------------------------------------------------------- events.csv
+
+
+def test_csv_round_trip_is_exact(tmp_path):
+    table = sample_trace().table()
+    write_csv(table, tmp_path / "events.csv")
+    assert_tables_equal(read_events(tmp_path / "events.csv"), table)
+
+
+def test_csv_writes_missing_values_as_empty_fields(tmp_path):
+    tr = Trace()
+    tr.record(0.0, "open", "spot", price=10.0)
+    tr.record(0.25, "trade", "spot", 0, "whale", 1, 10.5, 2.0, 21.0, "ok")
+    write_csv(tr.table(), tmp_path / "events.csv")
+    assert (tmp_path / "events.csv").read_text(encoding="utf-8") == (
+        f"{HEADER}\n"
+        "0,0.0,open,spot,,,,10.0,,,\n"
+        "1,0.25,trade,spot,0,whale,1,10.5,2.0,21.0,ok\n"
+    )
+
+
+def test_csv_reads_empty_fields_back_as_nan_no_cause_and_side_zero(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(f"{HEADER}\n0,1.5,index,index,,,,,,,\n", encoding="utf-8")
+    table = read_events(path)
+    assert table.cause.tolist() == [NO_CAUSE]
+    assert table.side.tolist() == [0]
+    assert math.isnan(table.price[0]) and math.isnan(table.qty[0]) and math.isnan(table.notional[0])
+    assert table.account.tolist() == [""] and table.info.tolist() == [""]
+
+
+def test_csv_header_only_reads_as_an_empty_table(tmp_path):
+    write_csv(Trace().table(), tmp_path / "events.csv")
+    assert (tmp_path / "events.csv").read_text() == HEADER + "\n"
+    assert len(read_events(tmp_path / "events.csv")) == 0
+
+
+def test_csv_bytes_are_identical_for_identical_traces(tmp_path):
+    write_csv(sample_trace().table(), tmp_path / "a.csv")
+    write_csv(sample_trace().table(), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_read_events_accepts_a_str_path(tmp_path):
+    write_csv(sample_trace().table(), tmp_path / "events.csv")
+    assert len(read_events(str(tmp_path / "events.csv"))) == 5
+
+
+# ----------------------------------------------------------------------------- format errors
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "events.csv"
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: no such file"
+
+
+def test_a_folder_is_not_a_trace(tmp_path):
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(tmp_path)
+    assert str(exc.value) == f"{tmp_path}: no such file"
+
+
+def test_empty_file(tmp_path):
+    path = write(tmp_path / "events.csv", "")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: line 1: expected columns {HEADER}"
+
+
+def test_wrong_header(tmp_path):
+    path = write(tmp_path / "events.csv", "id,time,kind,node,cause,account,side,price,qty,notional,info\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: line 1: expected columns {HEADER}"
+
+
+def test_short_row(tmp_path):
+    path = write(tmp_path / "events.csv", f"{HEADER}\n0,0.0,open,spot,,,,10.0,,,\n1,0.5,trade,spot,0\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: line 3: expected 11 fields, got 5"
+
+
+def test_non_numeric_time(tmp_path):
+    path = write(tmp_path / "events.csv", f"{HEADER}\n0,soon,open,spot,,,,10.0,,,\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: line 2: column t: cannot read 'soon'"
+
+
+def test_non_integer_cause(tmp_path):
+    path = write(tmp_path / "events.csv", f"{HEADER}\n0,0.0,open,spot,,,,10.0,,,\n1,0.5,trade,spot,0.5,,,,,,\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: line 3: column cause: cannot read '0.5'"
+
+
+def test_ids_out_of_order_name_the_file(tmp_path):
+    path = write(tmp_path / "events.csv", f"{HEADER}\n0,0.0,open,spot,,,,,,,\n2,0.5,open,spot,,,,,,,\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value).startswith(f"{path}: ")
+
+
+def test_ids_out_of_order_name_the_line(tmp_path):
+    path = write(tmp_path / "events.csv", f"{HEADER}\n0,0.0,open,spot,,,,,,,\n2,0.5,open,spot,,,,,,,\n")
+    with pytest.raises(TraceFormatError) as exc:
+        read_events(path)
+    assert str(exc.value).startswith(f"{path}: line 3: ")
+    assert "2" in str(exc.value).removeprefix(f"{path}: line 3: ")
+
+
+def test_trace_format_error_is_a_value_error():
+    assert issubclass(TraceFormatError, ValueError)
