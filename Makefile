@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## test: set up the virtualenv and run the test suite
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

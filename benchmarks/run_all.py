@@ -46,7 +46,10 @@ def main() -> None:
         ),
         ("position book: 1M / 1k cost ratio (target ≤ 2)", f"{positions['ratio_1M_1k']:.2f}"),
         ("position book: trade on a hot record at 1M positions", f"{positions['trade_hot_1M'] * 1e6:.1f} µs"),
-        ("position book: trade on a random record at 1M (merges amortised)", f"{positions['trade_random_1M'] * 1e6:.1f} µs"),
+        (
+            "position book: trade on a random record at 1M (merges amortised)",
+            f"{positions['trade_random_1M'] * 1e6:.1f} µs",
+        ),
         ("rocket: simulation wall time (180 s simulated)", f"{rocket['rocket_wall_s']:.3f} s"),
         ("rocket: SimPy events processed per second", f"{rocket['rocket_events_per_s']:,.0f}"),
         ("bare SimPy timeout loop, events per second", f"{rocket['bare_simpy_events_per_s']:,.0f}"),
