@@ -85,6 +85,23 @@ def test_impact_price_by_hand():
     assert (book.levels(BUY), book.levels(SELL)) == before
 
 
+def test_cost_of_a_quantity_by_hand():
+    book = book_with(
+        asks=[(10.00, 1.0, 1), (10.10, 2.0, 2), (10.20, 3.0, 3)],
+        bids=[(9.90, 1.0, 4), (9.80, 1.0, 5)],
+    )
+    before = (book.levels(BUY), book.levels(SELL))
+    # buy 2.5: 1 at 10.00 + 1.5 at 10.10 = 10.00 + 15.15 = 25.15
+    assert book.cost(BUY, 2.5) == pytest.approx(25.15, rel=1e-12)
+    # sell 1.5: 1 at 9.90 + 0.5 at 9.80 = 9.90 + 4.90 = 14.80
+    assert book.cost(SELL, 1.5) == pytest.approx(14.80, rel=1e-12)
+    # the asks hold 6 units: 6.01 cannot be filled
+    assert math.isnan(book.cost(BUY, 6.01))
+    assert (book.levels(BUY), book.levels(SELL)) == before
+    with pytest.raises(ValueError, match="qty"):
+        book.cost(BUY, -1.0)
+
+
 def test_depth_within_pct_of_mid():
     book = book_with(
         asks=[(10.10, 5.0, 1), (10.30, 5.0, 1)],
