@@ -6,7 +6,7 @@ A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 
 from __future__ import annotations
 
-from sim.commands import list_experiments, run_experiment, show_experiment, topology_png
+from sim.commands import list_experiments, plot, run_experiment, show_experiment, topology_png
 
-COMMANDS = [list_experiments, show_experiment, run_experiment, topology_png]
+COMMANDS = [list_experiments, show_experiment, run_experiment, topology_png, plot]
 

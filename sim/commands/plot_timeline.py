@@ -1,0 +1,26 @@
+"""``perpsim plot timeline RUN``: the propagation timeline of a run folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.runfolder import open_run
+
+NAME = "timeline"
+HELP = "the propagation timeline of a run: a lane per node, cause arrows between lanes"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", type=Path, help="a results folder written by 'perpsim run'")
+    p.add_argument("--out", type=Path, help="PNG path (default RUN/timeline.png)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.plots.timeline import plot_timeline
+
+    folder = open_run(args.run)
+    out = args.out or folder.path / "timeline.png"
+    plot_timeline(folder.trace, folder.nodes, out, f"{folder.title}: propagation timeline")
+    print(out)
+    return 0
