@@ -57,3 +57,86 @@ class FillReport:
     side: int
     qty: float
     price: float
+
+
+# ----------------------------------------------------------------------------- lending pool
+
+QUOTE_ASSET = 0  # the quote currency (USDT); matches sim.ledger.QUOTE
+TOKEN_ASSET = 1  # the traded token; matches sim.ledger.ASSET
+
+
+@dataclass(slots=True)
+class PriceUpdate:
+    """An oracle's published price of the token in quote currency."""
+
+    cause: int
+    source: str
+    price: float
+
+
+@dataclass(slots=True)
+class PoolRequest:
+    """A borrower's or supplier's action on a lending pool.
+
+    ``action``: "supply" / "withdraw" (lend ``amount`` of ``asset`` to the pool, or take it back),
+    "deposit" / "release" (post or take back collateral), "borrow" / "repay" (debt in ``asset``).
+    The pool moves the money in the ledger and answers with a LoanUpdate to ``reply_to``
+    (the sender's node) when the sender has a link from the pool.
+    """
+
+    cause: int
+    account: int
+    action: str
+    asset: int
+    amount: float
+    reply_to: str = ""
+
+
+@dataclass(slots=True)
+class LoanUpdate:
+    """A borrower's position on a pool after an action, an accrual or a liquidation."""
+
+    cause: int
+    account: int
+    collateral: tuple[float, float]  # (quote, token) amounts posted
+    debt: tuple[float, float]  # (quote, token) amounts owed, interest included
+    health_factor: float
+    price: float  # the oracle price the pool used
+    ok: bool = True  # False if the request was refused (e.g. borrow beyond LTV)
+
+
+@dataclass(slots=True)
+class LiquidationCall:
+    """The pool tells liquidators a borrower's health factor is below 1."""
+
+    cause: int
+    borrower: int
+    debt_asset: int
+    debt: float
+    collateral_asset: int
+    collateral: float
+    health_factor: float
+    price: float
+
+
+@dataclass(slots=True)
+class LiquidateRequest:
+    """A liquidator repays up to ``amount`` of a borrower's debt and seizes collateral with the bonus."""
+
+    cause: int
+    liquidator: int
+    borrower: int
+    debt_asset: int
+    amount: float
+    reply_to: str = ""
+
+
+@dataclass(slots=True)
+class LiquidationResult:
+    """What a liquidator got: collateral seized (asset, amount) for debt repaid."""
+
+    cause: int
+    borrower: int
+    debt_repaid: float
+    collateral_asset: int
+    collateral_seized: float
