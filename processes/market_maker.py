@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
-from processes.messages import FillReport, MarketData, Order, Quotes
+from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import MarketMaker as MarketMakerConfig
 from sim.market.depth import ladder
@@ -38,11 +38,11 @@ class MarketMaker:
     def start(self) -> None:
         self.ctx.env.process(self._quote_loop())
 
-    def receive(self, msg: MarketData | FillReport) -> None:
+    def receive(self, msg: MarketData | FillReport | PerpData) -> None:
         if isinstance(msg, MarketData):
             self.reference = msg.price
             self.reference_cause = msg.cause
-        else:
+        elif isinstance(msg, FillReport):
             self._hedge(msg)
 
     def _quote_loop(self):

@@ -140,3 +140,28 @@ class LiquidationResult:
     debt_repaid: float
     collateral_asset: int
     collateral_seized: float
+
+
+# ----------------------------------------------------------------------------- perp data and margin
+
+
+@dataclass(slots=True)
+class PerpData:
+    """A perp venue's published state: mark, index and funding (predicted for the current interval)."""
+
+    cause: int
+    venue: str
+    mark: float
+    index: float
+    predicted_rate: float  # for the current funding interval
+    last_rate: float  # the last rate paid
+    interval_hours: float
+
+
+@dataclass(slots=True)
+class MarginTransfer:
+    """Move ``amount`` of quote currency into (positive) or out of (negative) an account's perp margin."""
+
+    cause: int
+    account: int
+    amount: float

@@ -18,7 +18,8 @@ import numpy as np
 
 from processes.context import Context
 from processes.engine import MatchingEngine
-from processes.messages import FillReport, IndexUpdate, Order, Quotes
+from processes.funding_clock import FundingClock
+from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes
 from sim.config import Perp
 from sim.ledger import QUOTE
 from sim.market.liquidation import adl_order, settle_liquidation
@@ -58,7 +59,6 @@ class PerpVenue:
         self.insurance = ledger.account(f"{name}:insurance")
         self.bad_debt_account = ledger.account(f"{name}:bad_debt")
         self.fill_out = {ch.dst: ch for ch in ctx.out_channels(name, "fill")}
-        self.wallets: dict[int, float] = {}  # named accounts' margin before their first position
         self.pid_of: dict[int, int] = {}
         self.pending = np.zeros(0, dtype=bool)
         self.index = math.nan
@@ -68,6 +68,7 @@ class PerpVenue:
         self.basis_ma = MovingAverage(30)
         self.basis_ema = IrregularEMA(150.0)
         self.liquidated = 0
+        self.funding = FundingClock(self)
 
     # ------------------------------------------------------------------ set-up
 
@@ -84,13 +85,14 @@ class PerpVenue:
             self.positions.open_many(owner, cohort.side, cohort.qty, cohort.entry, cohort.margin)
         self._grow_pending()
         self.ctx.env.process(self._sample_basis())
+        self.funding.start()
         if self.cfg.engine_interval > 0:
             self.ctx.env.process(self._engine_clock())
 
     def deposit(self, account: int, amount: float) -> None:
-        """A named account (market maker) posts margin to the venue."""
+        """A named account (market maker) posts margin to the venue (its record, flat until it trades)."""
         self.ctx.ledger.transfer(account, self.margin_account, QUOTE, amount)
-        self.wallets[account] = self.wallets.get(account, 0.0) + amount
+        self.positions.deposit(self._pid_for(account), amount)
 
     def _grow_pending(self) -> None:
         n = len(self.positions.qty)
@@ -99,9 +101,12 @@ class PerpVenue:
 
     # ------------------------------------------------------------------ messages
 
-    def receive(self, msg: IndexUpdate | Quotes | Order) -> None:
+    def receive(self, msg: IndexUpdate | Quotes | Order | MarginTransfer) -> None:
         if isinstance(msg, IndexUpdate):
             self._on_index(msg)
+            return
+        if isinstance(msg, MarginTransfer):
+            self._transfer_margin(msg)
             return
         if isinstance(msg, Order):
             msg.cause = self.ctx.trace.record(
@@ -122,7 +127,9 @@ class PerpVenue:
         last = self.last if self.last == self.last else msg.price
         if self.cfg.mark == "binance":
             to_next = self.cfg.funding_interval - math.fmod(now, self.cfg.funding_interval)
-            mark = binance_mark(msg.price, 0.0, to_next, self.cfg.funding_interval, self.basis_ma.value, last)
+            mark = binance_mark(
+                msg.price, self.funding.predicted, to_next, self.cfg.funding_interval, self.basis_ma.value, last
+            )
         else:
             if mid == mid:
                 self.basis_ema.add(mid - msg.price, now)
@@ -131,7 +138,7 @@ class PerpVenue:
         self.mark = mark
         self.mark_cause = self.ctx.trace.record(now, "mark", self.name, msg.cause, price=mark)
         if self.cfg.engine_interval == 0:
-            self._check_liquidations()
+            self.check_liquidations(self.mark_cause)
 
     def _sample_basis(self):
         """Binance P2: one sample of (perp mid − index) per second (MECHANICS.md §2)."""
@@ -146,11 +153,34 @@ class PerpVenue:
         env = self.ctx.env
         while True:
             yield env.timeout(self.cfg.engine_interval)
-            self._check_liquidations()
+            self.check_liquidations(self.mark_cause)
 
     # ------------------------------------------------------------------ liquidation engine
 
-    def _check_liquidations(self) -> None:
+    def _transfer_margin(self, msg: MarginTransfer) -> None:
+        """Post margin (amount > 0) or take out what is free above twice the maintenance margin."""
+        ledger, positions = self.ctx.ledger, self.positions
+        pid = self._pid_for(msg.account)
+        amount = msg.amount
+        if amount < 0:
+            price = _or(self.mark, self.index)
+            equity = float(positions.equity([pid], price)[0])
+            maintenance = positions.tiers.maintenance(float(positions.qty[pid]) * price) if positions.qty[pid] else 0.0
+            free = max(0.0, min(float(positions.margin[pid]), equity - 2 * maintenance))
+            amount = -min(-amount, free)
+        if amount == 0:
+            return
+        ledger.transfer(msg.account, self.margin_account, QUOTE, amount)
+        if amount > 0:
+            positions.deposit(pid, amount)
+        else:
+            positions.withdraw(pid, -amount)
+        self.ctx.trace.record(
+            self.ctx.env.now, "margin", self.name, msg.cause, ledger.names[msg.account], notional=amount
+        )
+
+    def check_liquidations(self, cause: int) -> None:
+        """Queue the liquidation of every position the mark has crossed (``cause``: the record that moved it)."""
         if self.mark != self.mark:
             return
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
@@ -183,7 +213,7 @@ class PerpVenue:
         elif isinstance(job, Quotes):
             self._requote(job)
         else:
-            pid = self._pid_for(job.account, job.side, job.qty)
+            pid = self._pid_for(job.account)
             fills = self.book.market(job.side, job.qty, owner=job.account)
             if fills:
                 self._settle_fills(pid, job.account, job.side, fills, job.cause)
@@ -268,10 +298,11 @@ class PerpVenue:
         if pnl:
             self.ctx.ledger.transfer(self.settlement, self.margin_account, QUOTE, pnl)
 
-    def _pid_for(self, account: int, side: int, qty: float) -> int:
+    def _pid_for(self, account: int) -> int:
+        """The position record of a named account, opened flat on first use."""
         pid = self.pid_of.get(account)
         if pid is None:
-            pid = self.positions.open_flat(account, self.wallets.pop(account, 0.0))
+            pid = self.positions.open_flat(account, 0.0)
             self.pid_of[account] = pid
             self._grow_pending()
         return pid
@@ -284,7 +315,7 @@ class PerpVenue:
             for price, qty in levels:
                 _, fills = book.limit(side, price, qty, msg.account)
                 if fills:
-                    pid = pid if pid is not None else self._pid_for(msg.account, side, qty)
+                    pid = pid if pid is not None else self._pid_for(msg.account)
                     self._settle_fills(pid, msg.account, side, fills, msg.cause)
 
     def _settle_fills(self, pid: int, taker: int, side: int, fills: list[Fill], cause: int) -> float:
@@ -294,7 +325,7 @@ class PerpVenue:
         by_maker: dict[int, list[float]] = {}
         for f in fills:
             self._trade(pid, side, f.qty, f.price)
-            maker_pid = self._pid_for(f.maker_owner, -side, f.qty)
+            maker_pid = self._pid_for(f.maker_owner)
             self._trade(maker_pid, -side, f.qty, f.price)
             qty += f.qty
             notional += f.qty * f.price
@@ -303,6 +334,9 @@ class PerpVenue:
             agg[1] += f.qty * f.price
         self.last = fills[-1].price
         rid = trace.record(now, "trade", self.name, cause, names[taker], side, self.last, qty, notional)
+        taker_channel = self.fill_out.get(names[taker])
+        if taker_channel is not None:
+            taker_channel.send(FillReport(rid, self.name, side, qty, notional / qty))
         for maker, (mq, mn) in by_maker.items():
             fid = trace.record(now, "fill", self.name, rid, names[maker], -side, mn / mq, mq, mn)
             channel = self.fill_out.get(names[maker])

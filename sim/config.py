@@ -185,6 +185,11 @@ class Perp:
     mmr: float = fraction(0.01)
     tiers: list[list[float]] | None = None
     funding_interval: float = duration(8 * 3600.0)
+    premium_interval: float = duration(5.0)
+    impact_notional: float = 4_000.0
+    interest_rate: float = fraction(0.0001)  # per 8 h (MECHANICS.md §3)
+    funding_clamp: float = fraction(0.0005)  # per 8 h
+    funding_cap: float | None = fraction(None)  # per interval; None = 0.75 × mmr (Binance)
     populations: dict[str, Population] = table(dict)
 
     def check(self, key: str) -> None:
@@ -199,6 +204,16 @@ class Perp:
         _non_negative(self.insurance_fund, f"{key}.insurance_fund")
         require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
         _positive(self.funding_interval, f"{key}.funding_interval")
+        _positive(self.premium_interval, f"{key}.premium_interval")
+        require(
+            self.premium_interval <= self.funding_interval,
+            f"{key}.premium_interval",
+            "must be <= funding_interval",
+        )
+        _positive(self.impact_notional, f"{key}.impact_notional")
+        _non_negative(self.funding_clamp, f"{key}.funding_clamp")
+        if self.funding_cap is not None:
+            _positive(self.funding_cap, f"{key}.funding_cap")
         for i, row in enumerate(self.tiers or []):
             require(len(row) == 3, f"{key}.tiers[{i}]", "expected [notional_cap, mmr, max_leverage]")
             require(0 < row[1] < 1, f"{key}.tiers[{i}]", f"mmr must be in (0, 1), got {row[1]!r}")

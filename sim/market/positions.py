@@ -328,6 +328,25 @@ class PositionBook:
         self._set_margin(pid, margin - amount)
         return float(amount)
 
+    def add_margins(self, pids: ArrayLike, amounts: ArrayLike) -> None:
+        """Vectorised ``margin += amount`` on distinct records (e.g. funding payments, which may be
+        negative); liquidation and bankruptcy prices follow and the records are re-indexed at once."""
+        p = self._check_pids(pids)
+        a = finite_array("amounts", amounts)
+        if a.shape != p.shape:
+            raise ValueError(f"amounts must be shaped like pids {p.shape}, got {a.shape}")
+        if np.unique(p).size != p.size:
+            raise ValueError("pids must be distinct")
+        self._margin[p] += a
+        for s in _SIDES:
+            m = p[self._side[p] == s]
+            if m.size:
+                self._liq[m] = liquidation_prices(s, self._qty[m], self._entry[m], self._margin[m], self.tiers)
+                self._bp[m] = bankruptcy_price(s, self._qty[m], self._entry[m], self._margin[m])
+        fresh = p[(self._side[p] != 0) & ~self._stale[p]]
+        self._stale[fresh] = True
+        self._merge(extra=fresh)
+
     # ------------------------------------------------------------------ internals
     def _append(self, owner: int) -> int:
         if not isinstance(owner, int | np.integer):
