@@ -58,7 +58,8 @@ class PerpVenue:
         self.settlement = ledger.account(f"{name}:settlement")
         self.insurance = ledger.account(f"{name}:insurance")
         self.bad_debt_account = ledger.account(f"{name}:bad_debt")
-        self.fill_out = {ch.dst: ch for ch in ctx.out_channels(name, "fill")}
+        # fill reports go to a participant over its fill or md link
+        self.fill_out = {ch.dst: ch for ch in ctx.out_channels(name) if ch.kind in ("fill", "md")}
         self.pid_of: dict[int, int] = {}
         self.pending = np.zeros(0, dtype=bool)
         self.index = math.nan

@@ -8,6 +8,7 @@ Every section is a table of components keyed by id (``[spot.spot]``, ``[perp.per
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -306,6 +307,64 @@ class Noise:
 
 
 @dataclass
+class ProfitTaker:
+    """Spot holders who sell into a rally: while the price they see is ``threshold`` above
+    ``fair`` (default: the venue's opening mid), they release ``rate`` of notional per second
+    from ``tokens`` and offer it as asks ``offset`` above that price."""
+
+    venue: str
+    tokens: float
+    rate: float
+    threshold: float = fraction(0.1)
+    fair: float | None = None
+    offset: float = fraction(0.001)
+    interval: float = duration(0.25)
+
+    def check(self, key: str) -> None:
+        _positive(self.tokens, f"{key}.tokens")
+        _positive(self.rate, f"{key}.rate")
+        _non_negative(self.threshold, f"{key}.threshold")
+        if self.fair is not None:
+            _positive(self.fair, f"{key}.fair")
+        _non_negative(self.offset, f"{key}.offset")
+        _positive(self.interval, f"{key}.interval")
+
+
+@dataclass
+class Sweep:
+    """A parameter study for ``perpsim sweep`` (``perpsim run`` ignores it): grid axes written
+    like ``--grid`` ("link.hedge.latency=0ms:2s:100ms"), seeds per point, lists zipped or crossed."""
+
+    grid: list[str]
+    seeds: int = 1
+    zip: bool = False
+
+    def check(self, key: str) -> None:
+        require(bool(self.grid), f"{key}.grid", "needs at least one axis")
+        require(self.seeds >= 1, f"{key}.seeds", f"must be >= 1, got {self.seeds}")
+
+
+@dataclass
+class BasisTrader:
+    """Shorts the perp and buys the same quantity of spot while annualised funding is high."""
+
+    perp: str
+    spot: str
+    enter_above: float = fraction(0.20)  # annualised funding rate
+    exit_below: float = fraction(0.05)
+    capital: float = 1_000_000.0
+    clip: float = 20_000.0  # notional per step
+    leverage: float = 2.0  # perp notional per unit of perp margin
+
+    def check(self, key: str) -> None:
+        require(self.exit_below <= self.enter_above, f"{key}.exit_below", "must be <= enter_above")
+        _positive(self.capital, f"{key}.capital")
+        require(self.capital < 1e13, f"{key}.capital", f"absurdly large: {self.capital!r} (must be < 1e13)")
+        _positive(self.clip, f"{key}.clip")
+        _positive(self.leverage, f"{key}.leverage")
+
+
+@dataclass
 class Latency:
     """A link's latency model: constant, uniform, lognormal or empirical samples."""
 
@@ -367,11 +426,14 @@ class Config:
     liquidity: dict[str, Liquidity] = table(dict)
     igniter: dict[str, Igniter] = table(dict)
     noise: dict[str, Noise] = table(dict)
+    basis: dict[str, BasisTrader] = table(dict)
     link: dict[str, Link] = table(dict)
+    profit_taker: dict[str, ProfitTaker] = table(dict)
+    sweep: Sweep | None = None
 
     def check(self, key: str) -> None:
         seen: dict[str, str] = {}
-        for section in ("spot", "index", "perp", "market_maker", "liquidity", "igniter", "noise"):
+        for section in node_sections():
             for node in getattr(self, section):
                 require(node not in seen, f"{section}.{node}", f"duplicate id (already used in {seen.get(node)})")
                 seen[node] = section
@@ -396,7 +458,7 @@ class Config:
                 ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
             if mm.reference:
                 ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
-        for section in ("liquidity", "igniter", "noise"):
+        for section in ("liquidity", "igniter", "noise", "profit_taker"):
             for nid, comp in getattr(self, section).items():
                 ref(f"{section}.{nid}.venue", comp.venue, "spot")
         for lid, link in self.link.items():
@@ -406,10 +468,18 @@ class Config:
                     raise ConfigError(f"link.{lid}.{end}", f"unknown node '{name}'" + did_you_mean(name, seen))
 
 
+NOT_NODES = ("experiment", "link", "sweep", "arms")
+
+
+def node_sections() -> tuple[str, ...]:
+    """The Config sections whose entries are nodes of the topology, in declaration order."""
+    return tuple(f.name for f in dataclasses.fields(Config) if f.name not in NOT_NODES)
+
+
 def node_kinds(config: Config) -> dict[str, str]:
-    """Every node id with its kind (spot, perp, index, market_maker, liquidity, igniter, noise)."""
+    """Every node id with its kind (spot, perp, index, market_maker, liquidity, igniter, noise, profit_taker)."""
     kinds = {}
-    for section in ("spot", "index", "perp", "market_maker", "liquidity", "igniter", "noise"):
+    for section in node_sections():
         for node in getattr(config, section):
             kinds[node] = section
     return kinds

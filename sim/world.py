@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from processes.basis_trader import BasisTrader
 from processes.context import Context
 from processes.flow import Igniter, NoiseTrader
 from processes.index_publisher import IndexPublisher
 from processes.liquidity import LiquidityProvider
 from processes.market_maker import MarketMaker
 from processes.perp_venue import PerpVenue, margin_tiers
+from processes.profit_taker import ProfitTaker
 from processes.spot_venue import SpotVenue
 from sim.config import Config, config_hash, node_kinds
 from sim.ledger import QUOTE, Ledger
@@ -70,7 +72,20 @@ class World:
         }
         self.igniters = {n: Igniter(ctx, n, c, config.spot[c.venue].book.mid) for n, c in config.igniter.items()}
         self.noise = {n: NoiseTrader(ctx, n, c) for n, c in config.noise.items()}
-        for group in (self.spots, self.indexes, self.perps, self.market_makers, self.liquidity):
+        self.profit_takers = {
+            n: ProfitTaker(ctx, n, c, config.spot[c.venue].tick, config.spot[c.venue].book.mid)
+            for n, c in config.profit_taker.items()
+        }
+        self.basis = {n: BasisTrader(ctx, n, c) for n, c in config.basis.items()}
+        for group in (
+            self.spots,
+            self.indexes,
+            self.perps,
+            self.market_makers,
+            self.liquidity,
+            self.basis,
+            self.profit_takers,
+        ):
             for name, node in group.items():
                 self.network.attach(name, node.receive)
         self.network.check_attached()
@@ -96,7 +111,15 @@ class World:
             if mcfg.tokens:
                 self.ledger.endow(mm.account, 1, mcfg.tokens)
             self.perps[mcfg.perp].deposit(mm.account, mcfg.margin)
-        for group in (self.indexes, self.market_makers, self.liquidity, self.igniters, self.noise):
+        for group in (
+            self.indexes,
+            self.market_makers,
+            self.liquidity,
+            self.igniters,
+            self.noise,
+            self.basis,
+            self.profit_takers,
+        ):
             for node in group.values():
                 node.start()
 

@@ -61,9 +61,16 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for lid, lp in config.liquidity.items():
         _need(graph, lid, lp.venue, "order", f"liquidity.{lid}.venue")
         _need(graph, lp.venue, lid, "md", f"liquidity.{lid}.venue")
+    for bid, basis in config.basis.items():
+        _need(graph, bid, basis.perp, "order", f"basis.{bid}.perp")
+        _need(graph, basis.perp, bid, "md", f"basis.{bid}.perp")
+        _need(graph, bid, basis.spot, "order", f"basis.{bid}.spot")
     for section in ("igniter", "noise"):
         for nid, comp in getattr(config, section).items():
             _need(graph, nid, comp.venue, "order", f"{section}.{nid}.venue")
+    for pid, pt in config.profit_taker.items():
+        _need(graph, pid, pt.venue, "order", f"profit_taker.{pid}.venue")
+        _need(graph, pt.venue, pid, "md", f"profit_taker.{pid}.venue")
 
 
 def reference_of(config: Config, mm_id: str) -> str:
