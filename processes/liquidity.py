@@ -29,7 +29,9 @@ class LiquidityProvider:
         self.out = ctx.network.channel(name, cfg.venue)
         self.price = math.nan
         self.cause = -1
-        self._quoted = math.nan  # the price the live quotes are centred on
+        self._quoted = (math.nan, 1.0, 1.0)  # (centre, size scale, spread scale) of the live quotes
+        self.size_scale = 1.0
+        self.spread_scale = 1.0
 
     def start(self) -> None:
         ledger = self.ctx.ledger
@@ -50,17 +52,22 @@ class LiquidityProvider:
             yield env.timeout(cfg.refresh)
 
     def _quote(self) -> None:
-        """Re-centre the ladder on the mid price, if it moved since the last quotes."""
-        if self.price == self._quoted:
+        """Re-centre the ladder on the mid price, if it (or the size or spread scale) changed."""
+        state = (self.price, self.size_scale, self.spread_scale)
+        if state == self._quoted:
             return
-        self._quoted = self.price
-        ledger, hs = self.ctx.ledger, self.cfg.half_spread
-        bids = ladder(self.profile, self.price * (1 - hs), self.tick, BUY)
-        asks = ladder(self.profile, self.price * (1 + hs), self.tick, SELL)
+        self._quoted = state
+        ledger, hs = self.ctx.ledger, self.cfg.half_spread * self.spread_scale
+        bids = _scaled(ladder(self.profile, self.price * (1 - hs), self.tick, BUY), self.size_scale)
+        asks = _scaled(ladder(self.profile, self.price * (1 + hs), self.tick, SELL), self.size_scale)
         bids = _fit(bids, ledger.balance(self.account, QUOTE), lambda p, q: p * q)
         asks = _fit(asks, ledger.balance(self.account, ASSET), lambda p, q: q)
         rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=self.price)
         self.out.send(Quotes(rid, self.account, bids, asks))
+
+
+def _scaled(levels: list[tuple[float, float]], scale: float) -> list[tuple[float, float]]:
+    return levels if scale == 1.0 else [(p, q * scale) for p, q in levels]
 
 
 def _fit(levels: list[tuple[float, float]], budget: float, cost) -> list[tuple[float, float]]:

@@ -269,6 +269,28 @@ class Liquidity:
 
 
 @dataclass
+class OptionMarketMaker(Liquidity):
+    """The usual token-loan + call-option market-making contract (seed 004): the project lends
+    ``loan`` tokens and grants a call on them at ``strike`` × the opening price, expiring at ``expiry``."""
+
+    project: str = "project"
+    loan: float = 100_000.0
+    strike: float = 1.25
+    expiry: float = duration(30 * 86400.0)
+    shrink: float = 0.5  # size multiplier while the market maker is losing
+    widen: float = 2.0  # spread multiplier while it is losing
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        _positive(self.loan, f"{key}.loan")
+        require(self.loan < 1e13, f"{key}.loan", f"absurdly large: {self.loan!r} (must be < 1e13)")
+        _positive(self.strike, f"{key}.strike")
+        _positive(self.expiry, f"{key}.expiry")
+        require(0 < self.shrink <= 1, f"{key}.shrink", f"must be in (0, 1], got {self.shrink!r}")
+        require(self.widen >= 1, f"{key}.widen", f"must be >= 1, got {self.widen!r}")
+
+
+@dataclass
 class Igniter:
     """An exogenous spot programme: ``notional`` spent in ``slices`` over ``duration``."""
 
@@ -365,6 +387,95 @@ class BasisTrader:
 
 
 @dataclass
+class Rate:
+    """A utilisation-kinked yearly borrow rate (MECHANICS.md §6; sim.market.lending.RateModel)."""
+
+    base: float = fraction(0.0)
+    slope1: float = fraction(0.04)
+    slope2: float = fraction(0.75)
+    optimal: float = fraction(0.8)
+
+    def check(self, key: str) -> None:
+        for name in ("base", "slope1", "slope2"):
+            _non_negative(getattr(self, name), f"{key}.{name}")
+        require(0 < self.optimal < 1, f"{key}.optimal", f"must be in (0, 1), got {self.optimal!r}")
+
+
+@dataclass
+class Reserve:
+    """One asset of a lending pool (MECHANICS.md §6; sim.market.lending.ReserveParams): its
+    risk parameters as collateral, its borrow rate, and ``supply`` lent at t = 0 by ``supplier``."""
+
+    ltv: float = fraction(0.6)
+    liquidation_threshold: float = fraction(0.7)
+    liquidation_bonus: float = fraction(1.05)
+    close_factor: float = fraction(0.5)
+    full_close_hf: float = 0.95
+    small_position: float = 0.0
+    rate: Rate = field(default_factory=Rate)
+    supply: float = 0.0
+    supplier: str = "suppliers"
+
+    def check(self, key: str) -> None:
+        require(0 <= self.ltv < 1, f"{key}.ltv", f"must be in [0, 1), got {self.ltv!r}")
+        require(
+            self.ltv <= self.liquidation_threshold < 1,
+            f"{key}.liquidation_threshold",
+            f"must be in [ltv, 1), got {self.liquidation_threshold!r}",
+        )
+        require(
+            1 <= self.liquidation_bonus and self.liquidation_bonus * self.liquidation_threshold <= 1,
+            f"{key}.liquidation_bonus",
+            f"must be >= 1 and at most 1 / liquidation_threshold, got {self.liquidation_bonus!r}",
+        )
+        require(0 < self.close_factor <= 1, f"{key}.close_factor", f"must be in (0, 1], got {self.close_factor!r}")
+        require(0 < self.full_close_hf <= 1, f"{key}.full_close_hf", f"must be in (0, 1], got {self.full_close_hf!r}")
+        _non_negative(self.small_position, f"{key}.small_position")
+        _non_negative(self.supply, f"{key}.supply")
+        require(self.supply < 1e13, f"{key}.supply", f"absurdly large: {self.supply!r} (must be < 1e13)")
+        require(bool(self.supplier), f"{key}.supplier", "needs an account name")
+
+
+@dataclass
+class Lending:
+    """An Aave-like lending pool (MECHANICS.md §6) of the quote currency and the token,
+    priced by the push oracle ``oracle``."""
+
+    oracle: str
+    quote: Reserve = field(default_factory=Reserve)
+    token: Reserve = field(default_factory=Reserve)
+
+
+@dataclass
+class Oracle:
+    """A Chainlink-style push oracle (MECHANICS.md §1): publishes ``source``'s price when it moves
+    more than ``deviation`` from the last publication, or ``heartbeat`` after it."""
+
+    source: str
+    deviation: float = fraction(0.005)
+    heartbeat: float = duration(3600.0)
+
+    def check(self, key: str) -> None:
+        _positive(self.deviation, f"{key}.deviation")
+        _positive(self.heartbeat, f"{key}.heartbeat")
+
+
+@dataclass
+class Liquidator:
+    """Repays unhealthy loans on ``pool``, seizes their collateral and sells seized tokens on
+    ``venue`` (MECHANICS.md §6); ``capital`` and ``tokens`` pay the debts."""
+
+    pool: str
+    venue: str
+    capital: float = 1_000_000.0
+    tokens: float = 0.0
+
+    def check(self, key: str) -> None:
+        _non_negative(self.capital, f"{key}.capital")
+        _non_negative(self.tokens, f"{key}.tokens")
+
+
+@dataclass
 class Latency:
     """A link's latency model: constant, uniform, lognormal or empirical samples."""
 
@@ -427,6 +538,10 @@ class Config:
     igniter: dict[str, Igniter] = table(dict)
     noise: dict[str, Noise] = table(dict)
     basis: dict[str, BasisTrader] = table(dict)
+    option_mm: dict[str, OptionMarketMaker] = table(dict)
+    oracle: dict[str, Oracle] = table(dict)
+    lending: dict[str, Lending] = table(dict)
+    liquidator: dict[str, Liquidator] = table(dict)
     link: dict[str, Link] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
     sweep: Sweep | None = None
@@ -458,9 +573,16 @@ class Config:
                 ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
             if mm.reference:
                 ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
-        for section in ("liquidity", "igniter", "noise", "profit_taker"):
+        for section in ("liquidity", "option_mm", "igniter", "noise", "profit_taker"):
             for nid, comp in getattr(self, section).items():
                 ref(f"{section}.{nid}.venue", comp.venue, "spot")
+        for oid, oracle in self.oracle.items():
+            ref(f"oracle.{oid}.source", oracle.source, "spot")
+        for lid, pool in self.lending.items():
+            ref(f"lending.{lid}.oracle", pool.oracle, "oracle")
+        for qid, liq in self.liquidator.items():
+            ref(f"liquidator.{qid}.pool", liq.pool, "lending")
+            ref(f"liquidator.{qid}.venue", liq.venue, "spot")
         for lid, link in self.link.items():
             for end in ("src", "dst"):
                 name = getattr(link, end)

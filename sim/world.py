@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
@@ -15,10 +17,11 @@ from processes.flow import Igniter, NoiseTrader
 from processes.index_publisher import IndexPublisher
 from processes.liquidity import LiquidityProvider
 from processes.market_maker import MarketMaker
+from processes.option_mm import OptionMarketMaker
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
 from processes.spot_venue import SpotVenue
-from sim.config import Config, config_hash, node_kinds
+from sim.config import Config, config_hash, node_kinds, node_sections
 from sim.ledger import QUOTE, Ledger
 from sim.metrics import summarize
 from sim.populations import build_cohorts
@@ -47,6 +50,30 @@ class RunResult:
         return self.trace.to_dataframe()
 
 
+def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any]]:
+    """Per node section, in declaration order, how to build one node from its config."""
+
+    def tick(venue: str) -> float:
+        return config.spot[venue].tick
+
+    def opening(venue: str) -> float:
+        return config.spot[venue].book.mid
+
+    builders = {
+        "spot": SpotVenue,
+        "index": IndexPublisher,
+        "perp": PerpVenue,
+        "market_maker": lambda ctx, n, c: MarketMaker(ctx, n, c, config.perp[c.perp].tick),
+        "liquidity": lambda ctx, n, c: LiquidityProvider(ctx, n, c, tick(c.venue)),
+        "igniter": lambda ctx, n, c: Igniter(ctx, n, c, opening(c.venue)),
+        "noise": NoiseTrader,
+        "basis": BasisTrader,
+        "option_mm": lambda ctx, n, c: OptionMarketMaker(ctx, n, c, tick(c.venue), opening(c.venue)),
+        "profit_taker": lambda ctx, n, c: ProfitTaker(ctx, n, c, tick(c.venue), opening(c.venue)),
+    }
+    return {section: builders[section] for section in node_sections() if section in builders}
+
+
 class World:
     """All nodes of one experiment wired over its topology, ready to run once."""
 
@@ -60,34 +87,18 @@ class World:
         self.network = Network(self.env, self.graph, self.rng_for)
         self.ctx = Context(self.env, self.trace, self.ledger, self.network, self.rng_for)
         self.nodes_kinds = node_kinds(config)
-        ctx = self.ctx
-        self.spots = {n: SpotVenue(ctx, n, c) for n, c in config.spot.items()}
-        self.indexes = {n: IndexPublisher(ctx, n, c) for n, c in config.index.items()}
-        self.perps = {n: PerpVenue(ctx, n, c) for n, c in config.perp.items()}
-        self.market_makers = {
-            n: MarketMaker(ctx, n, c, config.perp[c.perp].tick) for n, c in config.market_maker.items()
+        self.by_section = {
+            section: {name: build(self.ctx, name, cfg) for name, cfg in getattr(config, section).items()}
+            for section, build in node_builders(config).items()
         }
-        self.liquidity = {
-            n: LiquidityProvider(ctx, n, c, config.spot[c.venue].tick) for n, c in config.liquidity.items()
-        }
-        self.igniters = {n: Igniter(ctx, n, c, config.spot[c.venue].book.mid) for n, c in config.igniter.items()}
-        self.noise = {n: NoiseTrader(ctx, n, c) for n, c in config.noise.items()}
-        self.profit_takers = {
-            n: ProfitTaker(ctx, n, c, config.spot[c.venue].tick, config.spot[c.venue].book.mid)
-            for n, c in config.profit_taker.items()
-        }
-        self.basis = {n: BasisTrader(ctx, n, c) for n, c in config.basis.items()}
-        for group in (
-            self.spots,
-            self.indexes,
-            self.perps,
-            self.market_makers,
-            self.liquidity,
-            self.basis,
-            self.profit_takers,
-        ):
-            for name, node in group.items():
-                self.network.attach(name, node.receive)
+        self.spots = self.by_section["spot"]
+        self.perps = self.by_section["perp"]
+        self.market_makers = self.by_section["market_maker"]
+        self.basis = self.by_section["basis"]
+        for nodes in self.by_section.values():
+            for name, node in nodes.items():
+                if hasattr(node, "receive"):
+                    self.network.attach(name, node.receive)
         self.network.check_attached()
         self.wall_time = 0.0
 
@@ -111,17 +122,10 @@ class World:
             if mcfg.tokens:
                 self.ledger.endow(mm.account, 1, mcfg.tokens)
             self.perps[mcfg.perp].deposit(mm.account, mcfg.margin)
-        for group in (
-            self.indexes,
-            self.market_makers,
-            self.liquidity,
-            self.igniters,
-            self.noise,
-            self.basis,
-            self.profit_takers,
-        ):
-            for node in group.values():
-                node.start()
+        for section, nodes in self.by_section.items():
+            if section not in ("spot", "perp"):
+                for node in nodes.values():
+                    node.start()
 
     def run(self) -> RunResult:
         """Run the experiment for its duration and summarise it."""

@@ -46,6 +46,14 @@ def _need(graph: nx.DiGraph, src: str, dst: str, kind: str, key: str) -> None:
         )
 
 
+def _need_kind(graph: nx.DiGraph, src: str, dst: str, kind: str, key: str) -> None:
+    """A needed link whose kind matters: the sender publishes only on links of that kind."""
+    _need(graph, src, dst, kind, key)
+    edge = graph.edges[src, dst]
+    if edge["kind"] != kind:
+        raise ConfigError(f"link.{edge['id']}.kind", f'must be "{kind}" ({src} -> {dst}), got "{edge["kind"]}"')
+
+
 def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for pid, perp in config.perp.items():
         _need(graph, perp.index, pid, "index", f"perp.{pid}.index")
@@ -58,9 +66,10 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
         for venue in mm.hedge:
             _need(graph, mid, venue, "hedge", f"market_maker.{mid}.hedge.{venue}")
         _need(graph, reference_of(config, mid), mid, "md", f"market_maker.{mid}.reference")
-    for lid, lp in config.liquidity.items():
-        _need(graph, lid, lp.venue, "order", f"liquidity.{lid}.venue")
-        _need(graph, lp.venue, lid, "md", f"liquidity.{lid}.venue")
+    for section in ("liquidity", "option_mm"):
+        for lid, lp in getattr(config, section).items():
+            _need(graph, lid, lp.venue, "order", f"{section}.{lid}.venue")
+            _need(graph, lp.venue, lid, "md", f"{section}.{lid}.venue")
     for bid, basis in config.basis.items():
         _need(graph, bid, basis.perp, "order", f"basis.{bid}.perp")
         _need(graph, basis.perp, bid, "md", f"basis.{bid}.perp")
@@ -71,6 +80,14 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for pid, pt in config.profit_taker.items():
         _need(graph, pid, pt.venue, "order", f"profit_taker.{pid}.venue")
         _need(graph, pt.venue, pid, "md", f"profit_taker.{pid}.venue")
+    for oid, oracle in config.oracle.items():
+        _need_kind(graph, oracle.source, oid, "md", f"oracle.{oid}.source")
+    for lid, pool in config.lending.items():
+        _need_kind(graph, pool.oracle, lid, "oracle", f"lending.{lid}.oracle")
+    for qid, liq in config.liquidator.items():
+        _need(graph, liq.pool, qid, "md", f"liquidator.{qid}.pool")
+        _need(graph, qid, liq.pool, "order", f"liquidator.{qid}.pool")
+        _need(graph, qid, liq.venue, "order", f"liquidator.{qid}.venue")
 
 
 def reference_of(config: Config, mm_id: str) -> str:
