@@ -56,6 +56,18 @@ class SpotVenue:
                 self.book.limit(side, price, qty, owner)
         rid = self.ctx.trace.record(self.ctx.env.now, "open", self.name, price=book.mid)
         self._publish(rid, 0.0)
+        if self.cfg.depth_interval > 0:
+            self.ctx.env.process(self._sample_depth())
+
+    def _sample_depth(self):
+        """A ``depth`` record every ``depth_interval``: notional within ±depth_range of mid (both sides)."""
+        env, cfg, book = self.ctx.env, self.cfg, self.book
+        while True:
+            yield env.timeout(cfg.depth_interval)
+            bids, asks = book.depth_notional(BUY, cfg.depth_range), book.depth_notional(SELL, cfg.depth_range)
+            self.ctx.trace.record(
+                env.now, "depth", self.name, price=book.mid(), notional=bids + asks, info=f"bids={bids!r} asks={asks!r}"
+            )
 
     def receive(self, msg: Order | Quotes) -> None:
         if isinstance(msg, Order):

@@ -89,12 +89,16 @@ class Spot:
     taker_fee: float = fraction(0.0)
     publish: str = choice("last", "last", "mid")
     book: Book | None = None
+    depth_interval: float = duration(0.0)  # sample ±depth_range depth every so often (0 = never)
+    depth_range: float = fraction(0.02)
 
     def check(self, key: str) -> None:
         _positive(self.tick, f"{key}.tick")
         _non_negative(self.throughput, f"{key}.throughput")
         require(0 <= self.taker_fee < 0.1, f"{key}.taker_fee", f"must be in [0, 10%), got {self.taker_fee!r}")
         require(self.book is not None, f"{key}.book", "a spot venue needs an initial book")
+        _non_negative(self.depth_interval, f"{key}.depth_interval")
+        _positive(self.depth_range, f"{key}.depth_range")
 
 
 @dataclass
@@ -424,7 +428,7 @@ class Reserve:
             f"must be in [ltv, 1), got {self.liquidation_threshold!r}",
         )
         require(
-            1 <= self.liquidation_bonus and self.liquidation_bonus * self.liquidation_threshold <= 1,
+            self.liquidation_bonus >= 1 and self.liquidation_bonus * self.liquidation_threshold <= 1,
             f"{key}.liquidation_bonus",
             f"must be >= 1 and at most 1 / liquidation_threshold, got {self.liquidation_bonus!r}",
         )
@@ -526,6 +530,15 @@ class Link:
 
 
 @dataclass
+class Arm:
+    """One way to run an experiment: the arm-specific components it enables, and overrides."""
+
+    description: str = ""
+    enable: list[str] = field(default_factory=list)
+    set: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Config:
     """A whole experiment, as resolved from its file and overrides."""
 
@@ -543,6 +556,7 @@ class Config:
     lending: dict[str, Lending] = table(dict)
     liquidator: dict[str, Liquidator] = table(dict)
     link: dict[str, Link] = table(dict)
+    arms: dict[str, Arm] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
     sweep: Sweep | None = None
 
@@ -583,6 +597,12 @@ class Config:
         for qid, liq in self.liquidator.items():
             ref(f"liquidator.{qid}.pool", liq.pool, "lending")
             ref(f"liquidator.{qid}.venue", liq.venue, "spot")
+        for aid, arm in self.arms.items():
+            for i, comp in enumerate(arm.enable):
+                if comp not in seen:
+                    raise ConfigError(
+                        f"arms.{aid}.enable[{i}]", f"unknown component '{comp}'" + did_you_mean(comp, seen)
+                    )
         for lid, link in self.link.items():
             for end in ("src", "dst"):
                 name = getattr(link, end)

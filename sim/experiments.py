@@ -33,13 +33,19 @@ def resolve(name_or_path: str) -> Path:
     raise ConfigError("", f"unknown experiment '{name_or_path}' ({hint + '; ' if hint else ''}{listing})")
 
 
+def raw_experiment(name_or_path: str) -> dict:
+    """The experiment file's TOML, unvalidated."""
+    return read_toml(resolve(name_or_path))
+
+
+def seed_override(seed: int | None) -> list[str]:
+    """The override that replaces experiment.seed, if a seed is given."""
+    return [] if seed is None else [f"experiment.seed={seed}"]
+
+
 def load_experiment(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:
     """Load, override and validate an experiment; ``seed`` replaces experiment.seed."""
-    raw = read_toml(resolve(name_or_path))
-    extra = list(overrides)
-    if seed is not None:
-        extra.append(f"experiment.seed={seed}")
-    return from_dict(raw, extra)
+    return from_dict(raw_experiment(name_or_path), [*overrides, *seed_override(seed)])
 
 
 def catalogue() -> list[tuple[str, str]]:

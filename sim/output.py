@@ -6,9 +6,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.config import to_toml
+from sim.playbook import arm_metrics
+from sim.plots.comparison import plot_arm_comparison
 from sim.plots.prices import plot_prices
 from sim.plots.timeline import plot_timeline
 from sim.schema import ConfigError
@@ -26,20 +29,49 @@ def check_destination(out: Path, force: bool) -> None:
 
 def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = True) -> Path:
     """Write events.csv, summary.json, config.toml and the plots into ``out``; returns it."""
-    out = Path(out)
+    return write_atomically(Path(out), force, lambda folder: write_files(result, folder, plots))
+
+
+def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
+    """A run's files, into an existing ``folder``."""
+    write_csv(result.trace, folder / "events.csv")
+    (folder / "config.toml").write_text(to_toml(result.config))
+    summary = {**result.summary, "nodes": result.nodes}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
+    if plots:
+        title = f"{result.config.experiment.name} (seed {result.config.experiment.seed})"
+        plot_prices(result.trace, result.nodes, folder / "prices.png", f"{title}: prices and liquidations")
+        plot_timeline(result.trace, result.nodes, folder / "timeline.png", f"{title}: propagation timeline")
+
+
+def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, plots: bool = True) -> Path:
+    """One folder per arm, plus comparison.json and comparison.png side by side."""
+
+    def fill(folder: Path) -> None:
+        comparison = {}
+        for name, result in results.items():
+            (folder / name).mkdir()
+            write_files(result, folder / name, plots)
+            metrics = arm_metrics(result.trace, result.nodes, result.config.experiment.duration)
+            comparison[name] = {"description": result.config.experiment.description, **metrics}
+        (folder / "comparison.json").write_text(json.dumps(comparison, indent=2) + "\n")
+        first = next(iter(results.values())).config.experiment
+        title = f"{first.name.split(':')[0]} (seed {first.seed}): arms side by side"
+        plot_arm_comparison(
+            {name: (r.trace, comparison[name]) for name, r in results.items()}, folder / "comparison.png", title
+        )
+
+    return write_atomically(Path(out), force, fill)
+
+
+def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Path:
+    """Let ``fill`` write into a temporary folder beside ``out``, then rename it to ``out``."""
     check_destination(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are not
-        write_csv(result.trace, tmp / "events.csv")
-        (tmp / "config.toml").write_text(to_toml(result.config))
-        summary = {**result.summary, "nodes": result.nodes}
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
-        if plots:
-            title = f"{result.config.experiment.name} (seed {result.config.experiment.seed})"
-            plot_prices(result.trace, result.nodes, tmp / "prices.png", f"{title}: prices and liquidations")
-            plot_timeline(result.trace, result.nodes, tmp / "timeline.png", f"{title}: propagation timeline")
+        fill(tmp)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             out.rename(old)

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_experiment(args.experiment, args.seed, args.overrides)
     out = args.out or Path("results") / f"{config.experiment.name}-seed{config.experiment.seed}"
     check_destination(out, args.force)
+    if config.arms:
+        return _run_arms(args, out)
     result = World(config).run()
     write_run(result, out, force=args.force, plots=not args.no_plots)
     s = result.summary
@@ -37,4 +39,25 @@ def run(args: argparse.Namespace) -> int:
         f"{s['events_processed']} events in {s['wall_time_s']:.3f} s"
     )
     print(f"results: {out}")
+    return 0
+
+
+def _run_arms(args: argparse.Namespace, out: Path) -> int:
+    """Every arm of the experiment with the same seed, then the comparison."""
+    from sim.arms import arm_configs
+    from sim.experiments import raw_experiment, seed_override
+    from sim.output import write_arms
+    from sim.world import World
+
+    configs = arm_configs(raw_experiment(args.experiment), [*args.overrides, *seed_override(args.seed)])
+    results = {}
+    for name, config in configs.items():
+        results[name] = World(config).run()
+        s = results[name].summary
+        print(
+            f"arm {name}: {s['liquidations']} perp liquidations, {s['events_processed']} events "
+            f"in {s['wall_time_s']:.2f} s"
+        )
+    write_arms(results, out, force=args.force, plots=not args.no_plots)
+    print(f"results: {out} (comparison.png, comparison.json, one folder per arm)")
     return 0

@@ -15,6 +15,7 @@ import pytest
 
 from sim import tomlwrite
 from sim.cli import main
+from sim.commands import COMMANDS
 from sim.config import from_dict, read_toml
 from sim.experiments import load_experiment
 
@@ -289,7 +290,7 @@ def test_a_folder_named_like_the_experiment_does_not_shadow_it(tmp_path, capsys,
     ("argv", "expected"),
     [
         (["frobnicate"], "perpsim: error: argument command: invalid choice: 'frobnicate' "
-                         "(choose from 'list', 'show', 'run', 'topology') (see 'perpsim --help')"),
+                         f"(choose from {', '.join(repr(c.NAME) for c in COMMANDS)}) (see 'perpsim --help')"),
         (["run", "rocket", "--seed", "abc"], "perpsim: error: argument --seed: invalid int value: 'abc' "
                                              "(see 'perpsim --help')"),
         ([], "perpsim: error: the following arguments are required: command (see 'perpsim --help')"),

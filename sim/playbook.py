@@ -1,0 +1,88 @@
+"""Per-arm figures for seed 004's playbook, computed from a run's trace alone.
+
+- depth: the ``depth`` records' notional within ±depth_range of mid (median and 10th percentile);
+- realised volatility: annualised standard deviation of log changes of the sampled mid;
+- holder funding yield: funding received by ``holder`` nodes' accounts over their posted
+  collateral's opening value, annualised;
+- the project's cost of a token-loan + call-option contract: the Black–Scholes value of the
+  call (on the realised volatility) plus what was paid out at exercise;
+- lending and perp liquidations (count, notional) and the funding-rate path.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from sim.market.funding import annualised
+from sim.market.lending import black_scholes_call
+from sim.trace import TraceTable
+
+YEAR = 365 * 86400.0
+
+
+def realised_vol(t: np.ndarray, price: np.ndarray) -> float:
+    """Annualised volatility of log price changes between samples at times ``t``."""
+    ok = np.isfinite(price) & (price > 0)
+    t, price = t[ok], price[ok]
+    if len(price) < 3:
+        return float("nan")
+    returns = np.diff(np.log(price))
+    dt = float(np.mean(np.diff(t)))
+    return float(np.std(returns, ddof=1) * np.sqrt(YEAR / dt))
+
+
+def _info(text: str, key: str) -> float:
+    m = re.search(rf"{key}=([-+0-9.eE]+)", text)
+    return float(m.group(1)) if m else float("nan")
+
+
+def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> dict:
+    """The playbook figures of one arm (see the module docstring)."""
+    kind = table.kind
+    depth = kind == "depth"
+    depth_values = table.notional[depth]
+    vol = realised_vol(table.t[depth], table.price[depth])
+    metrics: dict = {
+        "depth_median": float(np.median(depth_values)) if depth.any() else None,
+        "depth_p10": float(np.percentile(depth_values, 10)) if depth.any() else None,
+        "realised_vol": vol,
+    }
+    holders = {n for n, k in nodes.items() if k == "holder"}
+    funding = kind == "funding"
+    received = float(table.notional[funding & np.isin(table.account, list(holders))].sum()) if holders else 0.0
+    posted = kind == "deposit"
+    collateral_value = float(
+        (table.qty[posted] * table.price[posted])[np.isin(table.account[posted], list(holders))].sum()
+    )
+    metrics["holder_funding_received"] = received
+    metrics["holder_funding_yield"] = received / collateral_value * YEAR / duration if collateral_value else None
+    cost = 0.0
+    for i in np.flatnonzero(kind == "option"):
+        spot, expiry = _info(table.info[i], "spot"), _info(table.info[i], "expiry")
+        sigma = vol if np.isfinite(vol) else 0.0
+        cost += table.qty[i] * black_scholes_call(spot, table.price[i], expiry / YEAR, sigma)
+    metrics["option_value"] = cost
+    metrics["exercise_paid"] = float(table.notional[kind == "exercise"].sum())
+    metrics["project_cost"] = cost + metrics["exercise_paid"] if (kind == "option").any() else 0.0
+    for label, k in (("lending_liquidations", "lending_liquidation"), ("perp_liquidations", "liquidation")):
+        m = kind == k
+        metrics[label] = {"count": int(m.sum()), "notional": float(table.notional[m].sum())}
+    rates = np.flatnonzero(kind == "funding_rate")
+    hours = {n: _interval_hours(table, rates, n) for n in set(table.node[rates])}
+    metrics["funding_path"] = [
+        {
+            "t": float(table.t[i]),
+            "venue": table.node[i],
+            "rate": float(table.price[i]),
+            "annualised": annualised(float(table.price[i]), hours[table.node[i]]),
+        }
+        for i in rates
+    ]
+    return metrics
+
+
+def _interval_hours(table: TraceTable, rates: np.ndarray, node: str) -> float:
+    times = table.t[rates][table.node[rates] == node]
+    return float(times[0] / 3600.0) if len(times) == 1 else float(np.diff(times).mean() / 3600.0)
