@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from processes.context import Context
-from processes.messages import Order
+from processes.messages import MarginTransfer, Order
 from sim.config import Igniter as IgniterConfig
 from sim.config import Noise as NoiseConfig
 from sim.ledger import ASSET, QUOTE
@@ -47,17 +47,23 @@ class Igniter:
 class NoiseTrader:
     """Poisson market orders with lognormal notional (``noise`` records, exogenous)."""
 
-    def __init__(self, ctx: Context, name: str, cfg: NoiseConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: NoiseConfig, perp_reference: float | None = None) -> None:
+        """``perp_reference``: for noise on a perp venue, the price that turns notional into contracts."""
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
+        self.on_perp = perp_reference is not None
+        self.reference = perp_reference
         self.account = ctx.ledger.account(name)
         self.out = ctx.network.channel(name, cfg.venue)
         self.rng: np.random.Generator = ctx.rng_for(f"noise:{name}")
 
     def start(self) -> None:
         self.ctx.ledger.endow(self.account, QUOTE, self.cfg.capital)
-        self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
+        if self.on_perp:  # perp orders need margin, not tokens
+            self.out.send(MarginTransfer(-1, self.account, self.cfg.capital))
+        else:
+            self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
         self.ctx.env.process(self._run())
 
     def _run(self):
@@ -68,4 +74,7 @@ class NoiseTrader:
             side = BUY if rng.random() < cfg.buy_share else SELL
             notional = float(np.exp(mu + cfg.sigma * rng.standard_normal()))
             rid = self.ctx.trace.record(env.now, "noise", self.name, -1, self.name, side, notional=notional)
-            self.out.send(Order(rid, self.account, side, notional=notional))
+            if self.on_perp:  # perp orders are in contracts: size at the venue's last known price
+                self.out.send(Order(rid, self.account, side, qty=notional / self.reference))
+            else:
+                self.out.send(Order(rid, self.account, side, notional=notional))

@@ -60,10 +60,11 @@ class MarketMaker:
             return
         self._quoted = (ref, self.position)
         bids = asks = []
+        centre = ref * (1 - cfg.skew * self.position / cfg.skew_scale)  # lean against inventory
         if self.position < limit:
-            bids = ladder(self.profile, ref * (1 - cfg.half_spread), self.tick, BUY)
+            bids = ladder(self.profile, centre * (1 - cfg.half_spread), self.tick, BUY)
         if self.position > -limit:
-            asks = ladder(self.profile, ref * (1 + cfg.half_spread), self.tick, SELL)
+            asks = ladder(self.profile, centre * (1 + cfg.half_spread), self.tick, SELL)
         rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.reference_cause, self.name, price=ref)
         self.quote_out.send(Quotes(rid, self.account, bids, asks))
 

@@ -236,6 +236,8 @@ class MarketMaker:
     refresh: float = duration(1.0)
     hedge_ratio: float = 1.0
     inventory_limit: float | None = None  # tokens of perp position; None = no limit
+    skew: float = fraction(0.0)  # quotes shift by -skew × position / skew_scale (a short MM quotes higher)
+    skew_scale: float = 100_000.0  # tokens
     capital: float = 10_000_000.0
     tokens: float = 0.0
     margin: float = 2_000_000.0
@@ -249,6 +251,8 @@ class MarketMaker:
         require(0 <= self.hedge_ratio <= 2, f"{key}.hedge_ratio", f"must be in [0, 2], got {self.hedge_ratio!r}")
         if self.inventory_limit is not None:
             _positive(self.inventory_limit, f"{key}.inventory_limit")
+        require(0 <= self.skew < 0.5, f"{key}.skew", f"must be in [0, 50%), got {self.skew!r}")
+        _positive(self.skew_scale, f"{key}.skew_scale")
         _positive(self.margin, f"{key}.margin")
         require(self.capital >= self.margin, f"{key}.capital", "must be >= margin")
         _non_negative(self.tokens, f"{key}.tokens")
@@ -315,7 +319,8 @@ class Igniter:
 
 @dataclass
 class Noise:
-    """Poisson market orders on a venue, lognormal notional, buys with probability ``buy_share``."""
+    """Poisson market orders on a spot or perp venue, lognormal notional, buys with probability
+    ``buy_share`` (on a perp, ``capital`` is posted as margin)."""
 
     venue: str
     rate: float = 1.0
@@ -480,6 +485,50 @@ class Liquidator:
 
 
 @dataclass
+class Holder:
+    """Seed 004's reverse leg: holders post tokens, borrow USDT at a target LTV, and post it as
+    margin for a perp short of their tokens, earning funding without selling."""
+
+    pool: str
+    perp: str
+    tokens: float = 100_000.0
+    target_ltv: float = fraction(0.6)
+    band: float = fraction(0.1)  # rebalance when the LTV leaves target ± band
+    hedge: float = 1.0  # perp short per token posted
+    start: float = duration(60.0)
+    check_interval: float = duration(600.0)
+
+    def check(self, key: str) -> None:
+        _positive(self.tokens, f"{key}.tokens")
+        require(self.tokens < 1e13, f"{key}.tokens", f"absurdly large: {self.tokens!r} (must be < 1e13)")
+        require(0 < self.target_ltv < 1, f"{key}.target_ltv", f"must be in (0, 1), got {self.target_ltv!r}")
+        require(0 < self.band < self.target_ltv, f"{key}.band", f"must be in (0, target_ltv), got {self.band!r}")
+        require(0 <= self.hedge <= 2, f"{key}.hedge", f"must be in [0, 2], got {self.hedge!r}")
+        _non_negative(self.start, f"{key}.start")
+        _positive(self.check_interval, f"{key}.check_interval")
+
+
+@dataclass
+class Forward:
+    """Seed 004's forward leg: post USDT, borrow tokens and sell them at once; after ``hold``,
+    buy them back and repay (never, if ``hold`` is 0)."""
+
+    pool: str
+    spot: str
+    capital: float = 100_000.0
+    ltv: float = fraction(0.5)  # of the collateral value borrowed in tokens
+    start: float = duration(60.0)
+    hold: float = duration(0.0)
+
+    def check(self, key: str) -> None:
+        _positive(self.capital, f"{key}.capital")
+        require(self.capital < 1e13, f"{key}.capital", f"absurdly large: {self.capital!r} (must be < 1e13)")
+        require(0 < self.ltv < 1, f"{key}.ltv", f"must be in (0, 1), got {self.ltv!r}")
+        _non_negative(self.start, f"{key}.start")
+        _non_negative(self.hold, f"{key}.hold")
+
+
+@dataclass
 class Latency:
     """A link's latency model: constant, uniform, lognormal or empirical samples."""
 
@@ -555,6 +604,8 @@ class Config:
     oracle: dict[str, Oracle] = table(dict)
     lending: dict[str, Lending] = table(dict)
     liquidator: dict[str, Liquidator] = table(dict)
+    holder: dict[str, Holder] = table(dict)
+    forward: dict[str, Forward] = table(dict)
     link: dict[str, Link] = table(dict)
     arms: dict[str, Arm] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
@@ -587,9 +638,11 @@ class Config:
                 ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
             if mm.reference:
                 ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
-        for section in ("liquidity", "option_mm", "igniter", "noise", "profit_taker"):
+        for section in ("liquidity", "option_mm", "igniter", "profit_taker"):
             for nid, comp in getattr(self, section).items():
                 ref(f"{section}.{nid}.venue", comp.venue, "spot")
+        for nid, noise in self.noise.items():
+            ref(f"noise.{nid}.venue", noise.venue, "spot", "perp")
         for oid, oracle in self.oracle.items():
             ref(f"oracle.{oid}.source", oracle.source, "spot")
         for lid, pool in self.lending.items():
@@ -597,6 +650,15 @@ class Config:
         for qid, liq in self.liquidator.items():
             ref(f"liquidator.{qid}.pool", liq.pool, "lending")
             ref(f"liquidator.{qid}.venue", liq.venue, "spot")
+        for bid, basis in self.basis.items():
+            ref(f"basis.{bid}.perp", basis.perp, "perp")
+            ref(f"basis.{bid}.spot", basis.spot, "spot")
+        for hid, holder in self.holder.items():
+            ref(f"holder.{hid}.pool", holder.pool, "lending")
+            ref(f"holder.{hid}.perp", holder.perp, "perp")
+        for fid, fwd in self.forward.items():
+            ref(f"forward.{fid}.pool", fwd.pool, "lending")
+            ref(f"forward.{fid}.spot", fwd.spot, "spot")
         for aid, arm in self.arms.items():
             for i, comp in enumerate(arm.enable):
                 if comp not in seen:

@@ -14,14 +14,20 @@ import simpy
 from processes.basis_trader import BasisTrader
 from processes.context import Context
 from processes.flow import Igniter, NoiseTrader
+from processes.forward import ForwardBorrower
+from processes.holder import Holder
 from processes.index_publisher import IndexPublisher
+from processes.lending_pool import LendingPool
+from processes.liquidator import Liquidator
 from processes.liquidity import LiquidityProvider
 from processes.market_maker import MarketMaker
 from processes.option_mm import OptionMarketMaker
+from processes.oracle import PushOracle
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
 from processes.spot_venue import SpotVenue
 from sim.config import Config, config_hash, node_kinds, node_sections
+from sim.invariants import Invariants, run_checked
 from sim.ledger import QUOTE, Ledger
 from sim.metrics import summarize
 from sim.populations import build_cohorts
@@ -59,6 +65,10 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
     def opening(venue: str) -> float:
         return config.spot[venue].book.mid
 
+    def perp_opening(perp: str) -> float:
+        """A perp's opening price: its index's first source's opening mid."""
+        return opening(next(iter(config.index[config.perp[perp].index].sources)))
+
     builders = {
         "spot": SpotVenue,
         "index": IndexPublisher,
@@ -66,10 +76,15 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
         "market_maker": lambda ctx, n, c: MarketMaker(ctx, n, c, config.perp[c.perp].tick),
         "liquidity": lambda ctx, n, c: LiquidityProvider(ctx, n, c, tick(c.venue)),
         "igniter": lambda ctx, n, c: Igniter(ctx, n, c, opening(c.venue)),
-        "noise": NoiseTrader,
+        "noise": lambda ctx, n, c: NoiseTrader(ctx, n, c, perp_opening(c.venue) if c.venue in config.perp else None),
         "basis": BasisTrader,
         "option_mm": lambda ctx, n, c: OptionMarketMaker(ctx, n, c, tick(c.venue), opening(c.venue)),
+        "holder": Holder,
+        "forward": ForwardBorrower,
         "profit_taker": lambda ctx, n, c: ProfitTaker(ctx, n, c, tick(c.venue), opening(c.venue)),
+        "oracle": PushOracle,
+        "lending": LendingPool,
+        "liquidator": lambda ctx, n, c: Liquidator(ctx, n, c, config.lending[c.pool]),
     }
     return {section: builders[section] for section in node_sections() if section in builders}
 
@@ -127,14 +142,22 @@ class World:
                 for node in nodes.values():
                     node.start()
 
-    def run(self) -> RunResult:
-        """Run the experiment for its duration and summarise it."""
+    def run(self, check_every_event: bool = False) -> RunResult:
+        """Run the experiment for its duration, check its invariants and summarise it.
+
+        Raises InvariantError (sim/invariants.py) on a violation; ``check_every_event`` also
+        checks the state invariants after every event (slow; for debugging).
+        """
         started = time.perf_counter()
         self._open()
-        self.env.run(until=self.config.experiment.duration)
+        invariants = Invariants(self)
+        if check_every_event:
+            run_checked(self.env, self.config.experiment.duration, invariants.after_event)
+        else:
+            self.env.run(until=self.config.experiment.duration)
         self.wall_time = time.perf_counter() - started
-        self.ledger.check_conserved()
         table = self.trace.table()
+        invariants.check_end(table)
         summary = {
             "experiment": self.config.experiment.name,
             "seed": self.seed,

@@ -70,6 +70,15 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
         for lid, lp in getattr(config, section).items():
             _need(graph, lid, lp.venue, "order", f"{section}.{lid}.venue")
             _need(graph, lp.venue, lid, "md", f"{section}.{lid}.venue")
+    for hid, holder in config.holder.items():
+        _need(graph, hid, holder.pool, "order", f"holder.{hid}.pool")
+        _need(graph, holder.pool, hid, "md", f"holder.{hid}.pool")
+        _need(graph, hid, holder.perp, "order", f"holder.{hid}.perp")
+        _need(graph, holder.perp, hid, "md", f"holder.{hid}.perp")
+    for fid, fwd in config.forward.items():
+        _need(graph, fid, fwd.pool, "order", f"forward.{fid}.pool")
+        _need(graph, fwd.pool, fid, "md", f"forward.{fid}.pool")
+        _need(graph, fid, fwd.spot, "order", f"forward.{fid}.spot")
     for bid, basis in config.basis.items():
         _need(graph, bid, basis.perp, "order", f"basis.{bid}.perp")
         _need(graph, basis.perp, bid, "md", f"basis.{bid}.perp")

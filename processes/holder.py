@@ -1,0 +1,110 @@
+"""Seed 004's reverse leg: a token holder earns funding without selling.
+
+It posts its tokens as collateral on a lending pool, borrows USDT at ``target_ltv``, posts
+the USDT as margin on a perp venue and shorts ``hedge`` × its tokens there, collecting
+funding while the perp trades rich. Every ``check_interval`` it rebalances: with free cash
+it repays debt if the LTV is above target, or tops up its perp margin otherwise; when the
+LTV leaves target ± band it withdraws perp margin (LTV too high: the price fell, the short
+gained) or borrows more (LTV too low: the price rose, the short needs margin). It can be
+liquidated on either side: on the perp when the price rallies faster than it tops up, on
+the pool when the price falls faster than it repays. Decisions are ``holder`` records.
+"""
+
+from __future__ import annotations
+
+import math
+
+from processes.context import Context
+from processes.messages import (
+    QUOTE_ASSET,
+    TOKEN_ASSET,
+    FillReport,
+    LoanUpdate,
+    MarginTransfer,
+    Order,
+    PerpData,
+    PoolRequest,
+)
+from sim.config import Holder as HolderConfig
+from sim.ledger import ASSET, QUOTE
+from sim.market.sides import SELL
+
+_MIN_CASH = 1.0  # USDT not worth a message
+
+
+class Holder:
+    def __init__(self, ctx: Context, name: str, cfg: HolderConfig) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.account = ctx.ledger.account(name)
+        self.pool_out = ctx.network.channel(name, cfg.pool)
+        self.perp_out = ctx.network.channel(name, cfg.perp)
+        self.loan: LoanUpdate | None = None
+        self.price = math.nan
+        self.cause = -1
+        self.short = 0.0
+        self.hedged = False
+
+    def start(self) -> None:
+        self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
+        self.ctx.env.process(self._run())
+
+    def receive(self, msg: LoanUpdate | PerpData | FillReport) -> None:
+        if isinstance(msg, LoanUpdate):
+            self.loan = msg
+            if msg.price == msg.price:
+                self.price = msg.price
+        elif isinstance(msg, PerpData):
+            self.price, self.cause = msg.index, msg.cause
+        elif isinstance(msg, FillReport):
+            self.short -= msg.side * msg.qty
+
+    def _run(self):
+        env, cfg = self.ctx.env, self.cfg
+        yield env.timeout(cfg.start)
+        rid = self._record("deposit tokens", cfg.tokens)
+        self.pool_out.send(PoolRequest(rid, self.account, "deposit", TOKEN_ASSET, cfg.tokens, self.name))
+        while True:
+            yield env.timeout(cfg.check_interval)
+            self._rebalance()
+
+    def ltv(self) -> float:
+        """Debt over collateral value at the latest price (nan before the first loan update)."""
+        loan = self.loan
+        if loan is None or self.price != self.price:
+            return math.nan
+        collateral = loan.collateral[QUOTE_ASSET] + loan.collateral[TOKEN_ASSET] * self.price
+        debt = loan.debt[QUOTE_ASSET] + loan.debt[TOKEN_ASSET] * self.price
+        return debt / collateral if collateral else math.nan
+
+    def _rebalance(self) -> None:
+        cfg, ledger = self.cfg, self.ctx.ledger
+        ltv = self.ltv()
+        if ltv != ltv:
+            return
+        value = self.loan.collateral[TOKEN_ASSET] * self.price
+        cash = ledger.balance(self.account, QUOTE)
+        if cash > _MIN_CASH:
+            if ltv > cfg.target_ltv and self.loan.debt[QUOTE_ASSET] > 0:
+                rid = self._record("repay", cash)
+                self.pool_out.send(PoolRequest(rid, self.account, "repay", QUOTE_ASSET, cash, self.name))
+            else:
+                rid = self._record("post margin", cash)
+                self.perp_out.send(MarginTransfer(rid, self.account, cash))
+                if not self.hedged and self.loan.collateral[TOKEN_ASSET] > 0:
+                    qty = cfg.hedge * self.loan.collateral[TOKEN_ASSET]
+                    self.perp_out.send(Order(rid, self.account, SELL, qty=qty))
+                    self.hedged = True
+        elif ltv > cfg.target_ltv + cfg.band:
+            rid = self._record("withdraw margin", (ltv - cfg.target_ltv) * value)
+            self.perp_out.send(MarginTransfer(rid, self.account, -(ltv - cfg.target_ltv) * value))
+        elif ltv < cfg.target_ltv - cfg.band and value > 0:
+            amount = (cfg.target_ltv - ltv) * value
+            rid = self._record("borrow", amount)
+            self.pool_out.send(PoolRequest(rid, self.account, "borrow", QUOTE_ASSET, amount, self.name))
+
+    def _record(self, what: str, amount: float) -> int:
+        return self.ctx.trace.record(
+            self.ctx.env.now, "holder", self.name, self.cause, self.name, price=self.price, notional=amount, info=what
+        )
