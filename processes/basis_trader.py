@@ -1,10 +1,11 @@
 """A basis trader: harvests positive funding with a short perp hedged by spot (seed 004).
 
-On each PerpData from its perp venue it compares the annualised predicted funding rate with
-its thresholds. Above ``enter_above``, while capital lasts, it steps in by one clip: margin to
-the perp, a perp market sell and a spot market buy of the same quantity. Below
-``exit_below`` it steps out by one clip: a perp market buy and a spot market sell, then takes
-the freed margin back. Decisions are ``basis`` records caused by the PerpData's record.
+On each PerpData from its perp venue (at most one step per ``cooldown``) it compares the
+annualised predicted funding rate with its thresholds. Above ``enter_above``, while capital
+lasts, it steps in by one clip: margin to the perp, a perp market sell and a spot market buy
+of the same quantity. Below ``exit_below`` it steps out by one clip: a perp market buy and a
+spot market sell, then takes the freed margin back. Decisions are ``basis`` records caused
+by the PerpData's record.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class BasisTrader:
         self.spot_out = ctx.network.channel(name, cfg.spot)
         self.short = 0.0  # perp position, from fill reports (tokens, > 0 = short)
         self.margin_posted = 0.0
+        self.last_step = -float("inf")
 
     def start(self) -> None:
         self.ctx.ledger.endow(self.account, QUOTE, self.cfg.capital)
@@ -34,7 +36,11 @@ class BasisTrader:
     def receive(self, msg: PerpData | FillReport) -> None:
         if isinstance(msg, FillReport):
             self.short -= msg.side * msg.qty
-        elif isinstance(msg, PerpData) and msg.index == msg.index:
+        elif (
+            isinstance(msg, PerpData)
+            and msg.index == msg.index
+            and self.ctx.env.now - self.last_step >= self.cfg.cooldown
+        ):
             self._decide(msg)
 
     def _decide(self, data: PerpData) -> None:
@@ -63,6 +69,7 @@ class BasisTrader:
             self.margin_posted *= 1 - share
 
     def _record(self, data: PerpData, side: int, qty: float, rate: float) -> int:
+        self.last_step = self.ctx.env.now
         return self.ctx.trace.record(
             self.ctx.env.now,
             "basis",

@@ -1,7 +1,8 @@
 """Seed 004's reverse leg: a token holder earns funding without selling.
 
 It posts its tokens as collateral on a lending pool, borrows USDT at ``target_ltv``, posts
-the USDT as margin on a perp venue and shorts ``hedge`` × its tokens there, collecting
+the USDT as margin on a perp venue and shorts ``hedge`` × its tokens there (one ``clip`` per
+check, so as not to crush a thin perp book), collecting
 funding while the perp trades rich. Every ``check_interval`` it rebalances: with free cash
 it repays debt if the LTV is above target, or tops up its perp margin otherwise; when the
 LTV leaves target ± band it withdraws perp margin (LTV too high: the price fell, the short
@@ -43,8 +44,7 @@ class Holder:
         self.loan: LoanUpdate | None = None
         self.price = math.nan
         self.cause = -1
-        self.short = 0.0
-        self.hedged = False
+        self.short = 0.0  # perp short, from fill reports (tokens)
 
     def start(self) -> None:
         self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
@@ -92,10 +92,6 @@ class Holder:
             else:
                 rid = self._record("post margin", cash)
                 self.perp_out.send(MarginTransfer(rid, self.account, cash))
-                if not self.hedged and self.loan.collateral[TOKEN_ASSET] > 0:
-                    qty = cfg.hedge * self.loan.collateral[TOKEN_ASSET]
-                    self.perp_out.send(Order(rid, self.account, SELL, qty=qty))
-                    self.hedged = True
         elif ltv > cfg.target_ltv + cfg.band:
             rid = self._record("withdraw margin", (ltv - cfg.target_ltv) * value)
             self.perp_out.send(MarginTransfer(rid, self.account, -(ltv - cfg.target_ltv) * value))
@@ -103,6 +99,16 @@ class Holder:
             amount = (cfg.target_ltv - ltv) * value
             rid = self._record("borrow", amount)
             self.pool_out.send(PoolRequest(rid, self.account, "borrow", QUOTE_ASSET, amount, self.name))
+        self._extend_short()
+
+    def _extend_short(self) -> None:
+        """Sell up to one clip more perp until the short reaches ``hedge`` × the tokens posted
+        (the last check's fills have long been reported: checks are minutes apart)."""
+        missing = self.cfg.hedge * self.loan.collateral[TOKEN_ASSET] - self.short
+        if self.loan.debt[QUOTE_ASSET] > 0 and missing > 0:
+            qty = min(missing, self.cfg.clip)
+            rid = self._record("short perp", qty * self.price)
+            self.perp_out.send(Order(rid, self.account, SELL, qty=qty))
 
     def _record(self, what: str, amount: float) -> int:
         return self.ctx.trace.record(

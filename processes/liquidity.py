@@ -14,7 +14,7 @@ from processes.messages import MarketData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import Liquidity
 from sim.ledger import ASSET, QUOTE
-from sim.market.depth import ladder
+from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
 
@@ -58,8 +58,8 @@ class LiquidityProvider:
             return
         self._quoted = state
         ledger, hs = self.ctx.ledger, self.cfg.half_spread * self.spread_scale
-        bids = _scaled(ladder(self.profile, self.price * (1 - hs), self.tick, BUY), self.size_scale)
-        asks = _scaled(ladder(self.profile, self.price * (1 + hs), self.tick, SELL), self.size_scale)
+        bids = _scaled(quotable_ladder(self.profile, self.price * (1 - hs), self.tick, BUY), self.size_scale)
+        asks = _scaled(quotable_ladder(self.profile, self.price * (1 + hs), self.tick, SELL), self.size_scale)
         bids = _fit(bids, ledger.balance(self.account, QUOTE), lambda p, q: p * q)
         asks = _fit(asks, ledger.balance(self.account, ASSET), lambda p, q: q)
         rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=self.price)

@@ -14,7 +14,7 @@ from processes.context import Context
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import MarketMaker as MarketMakerConfig
-from sim.market.depth import ladder
+from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
 
@@ -62,9 +62,9 @@ class MarketMaker:
         bids = asks = []
         centre = ref * (1 - cfg.skew * self.position / cfg.skew_scale)  # lean against inventory
         if self.position < limit:
-            bids = ladder(self.profile, centre * (1 - cfg.half_spread), self.tick, BUY)
+            bids = quotable_ladder(self.profile, centre * (1 - cfg.half_spread), self.tick, BUY)
         if self.position > -limit:
-            asks = ladder(self.profile, centre * (1 + cfg.half_spread), self.tick, SELL)
+            asks = quotable_ladder(self.profile, centre * (1 + cfg.half_spread), self.tick, SELL)
         rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.reference_cause, self.name, price=ref)
         self.quote_out.send(Quotes(rid, self.account, bids, asks))
 

@@ -191,6 +191,7 @@ class Perp:
     tiers: list[list[float]] | None = None
     funding_interval: float = duration(8 * 3600.0)
     premium_interval: float = duration(5.0)
+    basis_interval: float = duration(1.0)  # Binance P2 samples (perp mid − index) every second
     impact_notional: float = 4_000.0
     interest_rate: float = fraction(0.0001)  # per 8 h (MECHANICS.md §3)
     funding_clamp: float = fraction(0.0005)  # per 8 h
@@ -210,6 +211,7 @@ class Perp:
         require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
         _positive(self.funding_interval, f"{key}.funding_interval")
         _positive(self.premium_interval, f"{key}.premium_interval")
+        _positive(self.basis_interval, f"{key}.basis_interval")
         require(
             self.premium_interval <= self.funding_interval,
             f"{key}.premium_interval",
@@ -350,6 +352,7 @@ class ProfitTaker:
     fair: float | None = None
     offset: float = fraction(0.001)
     interval: float = duration(0.25)
+    ramp: float = duration(0.0)
 
     def check(self, key: str) -> None:
         _positive(self.tokens, f"{key}.tokens")
@@ -359,6 +362,7 @@ class ProfitTaker:
             _positive(self.fair, f"{key}.fair")
         _non_negative(self.offset, f"{key}.offset")
         _positive(self.interval, f"{key}.interval")
+        _non_negative(self.ramp, f"{key}.ramp")
 
 
 @dataclass
@@ -385,6 +389,7 @@ class BasisTrader:
     exit_below: float = fraction(0.05)
     capital: float = 1_000_000.0
     clip: float = 20_000.0  # notional per step
+    cooldown: float = duration(600.0)  # least time between two steps
     leverage: float = 2.0  # perp notional per unit of perp margin
 
     def check(self, key: str) -> None:
@@ -392,6 +397,7 @@ class BasisTrader:
         _positive(self.capital, f"{key}.capital")
         require(self.capital < 1e13, f"{key}.capital", f"absurdly large: {self.capital!r} (must be < 1e13)")
         _positive(self.clip, f"{key}.clip")
+        _non_negative(self.cooldown, f"{key}.cooldown")
         _positive(self.leverage, f"{key}.leverage")
 
 
@@ -495,6 +501,7 @@ class Holder:
     target_ltv: float = fraction(0.6)
     band: float = fraction(0.1)  # rebalance when the LTV leaves target ± band
     hedge: float = 1.0  # perp short per token posted
+    clip: float = 20_000.0  # largest perp sell per check (tokens): the short is built gradually
     start: float = duration(60.0)
     check_interval: float = duration(600.0)
 
@@ -504,6 +511,7 @@ class Holder:
         require(0 < self.target_ltv < 1, f"{key}.target_ltv", f"must be in (0, 1), got {self.target_ltv!r}")
         require(0 < self.band < self.target_ltv, f"{key}.band", f"must be in (0, target_ltv), got {self.band!r}")
         require(0 <= self.hedge <= 2, f"{key}.hedge", f"must be in [0, 2], got {self.hedge!r}")
+        _positive(self.clip, f"{key}.clip")
         _non_negative(self.start, f"{key}.start")
         _positive(self.check_interval, f"{key}.check_interval")
 

@@ -43,10 +43,11 @@ def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> di
     kind = table.kind
     depth = kind == "depth"
     depth_values = table.notional[depth]
+    depth_values = depth_values[np.isfinite(depth_values)]  # no mid while a side of the book is empty
     vol = realised_vol(table.t[depth], table.price[depth])
     metrics: dict = {
-        "depth_median": float(np.median(depth_values)) if depth.any() else None,
-        "depth_p10": float(np.percentile(depth_values, 10)) if depth.any() else None,
+        "depth_median": float(np.median(depth_values)) if len(depth_values) else None,
+        "depth_p10": float(np.percentile(depth_values, 10)) if len(depth_values) else None,
         "realised_vol": vol,
     }
     holders = {n for n, k in nodes.items() if k == "holder"}
@@ -63,9 +64,9 @@ def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> di
         spot, expiry = _info(table.info[i], "spot"), _info(table.info[i], "expiry")
         sigma = vol if np.isfinite(vol) else 0.0
         cost += table.qty[i] * black_scholes_call(spot, table.price[i], expiry / YEAR, sigma)
-    metrics["option_value"] = cost
+    metrics["option_value"] = float(cost)
     metrics["exercise_paid"] = float(table.notional[kind == "exercise"].sum())
-    metrics["project_cost"] = cost + metrics["exercise_paid"] if (kind == "option").any() else 0.0
+    metrics["project_cost"] = metrics["option_value"] + metrics["exercise_paid"]
     for label, k in (("lending_liquidations", "lending_liquidation"), ("perp_liquidations", "liquidation")):
         m = kind == k
         metrics[label] = {"count": int(m.sum()), "notional": float(table.notional[m].sum())}

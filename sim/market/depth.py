@@ -82,6 +82,17 @@ def ladder(profile: DepthProfile, mid: float, tick: float, side: int) -> list[tu
     return [(p, w * scale / p) for p, w in zip(prices, weights, strict=True)]
 
 
+def quotable_ladder(profile: DepthProfile, mid: float, tick: float, side: int) -> list[tuple[float, float]]:
+    """``ladder``, or no levels at all where the tick is too coarse for ``mid`` (a collapsed price):
+    a participant quoting at run time stops quoting rather than stopping the run."""
+    try:
+        return ladder(profile, mid, tick, side)
+    except ValueError:
+        if mid > 0 and tick > 0:
+            return []
+        raise
+
+
 def explicit_ladder(levels: list[tuple[float, float]], tick: float) -> list[tuple[float, float]]:
     """Validate (price, qty) levels: price on the ``tick`` grid, qty > 0; prices snapped."""
     grid = TickGrid(tick)

@@ -1,0 +1,65 @@
+"""A Chainlink-style push oracle (MECHANICS.md §1, §6): a lending pool's price feed.
+
+It listens to one spot venue's MarketData (over an ``md`` link) and publishes the latest
+price as a PriceUpdate on its ``oracle`` links when the price has moved more than
+``deviation`` from the last published price (at once, on the update that crossed the band),
+or when ``heartbeat`` has passed since the last publication (one SimPy clock, which waits
+for the first publication). The on-chain delay is the latency of the ``oracle`` links.
+
+Each publication is an ``oracle`` record (``info``: first, deviation or heartbeat) whose
+cause is the cause of the latest market data, i.e. the spot order that set the price.
+"""
+
+from __future__ import annotations
+
+import math
+
+from processes.context import Context
+from processes.messages import MarketData, PriceUpdate
+from sim.config import Oracle as OracleConfig
+
+
+class PushOracle:
+    def __init__(self, ctx: Context, name: str, cfg: OracleConfig) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.cfg = cfg
+        self.out = ctx.out_channels(name, "oracle")
+        self.latest = math.nan  # the source's latest price and its cause
+        self.cause = -1
+        self.published = math.nan  # the last published price, its time and the number of publications
+        self.published_at = math.nan
+        self.publications = 0
+        self._first = ctx.env.event()
+
+    def start(self) -> None:
+        self.ctx.env.process(self._heartbeat())
+
+    def receive(self, msg: MarketData) -> None:
+        if msg.price != msg.price:  # a venue publishing its mid with one side of the book empty
+            return
+        self.latest, self.cause = msg.price, msg.cause
+        if self.publications == 0:
+            self._publish("first")
+        elif abs(msg.price - self.published) > self.cfg.deviation * self.published:
+            self._publish("deviation")
+
+    def _publish(self, reason: str) -> None:
+        env = self.ctx.env
+        rid = self.ctx.trace.record(env.now, "oracle", self.name, self.cause, price=self.latest, info=reason)
+        self.published, self.published_at = self.latest, env.now
+        self.publications += 1
+        for channel in self.out:
+            channel.send(PriceUpdate(rid, self.name, self.latest))
+        if not self._first.triggered:
+            self._first.succeed()
+
+    def _heartbeat(self):
+        """Publish ``heartbeat`` after the last publication, unless another one came first."""
+        env = self.ctx.env
+        yield self._first
+        while True:
+            seen = self.publications
+            yield env.timeout(self.published_at + self.cfg.heartbeat - env.now)
+            if self.publications == seen:
+                self._publish("heartbeat")
