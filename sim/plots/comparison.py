@@ -36,7 +36,10 @@ def plot_arm_comparison(arms: dict[str, tuple[TraceTable, dict]], path: Path, ti
     funding_ax.axhline(0, color=style.MUTED, lw=0.8)
     for ax in (price_ax, depth_ax, funding_ax):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="best")
+        else:
+            style.no_data(ax, "no funding interval ended")
     depth_ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     _table(table_ax, {name: metrics for name, (_, metrics) in arms.items()})
     fig.suptitle(title, fontsize=14, fontweight="bold")

@@ -1,0 +1,125 @@
+"""Seed 004's playbook: arms built from one file, their runs, and the option market maker's settlement."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sim.arms import arm_configs
+from sim.config import from_dict, node_kinds
+from sim.experiments import raw_experiment
+from sim.output import write_arms
+from sim.schema import ConfigError
+from sim.world import World
+
+SHORT = ["experiment.duration=8h"]
+
+
+@pytest.fixture(scope="module")
+def arms():
+    return arm_configs(raw_experiment("bear_playbook"), SHORT)
+
+
+@pytest.fixture(scope="module")
+def results(arms):
+    return {name: World(cfg).run() for name, cfg in arms.items()}
+
+
+def test_each_arm_has_exactly_its_own_components(arms):
+    specific = {"optmm", "holders", "shorts", "carry", "rally"}
+    expected = {
+        "call_option": {"optmm"},
+        "dual": {"holders", "shorts", "carry"},
+        "neither": set(),
+        "dual_rally": {"holders", "shorts", "carry", "rally"},
+    }
+    assert set(arms) == set(expected)
+    for name, cfg in arms.items():
+        nodes = set(node_kinds(cfg))
+        assert nodes & specific == expected[name], name
+        for link in cfg.link.values():  # no link to a component the arm leaves out
+            assert link.src in nodes and link.dst in nodes
+        assert cfg.experiment.name == f"bear_playbook:{name}"
+        assert cfg.experiment.seed == 11
+
+
+def test_an_unknown_component_in_an_arm_is_refused():
+    raw = raw_experiment("bear_playbook")
+    raw["arms"]["dual"]["enable"].append("holdrs")
+    with pytest.raises(ConfigError, match=r"arms\.dual\.enable\[3\]: unknown component 'holdrs' \(did you mean 'holders'\?\)"):
+        arm_configs(raw)
+
+
+def test_every_arm_conserves_money_and_the_dual_legs_act(results):
+    for result in results.values():
+        result.ledger.check_conserved()
+    t = results["dual"].trace
+    holder = t.kind == "holder"
+    assert "short perp" in set(t.info[holder])
+    assert ((t.kind == "deposit") & (t.account == "holders")).any()
+    assert ((t.kind == "forward") & (t.info == "sell borrowed")).any()
+    assert ((t.kind == "trade") & (t.account == "shorts") & (t.side == -1)).any()  # real spot sell flow
+    call = results["call_option"].trace
+    assert (call.kind == "option").sum() == 1
+    assert not (t.kind == "option").any()
+
+
+def test_the_option_market_maker_deepens_the_book(results):
+    def median_depth(result):
+        t = result.trace
+        d = t.notional[(t.kind == "depth") & np.isfinite(t.notional)]
+        return float(np.median(d))
+
+    assert median_depth(results["call_option"]) > 2 * median_depth(results["neither"])
+
+
+def test_the_comparison_is_written_for_every_arm(results, tmp_path):
+    out = write_arms(results, tmp_path / "bear", plots=False)
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert set(comparison) == set(results)
+    for name, metrics in comparison.items():
+        assert (out / name / "events.csv").is_file()
+        for key in ("depth_median", "depth_p10", "realised_vol", "holder_funding_yield", "project_cost",
+                    "lending_liquidations", "perp_liquidations", "funding_path"):
+            assert key in metrics, (name, key)
+    assert comparison["call_option"]["project_cost"] > 0
+    assert comparison["neither"]["project_cost"] == 0
+    assert (out / "comparison.png").stat().st_size > 10_000
+
+
+def _option_world(strike: float) -> dict:
+    return {
+        "experiment": {"name": "option", "duration": "2h", "seed": 1},
+        "spot": {"spot": {"tick": 0.0001, "book": {
+            "mid": 1.0, "asks": {"notional": 50_000, "extent": "20%"}, "bids": {"notional": 50_000, "extent": "20%"},
+        }}},
+        "option_mm": {"optmm": {"venue": "spot", "quotes": {"notional": 10_000}, "capital": 100_000, "tokens": 0,
+                                "loan": 10_000, "strike": strike, "expiry": "1h"}},
+        "link": {"o": {"src": "optmm", "dst": "spot", "latency": "10ms"},
+                 "m": {"src": "spot", "dst": "optmm", "kind": "md", "latency": "10ms"}},
+    }
+
+
+def test_an_in_the_money_option_is_exercised_at_the_strike():
+    result = World(from_dict(_option_world(strike=0.5))).run()
+    t = result.trace
+    ex = np.flatnonzero(t.kind == "exercise")
+    assert len(ex) == 1 and t.info[ex[0]] == "exercised" and t.t[ex[0]] == 3600.0
+    # the project lent 10,000 tokens and is paid the strike, 0.5 × 1.0 × 10,000 = 5,000 USDT
+    assert result.ledger.of("project").quote == pytest.approx(5_000.0)
+    assert result.ledger.of("project").asset == 0.0
+    assert t.notional[ex[0]] == pytest.approx((t.price[ex[0]] - 0.5) * 10_000)
+    result.ledger.check_conserved()
+
+
+def test_an_out_of_the_money_option_returns_the_loan():
+    result = World(from_dict(_option_world(strike=2.0))).run()
+    t = result.trace
+    ex = np.flatnonzero(t.kind == "exercise")
+    assert t.info[ex[0]] == "returned" and t.notional[ex[0]] == 0.0
+    project = result.ledger.of("project")
+    # tokens back, and cash at the mid for any it no longer held
+    assert project.asset + project.quote / t.price[ex[0]] == pytest.approx(10_000.0, rel=1e-9)
+    result.ledger.check_conserved()
