@@ -3,34 +3,22 @@
 Waves are generations along cause chains: a liquidation's wave is one more than the number
 of liquidations among its ancestors. Amplification is forced buy-side flow (perp buys by
 the liquidation engine and ADL, plus market makers' spot hedge buys) over ignition flow.
+Both come from the cascade analysis in ``sim.analysis``.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
+from sim.analysis import chain, forced_buys, generations, waves
 from sim.trace import TraceTable
-
-
-def generations(table: TraceTable) -> np.ndarray:
-    """Per record, the number of liquidations on its cause chain, itself included."""
-    is_liq = (table.kind == "liquidation").astype(np.int64)
-    gen = np.zeros(len(table), dtype=np.int64)
-    cause = table.cause.tolist()
-    liq = is_liq.tolist()
-    out = gen.tolist()
-    for i, c in enumerate(cause):
-        out[i] = (out[c] if c >= 0 else 0) + liq[i]
-    return np.asarray(out, dtype=np.int64)
 
 
 def ancestor_kinds(table: TraceTable, rid: int) -> list[str]:
     """Kinds along the cause chain from record ``rid`` back to its exogenous root."""
-    kinds = []
-    while rid >= 0:
-        kinds.append(table.kind[rid])
-        rid = int(table.cause[rid])
-    return kinds
+    return [str(table.kind[i]) for i in reversed(chain(table, rid))]
 
 
 def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
@@ -57,16 +45,11 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
             "long": float(table.notional[m & (table.side == 1)].sum()),
         }
 
-    cause_kind = np.where(table.cause >= 0, kind[np.maximum(table.cause, 0)], "")
-    forced = trades & (cause_kind == "liquidation") & (table.side == 1)
-    forced_notional = float(table.notional[forced].sum())
+    forced = forced_buys(table)
+    forced_notional = float(table.notional[forced.liquidation].sum())
+    forced_notional += float(table.notional[forced.adl].sum())
     adl = kind == "adl"
-    adl_buys = adl & (table.side == -1)  # a short liquidation closes by buying from deleveraged longs
-    forced_notional += float(table.notional[adl_buys].sum())
-    hedge_orders = (kind == "order") & (cause_kind == "hedge")
-    hedge_order_ids = set(np.flatnonzero(hedge_orders).tolist())
-    hedge_trades = trades & np.isin(table.cause, list(hedge_order_ids)) & (table.side == 1)
-    hedge_notional = float(table.notional[hedge_trades].sum())
+    hedge_notional = float(table.notional[forced.hedge].sum())
     ignition = float(table.notional[ignite].sum())
 
     liq_times = t[liq]
@@ -87,27 +70,14 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "bad_debt": float(table.notional[kind == "bad_debt"].sum()),
         "adl_count": int(adl.sum()),
         "adl_notional": float(table.notional[adl].sum()),
+        "funding_rates": [
+            [float(table.t[i]), table.node[i], float(table.price[i])] for i in np.flatnonzero(kind == "funding_rate")
+        ],
         "records": len(table),
     }
 
 
 def wave_table(table: TraceTable) -> list[dict]:
-    """Per wave: first and last liquidation time, count and notional."""
-    gen = generations(table)
-    liq = table.kind == "liquidation"
-    rows = []
-    for w in range(1, int(gen[liq].max()) + 1 if liq.any() else 1):
-        m = liq & (gen == w)
-        if not m.any():
-            continue
-        rows.append(
-            {
-                "wave": w,
-                "start_s": float(table.t[m].min()),
-                "end_s": float(table.t[m].max()),
-                "count": int(m.sum()),
-                "notional": float(table.notional[m].sum()),
-                "max_mark": float(table.price[m].max()),
-            }
-        )
-    return rows
+    """Per wave: first and last liquidation time, count, notional, highest mark and the
+    forced buying it caused (see ``sim.analysis.Wave``)."""
+    return [asdict(w) for w in waves(table)]
