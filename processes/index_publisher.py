@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
 from sim.config import Index
@@ -25,9 +23,9 @@ class IndexPublisher:
         self.name = name
         self.cfg = cfg
         self.sources = list(cfg.sources)
-        self.weights = np.asarray([cfg.sources[s] for s in self.sources], dtype=float)
-        self.prices = np.full(len(self.sources), math.nan)
-        self.updated = np.full(len(self.sources), -math.inf)
+        self.weights = [cfg.sources[s] for s in self.sources]
+        self.prices = [math.nan] * len(self.sources)
+        self.updated = [-1e300] * len(self.sources)  # never: stale from the start
         self.cause = -1
         self._best = (-1.0, 0.0)  # (traded notional, time) of the dominant update
         self._slot = {s: i for i, s in enumerate(self.sources)}

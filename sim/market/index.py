@@ -35,6 +35,18 @@ def _vector(name: str, values: ArrayLike, n: int | None = None) -> np.ndarray:
     return arr
 
 
+def _floats(name: str, values: ArrayLike, n: int | None = None) -> list[float]:
+    """``values`` as a list of floats (of length ``n`` if given), else ValueError naming it."""
+    try:
+        out = [float(x) for x in (values.tolist() if isinstance(values, np.ndarray) else values)]
+    except (TypeError, ValueError):
+        out = None
+    if out is None or (n is not None and len(out) != n):
+        want = "a 1-d sequence" if n is None else f"a 1-d sequence of length {n}"
+        raise ValueError(f"{name} must be {want}, got {values!r}")
+    return out
+
+
 def _check_weights(name: str, weights: ArrayLike, n: int) -> np.ndarray:
     w = _vector(name, weights, n)
     if not np.all(np.isfinite(w) & (w >= 0)):
@@ -69,30 +81,37 @@ def index_price(
     index is the plain median of the fresh sources (mean of the two middle ones for an
     even count) and all weights are reported as 0. No fresh source: price nan, "none".
     """
-    p = _check_prices("prices", prices)
-    w = _check_weights("weights", weights, p.size)
-    t = _vector("updated_at", updated_at, p.size)
-    if not np.all(np.isfinite(t)):
+    p = _floats("prices", prices)
+    n = len(p)
+    w = _floats("weights", weights, n)
+    t = _floats("updated_at", updated_at, n)
+    if not all(x != x or (math.isfinite(x) and x > 0) for x in p):
+        raise ValueError(f"prices must be finite numbers > 0 or nan, got {prices!r}")
+    if not all(math.isfinite(x) and x >= 0 for x in w):
+        raise ValueError(f"weights must be finite numbers >= 0, got {weights!r}")
+    if not all(math.isfinite(x) for x in t):
         raise ValueError(f"updated_at must be finite, got {updated_at!r}")
     if not math.isfinite(now):
         raise ValueError(f"now must be finite, got {now!r}")
     check_positive("stale_after", stale_after)
     check_non_negative("outlier", outlier)
-
-    fresh = ~np.isnan(p) & (now - t <= stale_after) & (w > 0)
-    if not fresh.any():
-        return IndexResult(math.nan, (0.0,) * p.size, "none", (False,) * p.size)
-    med = float(np.median(p[fresh]))
-    deviating = fresh & (np.abs(p - med) > outlier * med)
-    if deviating.sum() > 1:
-        return IndexResult(med, (0.0,) * p.size, "median", tuple(bool(f) for f in fresh))
-    used = fresh & ~deviating
-    eff = np.where(used, w, 0.0)
-    eff /= eff.sum()
-    price = float(np.dot(eff, np.where(used, p, 0.0)))
-    return IndexResult(
-        price, tuple(float(x) for x in eff), "weighted", tuple(bool(u) for u in used)
-    )
+    # a handful of sources: plain Python beats numpy's per-call overhead here
+    fresh = [i for i in range(n) if p[i] == p[i] and now - t[i] <= stale_after and w[i] > 0]
+    if not fresh:
+        return IndexResult(math.nan, (0.0,) * n, "none", (False,) * n)
+    ordered = sorted(p[i] for i in fresh)
+    half = len(ordered) // 2
+    med = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    deviating = {i for i in fresh if abs(p[i] - med) > outlier * med}
+    if len(deviating) > 1:
+        fresh_set = set(fresh)
+        return IndexResult(med, (0.0,) * n, "median", tuple(i in fresh_set for i in range(n)))
+    used = [i for i in fresh if i not in deviating]
+    total = sum(w[i] for i in used)
+    eff = [w[i] / total if i in used else 0.0 for i in range(n)]
+    price = sum(eff[i] * p[i] for i in used)
+    used_set = set(used)
+    return IndexResult(price, tuple(eff), "weighted", tuple(i in used_set for i in range(n)))
 
 
 def weighted_median(values: ArrayLike, weights: ArrayLike) -> float:
