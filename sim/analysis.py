@@ -134,7 +134,6 @@ def carried_notional(table: TraceTable) -> np.ndarray:
     its cause (a hedge: the fill it hedges) or of the first record it led to at its own node
     (an order: its trade); 0 for records without either (price updates)."""
     n = len(table)
-    value = np.where(np.isfinite(table.notional), table.notional, np.nan)
     has_cause = table.cause >= 0
     cause_price = np.full(n, np.nan)
     cause_price[has_cause] = table.price[table.cause[has_cause]]
@@ -146,8 +145,8 @@ def carried_notional(table: TraceTable) -> np.ndarray:
     price = table.price
     for fallback in (cause_price, child_price):
         price = np.where(np.isfinite(price), price, fallback)
-    value = np.where(np.isfinite(value), value, table.qty * price)
-    return np.nan_to_num(value, nan=0.0)
+    value = np.where(np.isfinite(table.notional), table.notional, table.qty * price)
+    return np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def edge_delays(table: TraceTable) -> list[EdgeStats]:

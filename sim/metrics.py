@@ -12,13 +12,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from sim.analysis import chain, forced_buys, generations, waves
+from sim.analysis import forced_buys, generations, waves
 from sim.trace import TraceTable
-
-
-def ancestor_kinds(table: TraceTable, rid: int) -> list[str]:
-    """Kinds along the cause chain from record ``rid`` back to its exogenous root."""
-    return [str(table.kind[i]) for i in reversed(chain(table, rid))]
 
 
 def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:

@@ -6,7 +6,26 @@ A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 
 from __future__ import annotations
 
-from sim.commands import list_experiments, plot, run_experiment, show_experiment, topology_png
+from sim.commands import (
+    compare_runs,
+    list_experiments,
+    plot,
+    rerun,
+    run_experiment,
+    show_experiment,
+    sweep,
+    topology_png,
+    trace_chain,
+)
 
-COMMANDS = [list_experiments, show_experiment, run_experiment, topology_png, plot]
-
+COMMANDS = [
+    list_experiments,
+    show_experiment,
+    run_experiment,
+    topology_png,
+    plot,
+    rerun,
+    trace_chain,
+    compare_runs,
+    sweep,
+]

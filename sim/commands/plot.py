@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sim.commands import plot_timeline
+from sim.commands import plot_timeline, plot_topology
 
 NAME = "plot"
-HELP = "draw a figure from results: timeline"
-KINDS = [plot_timeline]
+HELP = "draw a figure from results: timeline, topology"
+KINDS = [plot_timeline, plot_topology]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

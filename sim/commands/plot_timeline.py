@@ -8,7 +8,7 @@ from pathlib import Path
 from sim.runfolder import open_run
 
 NAME = "timeline"
-HELP = "the propagation timeline of a run: a lane per node, cause arrows between lanes"
+HELP = "the propagation timeline of a run: prices, a lane per node with cause lines, cumulative liquidations"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

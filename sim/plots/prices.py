@@ -37,7 +37,7 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
             marker=marker, markevery=slice(0, len(t)), **kw)
 
 
-def _draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
+def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
     colors = style.node_colors(nodes)
     for name, kind in nodes.items():
         if kind == "spot":
@@ -79,7 +79,7 @@ def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
     return [*handles, Line2D([], [], ls="", label=label)]
 
 
-def _draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float,
+def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float,
                      t_end: float) -> bool:
     """Cumulative liquidated notional per perp venue and side; False when there is none."""
     liq = table.where("liquidation")
@@ -124,14 +124,14 @@ def prices_figure(table: TraceTable, nodes: dict[str, str], title: str) -> Figur
         style.no_data(bottom)
         return fig
     t0, t_end = float(table.t.min()), float(table.t.max())
-    _draw_prices(top, table, nodes, t_end)
+    draw_prices(top, table, nodes, t_end)
     handles = top.get_legend_handles_labels()[0] + _draw_liquidations(top, table)
     if handles:
         top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                    borderaxespad=0.0, fontsize=8, frameon=False)
     else:
         style.no_data(top, "no price records")
-    if _draw_cumulative(bottom, table, nodes, t0, t_end):
+    if draw_cumulative(bottom, table, nodes, t0, t_end):
         bottom.set_ylim(bottom=0.0)
         bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
                       fontsize=8, frameon=False)

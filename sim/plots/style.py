@@ -17,7 +17,7 @@ from matplotlib.ticker import Formatter
 
 DPI = 120
 PRICES_SIZE = (12.0, 7.0)
-TIMELINE_SIZE = (14.0, 8.0)
+TIMELINE_SIZE = (14.0, 10.0)
 
 TIME_UNIT = "s"
 PRICE_UNIT = "USDT"
@@ -45,10 +45,11 @@ NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
 
 # Record kinds in causal order; timeline sub-rows and legends follow it.
 RECORD_KINDS: tuple[str, ...] = (
-    "ignite", "noise", "quote", "hedge", "order", "trade", "fill",
-    "index", "mark", "liquidation", "adl", "insurance", "bad_debt",
+    "open", "ignite", "noise", "quote", "hedge", "order", "trade", "fill",
+    "index", "mark", "funding_rate", "funding", "liquidation", "adl", "insurance", "bad_debt",
 )
 RECORD_KIND_COLORS: dict[str, str] = {
+    "open": "#969696",
     "ignite": "#d62728",
     "noise": "#9a9a9a",
     "quote": "#c5b0d5",
@@ -58,14 +59,16 @@ RECORD_KIND_COLORS: dict[str, str] = {
     "fill": "#17becf",
     "index": "#2f4f4f",
     "mark": "#ff7f0e",
+    "funding_rate": "#e6ab02",
+    "funding": "#a6761d",
     "liquidation": "#e7298a",
     "adl": "#000000",
     "insurance": "#8c564b",
     "bad_debt": "#7f0000",
 }
 RECORD_KIND_MARKERS: dict[str, str] = {
-    "ignite": "^", "noise": "v", "quote": "o", "hedge": "D", "order": ">", "trade": "o",
-    "fill": "s", "index": "o", "mark": "o", "liquidation": "o", "adl": "X",
+    "open": "s", "ignite": "^", "noise": "v", "quote": "o", "hedge": "D", "order": ">", "trade": "o",
+    "fill": "s", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X",
 }
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous
@@ -86,6 +89,21 @@ TIME_LABEL = label("time since start", TIME_UNIT)
 def usd(x: float) -> str:
     """A dollar amount with thousands separators and the unit: ``"1,234,567 USDT"``."""
     return f"{x:,.0f} {NOTIONAL_UNIT}"
+
+
+def usd_short(x: float) -> str:
+    """A dollar amount in three significant figures with k/M/B and the unit: ``"1.23M USDT"``."""
+    x = float(f"{x:.3g}")  # round first, so 999,999 reads "1M", not "1e+03k"
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{suffix} {NOTIONAL_UNIT}"
+    return f"{x:.3g} {NOTIONAL_UNIT}"
+
+
+def delay(seconds: float) -> str:
+    """A delay in three significant figures, in ms below a second: ``"150 ms"``, ``"8.98 s"``."""
+    ms = float(f"{seconds * 1e3:.3g}")  # round first, so 0.9996 s reads "1 s", not "1e+03 ms"
+    return f"{ms:g} ms" if abs(ms) < 1000 else f"{seconds:.3g} s"
 
 
 class Thousands(Formatter):

@@ -1,8 +1,12 @@
-"""Event timeline: one lane per node, records as markers, cause arrows between lanes.
+"""Propagation timeline: prices above, a lane per node in the middle, cumulative
+liquidations below, on one time axis.
 
 Within a lane each record kind has its own sub-row, so e.g. a perp venue's orders, trades,
-fills, marks and liquidations stay apart. Arrows join a record to its cause when the cause
-happened at another node; they run forward in time (left to right).
+fills, marks and liquidations stay apart. Lines join a record to its cause when the cause
+happened at another node; they run forward in time (left to right). Records are
+aggregated per sub-row and time bin (a liquidation marker's area is the bin's notional),
+and cause lines per pair of sub-rows and time bins (a bundle's width grows with its
+count), so a dense run draws a few thousand artists, not one per record.
 """
 
 from __future__ import annotations
@@ -12,23 +16,33 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.analysis import waves
 from sim.plots import style
+from sim.plots.prices import draw_cumulative, draw_prices
 from sim.trace import TraceTable
 
 LANE_GROUPS = {"igniter": 0, "noise": 0, "spot": 1, "index": 2, "perp": 3, "market_maker": 4}
 OTHER_GROUP = 5
 SUBROW_SPREAD = 0.36  # sub-rows of a lane span lane ± this
 FOCUS_MIN_RECORDS = 2000  # traces at least this long are cropped to where the action is
+TIME_BINS = 600  # markers and cause lines are aggregated per 1/TIME_BINS of the time axis
 MARKER_SIZE = 18.0  # pt²
 FREQUENT_SIZE = 5.0  # for FREQUENT_KINDS with more than FREQUENT_MIN records in view
 FREQUENT_MIN = 300
-LIQ_SIZE = (25.0, 300.0)
-CHAIN_SHARE = 0.75  # share of the arrow budget reserved for liquidation chains
+LIQ_SIZE = (25.0, 400.0)
+BUNDLE_WIDTH = (0.6, 4.0)  # line width (pt) of a single cause line and of the largest bundle
+BUNDLE_ALPHA = (0.25, 0.85)  # opacity of the same
 CHAIN_ARROW_COLOR = "#54278f"
 OTHER_ARROW_COLOR = "#8c8c8c"
+BUNDLE_LEGEND_COLOR = "#b0b0b0"
+PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"), ("perp", "trade"))  # (node, record) kinds
+WAVE_LABEL_GAP = 0.025  # fraction of the time axis between two wave labels
+MAX_WAVE_LINES = 30
+HEADROOM = 1.2  # the cumulative panel's top, as a multiple of its highest value (room for wave labels)
 
 
 def _lanes(table: TraceTable, nodes: dict[str, str]) -> list[tuple[str, str]]:
@@ -80,7 +94,8 @@ def _window(table: TraceTable) -> tuple[float, float, str]:
     if (start, end) == (lo, hi):
         return x0, x1, ""
     what = ("first ignition" if table.where("ignite").any() else "first exogenous record") + (
-        " to last liquidation" if table.where("liquidation").any() else " to end")
+        " to last liquidation" if table.where("liquidation").any() else " to end"
+    )
     return x0, x1, f"zoomed to {x0:,.3f}–{x1:,.3f} s ({what})"
 
 
@@ -107,30 +122,39 @@ def _liquidation_chains(cause: np.ndarray, is_liq: np.ndarray) -> np.ndarray:
     return (below | above)[:n]
 
 
-def _even(idx: np.ndarray, k: int) -> np.ndarray:
-    """``k`` evenly spaced elements of ``idx`` (all of them when k >= len)."""
-    if k >= len(idx):
-        return idx
-    return idx[np.linspace(0, len(idx) - 1, k).round().astype(int)]
+def _time_bins(t: np.ndarray, x0: float, x1: float, bins: int) -> np.ndarray:
+    """Bin number of each time, ``bins`` equal bins over [x0, x1] (clipped at the ends)."""
+    return np.clip(((t - x0) / (x1 - x0) * bins).astype(np.int64), 0, bins - 1)
 
 
-def _arrows(table: TraceTable, cause: np.ndarray, visible: np.ndarray, budget: int
-            ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows (chain, other) whose cross-node cause arrow is drawn, and how many there were.
+def _groups(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group number of each element by equal ``keys`` (integer arrays), and group sizes."""
+    _, inverse, counts = np.unique(np.column_stack(keys), axis=0, return_inverse=True, return_counts=True)
+    return inverse.ravel(), counts
 
-    Only arrows with an end in view count. Over ``budget``, a deterministic, evenly spaced
-    subsample is drawn, with CHAIN_SHARE of it (or more, if others are few) for liquidation
-    chains. ``cause`` is each record's cause row, as from ``_cause_rows``.
-    """
-    idx = np.flatnonzero(cause >= 0)
-    c = cause[idx]
-    idx = idx[(table.node[c] != table.node[idx]) & (visible[idx] | visible[c])]
-    in_chain = _liquidation_chains(cause, table.where("liquidation"))[idx]
-    chain, other = idx[in_chain], idx[~in_chain]
-    if len(idx) <= budget:
-        return chain, other, len(idx)
-    k_chain = min(len(chain), max(budget - len(other), round(CHAIN_SHARE * budget)))
-    return _even(chain, k_chain), _even(other, budget - k_chain), len(idx)
+
+def _group_mean(values: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    return np.bincount(group, weights=values, minlength=len(counts)) / counts
+
+
+def bundles(
+    t0: np.ndarray, y0: np.ndarray, t1: np.ndarray, y1: np.ndarray, x0: float, x1: float, budget: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cause lines (t0, y0) → (t1, y1) bundled by equal sub-rows and time bins at both ends:
+    line segments (k×2×2, at the bundles' mean times) and counts. Bins start at TIME_BINS
+    and halve until there are at most ``budget`` bundles."""
+    if len(t0) == 0:
+        return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
+    rows = np.unique(np.concatenate([y0, y1]), return_inverse=True)[1].reshape(2, -1)
+    bins = TIME_BINS
+    while True:
+        group, counts = _groups(rows[0], rows[1], _time_bins(t0, x0, x1, bins), _time_bins(t1, x0, x1, bins))
+        if len(counts) <= budget or bins == 1:
+            break
+        bins //= 2
+    start = np.column_stack([_group_mean(t0, group, counts), _group_mean(y0, group, counts)])
+    end = np.column_stack([_group_mean(t1, group, counts), _group_mean(y1, group, counts)])
+    return np.stack([start, end], axis=1), counts
 
 
 def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
@@ -138,8 +162,10 @@ def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
     for i in range(0, len(lanes), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="#f3f3f3", zorder=0, lw=0)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels([f"{name} ({'unknown kind' if kind == '?' else kind})"
-                        for name, kind in lanes], fontsize=9 if len(lanes) <= 20 else 7)
+    ax.set_yticklabels(
+        [f"{name} ({'unknown kind' if kind == '?' else kind})" for name, kind in lanes],
+        fontsize=9 if len(lanes) <= 20 else 7,
+    )
     for tick, (_, kind) in zip(ax.get_yticklabels(), lanes, strict=True):
         tick.set_color(style.NODE_KIND_COLORS.get(kind, "black"))
     ax.set_ylim(len(lanes) - 0.5, -0.5)
@@ -147,87 +173,214 @@ def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
     ax.grid(True, axis="x", color="#e0e0e0", lw=0.6)
 
 
-def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
-                 ) -> list[Line2D]:
-    """One scatter per record kind; returns legend proxies in causal order."""
+def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray, x0: float, x1: float) -> list[Line2D]:
+    """One scatter per record kind, one marker per sub-row and time bin; returns legend
+    proxies in causal order."""
     rank = {k: i for i, k in enumerate(style.RECORD_KINDS)}
     kinds = sorted(set(table.kind[visible].tolist()), key=lambda k: (rank.get(k, len(rank)), k))
+    rows = np.unique(y, return_inverse=True)[1]
+    time_bin = _time_bins(table.t, x0, x1, TIME_BINS)
     handles = []
     for kind in kinds:
-        m = visible & (table.kind == kind)
+        m = np.flatnonzero(visible & (table.kind == kind))
+        group, counts = _groups(rows[m], time_bin[m])
+        t = _group_mean(table.t[m], group, counts)
+        yy = _group_mean(y[m], group, counts)
         color = style.RECORD_KIND_COLORS.get(kind, style.OTHER_COLOR)
         marker = style.RECORD_KIND_MARKERS.get(kind, "o")
         if kind == "liquidation":
-            size = style.notional_areas(table.notional[m], *LIQ_SIZE)
-            ax.scatter(table.t[m], y[m], s=size, c=color, marker=marker, alpha=0.8,
-                       edgecolors="black", linewidths=0.4, zorder=4)
-            name = "liquidation (area ∝ notional)"
+            notional = np.bincount(group, weights=np.nan_to_num(table.notional[m], nan=0.0), minlength=len(counts))
+            ax.scatter(
+                t,
+                yy,
+                s=style.notional_areas(notional, *LIQ_SIZE),
+                c=color,
+                marker=marker,
+                alpha=0.8,
+                edgecolors="black",
+                linewidths=0.4,
+                zorder=4,
+            )
+            name = f"liquidation ({len(m):,})\n  area ∝ notional per bin\n  (max {style.usd_short(notional.max())})"
         else:
-            small = kind in style.FREQUENT_KINDS and m.sum() > FREQUENT_MIN
-            ax.scatter(table.t[m], y[m], s=FREQUENT_SIZE if small else MARKER_SIZE, c=color,
-                       marker=marker, linewidths=0, zorder=2 if small else 3)
-            name = kind
-        handles.append(Line2D([], [], ls="", marker=marker, color=color, markersize=6,
-                              markeredgecolor="black" if kind == "liquidation" else color,
-                              label=f"{name} ({m.sum():,})"))
+            small = kind in style.FREQUENT_KINDS and len(m) > FREQUENT_MIN
+            ax.scatter(
+                t,
+                yy,
+                s=FREQUENT_SIZE if small else MARKER_SIZE,
+                c=color,
+                marker=marker,
+                linewidths=0,
+                zorder=2 if small else 3,
+            )
+            name = f"{kind} ({len(m):,})"
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=marker,
+                color=color,
+                markersize=6,
+                markeredgecolor="black" if kind == "liquidation" else color,
+                label=name,
+            )
+        )
     return handles
 
 
-def _draw_arrows(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray,
-                 max_arrows: int) -> tuple[list[Line2D], str]:
-    """Cause arrows as two LineCollections; returns legend proxies and a subtitle note."""
+def _draw_arrows(
+    ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray, x0: float, x1: float, max_arrows: int
+) -> tuple[list[Line2D], str]:
+    """Cross-node cause lines with an end in view, bundled (see ``bundles``), liquidation
+    chains in purple over the rest; returns legend proxies and a subtitle note."""
     cause = _cause_rows(table)
-    chain, other, total = _arrows(table, cause, visible, max_arrows)
+    idx = np.flatnonzero(cause >= 0)
+    c = cause[idx]
+    keep = (table.node[c] != table.node[idx]) & (visible[idx] | visible[c])
+    idx, c = idx[keep], c[keep]
+    in_chain = _liquidation_chains(cause, table.where("liquidation"))[idx]
+    parts = []
+    for m in (~in_chain, in_chain):
+        budget = max(1, round(max_arrows * m.sum() / max(len(idx), 1)))
+        parts.append(bundles(table.t[c[m]], y[c[m]], table.t[idx[m]], y[idx[m]], x0, x1, budget))
+    top = max((int(counts.max()) for _, counts in parts if len(counts)), default=1)
     handles = []
-    shown = len(chain) + len(other)
-    # few arrows: bold; many: thin and faint, so overlaps build up density instead of a blot
-    alpha = float(np.clip(12.0 / np.sqrt(max(shown, 1)), 0.2, 0.8))
-    width = 1.0 if shown <= 200 else 0.5
-    for idx, color, what in ((chain, CHAIN_ARROW_COLOR, "liquidation chain"),
-                             (other, OTHER_ARROW_COLOR, "other")):
-        if len(idx) == 0:
+    for (segments, counts), color, what, z in zip(
+        parts, (OTHER_ARROW_COLOR, CHAIN_ARROW_COLOR), ("other", "liquidation chain"), (1, 1.5), strict=True
+    ):
+        if len(counts) == 0:
             continue
-        c = cause[idx]
-        segments = np.stack([np.column_stack([table.t[c], y[c]]),
-                             np.column_stack([table.t[idx], y[idx]])], axis=1)
-        ax.add_collection(LineCollection(segments, colors=color, alpha=alpha, linewidths=width,
-                                         zorder=1))
-        handles.append(Line2D([], [], color=color, lw=1.5,
-                              label=f"cause → effect, {what} ({len(idx):,})"))
-    if shown < total:
-        first = ", liquidation chains first" if len(chain) else ""
-        return handles, f"arrows: {shown:,} of {total:,} cross-node causes, evenly subsampled{first}"
-    return handles, f"arrows: all {total:,} cross-node cause{'s' * (total != 1)}" if total else ""
+        weight = np.sqrt((counts - 1) / max(top - 1, 1))
+        widths = BUNDLE_WIDTH[0] + (BUNDLE_WIDTH[1] - BUNDLE_WIDTH[0]) * weight
+        rgba = np.tile(to_rgba(color), (len(counts), 1))
+        rgba[:, 3] = BUNDLE_ALPHA[0] + (BUNDLE_ALPHA[1] - BUNDLE_ALPHA[0]) * weight
+        if top == 1:  # no bundles: fainter the more lines there are
+            rgba[:, 3] = np.clip(12.0 / np.sqrt(len(counts)), 0.25, 0.8)
+        ax.add_collection(LineCollection(segments, colors=rgba, linewidths=widths, zorder=z))
+        handles.append(Line2D([], [], color=color, lw=1.5, label=f"cause → effect, {what} ({counts.sum():,})"))
+    shown = sum(len(counts) for _, counts in parts)
+    if not len(idx):
+        return handles, ""
+    if shown == len(idx):
+        return handles, f"lines: all {len(idx):,} cross-node cause{'s' * (len(idx) != 1)}"
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color=BUNDLE_LEGEND_COLOR,
+            lw=BUNDLE_WIDTH[1],
+            label=f"bundle of {top:,} causes\n  (width, opacity ∝ √count)",
+        )
+    )
+    return handles, f"lines: {len(idx):,} cross-node causes in {shown:,} bundles"
 
 
-def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str,
-                    max_arrows: int = 2000) -> Figure:
+def _price_limits(table: TraceTable, nodes: dict[str, str], x0: float, x1: float) -> tuple[float, float] | None:
+    """y range of the price lines within [x0, x1], including the values held at x0."""
+    shown = [(kind, name) for name, node_kind in nodes.items() for nk, kind in PRICE_SERIES if nk == node_kind]
+    values = []
+    for kind, name in shown:
+        m = table.where(kind, name) & np.isfinite(table.price)
+        t, p = table.t[m], table.price[m]
+        held = p[(t < x0)][-1:]
+        values.append(np.concatenate([held, p[(t >= x0) & (t <= x1)]]))
+    v = np.concatenate(values) if values else np.zeros(0)
+    if len(v) == 0:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    pad = 0.06 * (hi - lo) if hi > lo else max(abs(hi) * 0.01, 1e-9)
+    return lo - pad, hi + pad
+
+
+def _draw_waves(ax: Axes, table: TraceTable) -> None:
+    """Where each liquidation wave starts: a dotted line and a "w1", "w2", ... label, skipping
+    labels that would collide with the previous one (and lines, when there are many)."""
+    rows = waves(table)
+    lo, hi = ax.get_xlim()
+    gap = WAVE_LABEL_GAP * (hi - lo)
+    last = -np.inf
+    for w in rows:
+        if len(rows) <= MAX_WAVE_LINES:
+            ax.axvline(w.start_s, color=style.MUTED, lw=0.7, ls=":", zorder=1)
+        if w.start_s - last < gap:
+            continue
+        last = w.start_s
+        ax.annotate(
+            f"w{w.wave}",
+            (w.start_s, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            fontsize=7,
+            color=style.MUTED,
+            va="top",
+        )
+
+
+def _empty(ax: Axes, text: str = "no events") -> None:
+    """An axes without data: the text in the middle, no y ticks."""
+    style.no_data(ax, text)
+    ax.set_yticks([])
+
+
+def _legend(ax: Axes, handles: list | None = None, title: str | None = None) -> None:
+    ax.legend(
+        handles=handles,
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+    )
+
+
+def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_arrows: int = 2000) -> Figure:
     """The timeline figure (see module docstring), not yet saved."""
     fig = style.new_figure(style.TIMELINE_SIZE)
-    ax = fig.subplots()
+    prices, ax, cumulative = fig.subplots(3, 1, sharex=True, height_ratios=(1.6, 4, 1.1))
     lanes = _lanes(table, nodes)
     _draw_lanes(ax, lanes)
-    ax.set_xlabel(style.TIME_LABEL)
+    prices.set_ylabel(style.label("price", style.PRICE_UNIT))
+    cumulative.set_ylabel(style.label("cumulative\nliquidated", style.NOTIONAL_UNIT))
+    cumulative.set_xlabel(style.TIME_LABEL)
+    for panel in (prices, cumulative):
+        panel.yaxis.set_major_formatter(style.Thousands())
+        panel.grid(True, color="#e5e5e5", lw=0.6)
     notes = [f"{len(table):,} records on {len(lanes)} nodes"]
     if len(table) == 0:
         style.no_data(ax)
-        style.set_titles(fig, ax, title, notes[0])
+        _empty(prices)
+        _empty(cumulative)
+        style.set_titles(fig, prices, title, notes[0])
         return fig
     x0, x1, zoom = _window(table)
     ax.set_xlim(x0, x1)
+    t0, t_end = float(table.t.min()), float(table.t.max())
+    draw_prices(prices, table, nodes, t_end)
+    if (limits := _price_limits(table, nodes, x0, x1)) is not None:
+        prices.set_ylim(*limits)
+        _legend(prices)
+    else:
+        _empty(prices, "no price records")
     visible = (table.t >= x0) & (table.t <= x1)
     y = _record_y(table, lanes)
-    handles = _draw_events(ax, table, y, visible)
-    arrow_handles, arrow_note = _draw_arrows(ax, table, y, visible, max_arrows)
+    handles = _draw_events(ax, table, y, visible, x0, x1)
+    arrow_handles, arrow_note = _draw_arrows(ax, table, y, visible, x0, x1, max_arrows)
+    _legend(ax, handles + arrow_handles, "record kind (count in view)")
+    if draw_cumulative(cumulative, table, nodes, t0, t_end):
+        cumulative.set_ylim(0.0, HEADROOM * cumulative.get_ylim()[1])
+        _draw_waves(cumulative, table)
+        _legend(cumulative)
+    else:
+        _empty(cumulative, "no liquidations")
     notes += [note for note in (zoom, arrow_note) if note]
-    style.set_titles(fig, ax, title, " · ".join(notes))
-    ax.legend(handles=handles + arrow_handles, title="record kind (count in view)",
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8,
-              title_fontsize=8, frameon=False)
+    style.set_titles(fig, prices, title, " · ".join(notes))
     return fig
 
 
-def plot_timeline(table: TraceTable, nodes: dict[str, str], path: Path, title: str,
-                  max_arrows: int = 2000) -> Path:
-    """Write the timeline figure to ``path`` (PNG, 14×8 in at 120 dpi) and return the path."""
+def plot_timeline(table: TraceTable, nodes: dict[str, str], path: Path, title: str, max_arrows: int = 2000) -> Path:
+    """Write the timeline figure to ``path`` (PNG, TIMELINE_SIZE at style.DPI) and return it."""
     return style.save(timeline_figure(table, nodes, title, max_arrows), path)

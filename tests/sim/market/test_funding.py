@@ -135,7 +135,7 @@ def test_bad_input_raises_naming_argument(call, match):
     st.lists(st.integers(1, 10_000), min_size=1, max_size=10),
     st.lists(st.integers(0, 10_000), min_size=0, max_size=9),
     st.floats(0.01, 1e5),
-    st.floats(-0.05, 0.05),
+    st.floats(-0.05, 0.05, allow_subnormal=False),  # a subnormal rate underflows to a 0 payment
     st.randoms(use_true_random=False),
 )
 def test_funding_payments_sum_to_zero_with_equal_open_interest(longs, cuts, price, rate, rng):

@@ -10,17 +10,27 @@ from matplotlib.text import Text
 
 from sim.plots import style
 from sim.plots.prices import plot_prices, prices_figure
-from sim.plots.timeline import _liquidation_chains, plot_timeline, timeline_figure
+from sim.plots.timeline import _liquidation_chains, bundles, plot_timeline, timeline_figure
 from sim.trace import Trace, TraceTable
 
 CHAIN_NODES = {
-    "igniter": "igniter", "binance_spot": "spot", "index": "index",
-    "binance_perp": "perp", "mm1": "market_maker",
+    "igniter": "igniter",
+    "binance_spot": "spot",
+    "index": "index",
+    "binance_perp": "perp",
+    "mm1": "market_maker",
 }
 DENSE_NODES = {
-    "igniter": "igniter", "noise": "noise", "binance_spot": "spot", "coinbase_spot": "spot",
-    "index": "index", "binance_perp": "perp", "bybit_perp": "perp",
-    "mm_a": "market_maker", "mm_b": "market_maker", "liquidity": "liquidity",
+    "igniter": "igniter",
+    "noise": "noise",
+    "binance_spot": "spot",
+    "coinbase_spot": "spot",
+    "index": "index",
+    "binance_perp": "perp",
+    "bybit_perp": "perp",
+    "mm_a": "market_maker",
+    "mm_b": "market_maker",
+    "liquidity": "liquidity",
 }
 PRICES_PX = (round(style.PRICES_SIZE[1] * style.DPI), round(style.PRICES_SIZE[0] * style.DPI))
 TIMELINE_PX = (round(style.TIMELINE_SIZE[1] * style.DPI), round(style.TIMELINE_SIZE[0] * style.DPI))
@@ -56,11 +66,18 @@ class _Builder:
         def full(v, dtype):
             return np.broadcast_to(np.asarray(v, dtype=dtype), t.shape)
 
-        self.blocks.append({
-            "t": t, "kind": full(kind, object), "node": full(node, object),
-            "cause": full(cause, np.int64), "side": full(side, np.int64),
-            "price": full(price, float), "qty": full(qty, float), "notional": full(notional, float),
-        })
+        self.blocks.append(
+            {
+                "t": t,
+                "kind": full(kind, object),
+                "node": full(node, object),
+                "cause": full(cause, np.int64),
+                "side": full(side, np.int64),
+                "price": full(price, float),
+                "qty": full(qty, float),
+                "notional": full(notional, float),
+            }
+        )
         ids = np.arange(self.n, self.n + len(t))
         self.n += len(t)
         return ids
@@ -75,9 +92,16 @@ class _Builder:
         cause = np.where(cause >= 0, new_id[np.maximum(cause, 0)], -1)
         empty = np.full(self.n, "", dtype=object)
         return TraceTable(
-            id=np.arange(self.n), t=col["t"][order], kind=col["kind"][order],
-            node=col["node"][order], cause=cause, account=empty, side=col["side"][order],
-            price=col["price"][order], qty=col["qty"][order], notional=col["notional"][order],
+            id=np.arange(self.n),
+            t=col["t"][order],
+            kind=col["kind"][order],
+            node=col["node"][order],
+            cause=cause,
+            account=empty,
+            side=col["side"][order],
+            price=col["price"][order],
+            qty=col["qty"][order],
+            notional=col["notional"][order],
             info=empty.copy(),
         )
 
@@ -119,19 +143,38 @@ def dense_trace(seed: int = 0) -> TraceTable:
         r = b.add(t, "index", "index", last_trade, price=price(t))
         mark_price = price(t := t + lag(k), 3e-4)
         r = b.add(t, "mark", perp[s], r, price=mark_price)
-        r = b.add(t := t + lag(k), "liquidation", perp[s], r, side[s], mark_price,
-                  notional[s] / mark_price, notional[s])
-        trade = b.add(t := t + lag(k), "trade", perp[s], r, -side[s], price(t, 5e-4),
-                      notional[s] / mark_price, notional[s])
-        fill = b.add(t := t + lag(k), "fill", perp[s], trade, side[s], price(t, 5e-4),
-                     notional[s] / mark_price / 2, notional[s] / 2)
-        b.add(t + 0.001, "fill", "liquidity", trade, side[s], price(t, 5e-4),
-              notional[s] / mark_price / 2, notional[s] / 2)
+        r = b.add(
+            t := t + lag(k), "liquidation", perp[s], r, side[s], mark_price, notional[s] / mark_price, notional[s]
+        )
+        trade = b.add(
+            t := t + lag(k), "trade", perp[s], r, -side[s], price(t, 5e-4), notional[s] / mark_price, notional[s]
+        )
+        fill = b.add(
+            t := t + lag(k),
+            "fill",
+            perp[s],
+            trade,
+            side[s],
+            price(t, 5e-4),
+            notional[s] / mark_price / 2,
+            notional[s] / 2,
+        )
+        b.add(
+            t + 0.001,
+            "fill",
+            "liquidity",
+            trade,
+            side[s],
+            price(t, 5e-4),
+            notional[s] / mark_price / 2,
+            notional[s] / 2,
+        )
         r = b.add(t := t + lag(k), "hedge", mm[s], fill, -side[s], qty=notional[s] / mark_price)
         b.add(t + lag(k), "quote", mm[s], fill, price=price(t))
         r = b.add(t := t + lag(k), "order", spot[s], r, -side[s], qty=notional[s] / mark_price)
-        last_trade = b.add(t := t + lag(k), "trade", spot[s], r, -side[s], price(t),
-                           notional[s] / mark_price, notional[s])
+        last_trade = b.add(
+            t := t + lag(k), "trade", spot[s], r, -side[s], price(t), notional[s] / mark_price, notional[s]
+        )
     # background: noise flow → order → trade, index → mark, quotes
     venues = ["binance_spot", "coinbase_spot", "binance_perp", "bybit_perp"]
     k = 3000
@@ -197,20 +240,46 @@ def test_empty_trace_says_no_events(figure):
     assert "no events" in [t.get_text() for t in fig.findobj(Text)]
 
 
-def test_timeline_subsamples_arrows_and_says_so(dense):
+def _segments(ax) -> list:
+    return [seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+
+
+def test_timeline_bundles_cause_lines_and_says_so(dense):
     fig = timeline_figure(dense, DENSE_NODES, "dense", max_arrows=500)
-    ax = fig.axes[0]
-    segments = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
-    assert segments == 500
-    assert "500 of" in ax.get_title()
-    lo, hi = ax.get_xlim()
-    assert 290 < lo < 300 and 330 < hi < 340  # zoomed on ignition → last liquidation
+    prices, lanes, cumulative = fig.axes[:3]
+    bundles_drawn = len(_segments(lanes))
+    assert 100 < bundles_drawn <= 501  # each of the two colours gets its share of the budget, rounded
+    assert f"in {bundles_drawn:,} bundles" in prices.get_title()
+    widths = np.concatenate([c.get_linewidths() for c in lanes.collections if isinstance(c, LineCollection)])
+    assert widths.max() > widths.min()  # wider where more causes share a bundle
+    points = sum(len(c.get_offsets()) for c in lanes.collections if not isinstance(c, LineCollection))
+    assert points < 0.5 * len(dense)  # markers are aggregated per sub-row and time bin too
+    for ax in (prices, lanes, cumulative):
+        lo, hi = ax.get_xlim()
+        assert 290 < lo < 300 and 330 < hi < 340  # zoomed on ignition → last liquidation
 
 
-def test_timeline_draws_every_cross_node_cause_of_the_chain():
-    ax = timeline_figure(chain_trace(), CHAIN_NODES, "chain").axes[0]
-    segments = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
-    assert segments == 5  # ignite→order, trade→index, index→mark, fill→hedge, hedge→order
+def test_bundles_add_up_and_coarsen_to_the_budget():
+    t0 = np.array([0.0, 0.001, 5.0, 5.0])
+    t1 = t0 + 0.002
+    y0, y1 = np.array([0.0, 0.0, 0.0, 2.0]), np.array([1.0, 1.0, 1.0, 1.0])
+    segments, counts = bundles(t0, y0, t1, y1, 0.0, 10.0, budget=10)
+    assert sorted(counts.tolist()) == [1, 1, 2]
+    assert segments[counts == 2].tolist() == [[[0.0005, 0.0], [0.0025, 1.0]]]  # at the bundle's mean times
+    segments, counts = bundles(t0, y0, t1, y1, 0.0, 10.0, budget=2)
+    assert sorted(counts.tolist()) == [1, 3]  # one time bin left: one bundle per pair of sub-rows
+
+
+def test_timeline_draws_every_cross_node_cause_of_the_chain_with_prices_and_waves():
+    prices, lanes, cumulative = timeline_figure(chain_trace(), CHAIN_NODES, "chain").axes[:3]
+    assert len(_segments(lanes)) == 5  # ignite→order, trade→index, index→mark, fill→hedge, hedge→order
+    assert {line.get_label() for line in prices.get_lines()} >= {
+        "binance_spot last (spot)",
+        "index (index)",
+        "binance_perp mark",
+    }
+    assert cumulative.get_lines()[0].get_ydata()[-1] == 150_600.0
+    assert "w1" in [t.get_text() for t in cumulative.texts]
 
 
 def test_liquidation_chains_are_ancestors_and_descendants():

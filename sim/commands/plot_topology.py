@@ -1,0 +1,38 @@
+"""``perpsim plot topology RUN``: a run's venue graph with what crossed each link."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.runfolder import open_run
+
+NAME = "topology"
+HELP = "a run's venue graph: links labelled with latency and notional carried, nodes sized by liquidations"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", type=Path, help="a results folder written by 'perpsim run'")
+    p.add_argument("--out", type=Path, help="output path (default RUN/topology.png, or RUN/cascade.gif with --animate)")
+    p.add_argument("--animate", action="store_true", help="write a GIF of the cascade moving over the graph")
+    p.add_argument("--frames", type=int, default=60, help="GIF frames (default 60, shown 6 per second)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.experiments import load_experiment
+    from sim.plots.topology import RunFlow, animate_topology, plot_topology
+    from sim.schema import ConfigError
+    from topology.graph import build_graph
+
+    if args.frames < 1:
+        raise ConfigError("--frames", f"must be at least 1, got {args.frames}")
+    folder = open_run(args.run)
+    graph = build_graph(load_experiment(str(folder.path / "config.toml")))
+    if args.animate:
+        out = args.out or folder.path / "cascade.gif"
+        animate_topology(graph, folder.trace, out, f"{folder.title}: cascade over the topology", args.frames)
+    else:
+        out = args.out or folder.path / "topology.png"
+        plot_topology(graph, out, f"{folder.title}: cascade over the topology", RunFlow.from_trace(folder.trace))
+    print(out)
+    return 0

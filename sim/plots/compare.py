@@ -1,0 +1,181 @@
+"""Several runs overlaid: spot prices above, cumulative liquidated notional below.
+
+Each run is labelled by what differs between the runs' configs (``run_labels``), e.g.
+``link.hedge.latency=300ms``, so a sweep over one parameter reads at a glance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.config import Config, Latency
+from sim.plots import style
+from sim.trace import TraceTable
+from sim.units import format_duration
+from topology.latency import LatencyModel
+
+COMPARE_SIZE = (12.0, 7.0)
+LONG_LABEL = 60  # labels longer than this get their run's figures on a second legend line
+MAX_LABEL_KEYS = 3  # differing keys named in a label before "+N more"
+IGNORED_KEYS = frozenset({"experiment.description"})
+RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+VENUE_LINESTYLES = ("-", "--", ":", "-.")
+LINE_WIDTH = (1.0, 3.5)  # of the last and the first run
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One run to overlay: its trace, node kinds and label."""
+
+    trace: TraceTable
+    nodes: dict[str, str]
+    label: str
+
+
+def _leaves(obj: object, key: str = "", unit: str | None = None) -> dict[str, str]:
+    """Every value of a config by dotted key, as text (durations with units, a link's
+    latency model as one value)."""
+    if isinstance(obj, Latency):
+        text = format_duration(obj.value) if obj.model == "constant" else LatencyModel(obj, None).describe()
+        return {key: text}  # describe() needs no rng
+    if dataclasses.is_dataclass(obj):
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(obj):
+            out.update(_leaves(getattr(obj, f.name), f"{key}.{f.name}".lstrip("."), f.metadata.get("unit")))
+        return out
+    if isinstance(obj, dict):
+        return {k: v for name, value in obj.items() for k, v in _leaves(value, f"{key}.{name}", unit).items()}
+    if unit == "duration" and isinstance(obj, float):
+        return {key: format_duration(obj)}
+    if obj is None:
+        return {key: "unset"}
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 1e15:
+        return {key: f"{int(obj):,}"}
+    if isinstance(obj, float):
+        return {key: f"{obj:g}"}
+    return {key: str(obj)}
+
+
+def run_labels(configs: list[Config], names: list[str]) -> list[str]:
+    """A label per run naming the config values that differ between the runs
+    (``names``, e.g. folder names, when none do)."""
+    leaves = [_leaves(c) for c in configs]
+    keys = list(dict.fromkeys(k for leaf in leaves for k in leaf))
+    differing = [k for k in keys if k not in IGNORED_KEYS and len({leaf.get(k) for leaf in leaves}) > 1]
+    if not differing:
+        return list(names)
+    shown, more = differing[:MAX_LABEL_KEYS], len(differing) - MAX_LABEL_KEYS
+    suffix = f" (+{more} more)" if more > 0 else ""
+    return [", ".join(f"{k}={leaf.get(k, 'absent')}" for k in shown) + suffix for leaf in leaves]
+
+
+def _span(runs: list[Run]) -> tuple[float, float, bool]:
+    """x range: first ignition to last liquidation over all runs, padded (else everything);
+    True when that crops."""
+    ts = [r.trace.t for r in runs if len(r.trace)]
+    lo, hi = (min(t.min() for t in ts), max(t.max() for t in ts)) if ts else (0.0, 1.0)
+    ign = [r.trace.t[r.trace.where("ignite")] for r in runs]
+    liq = [r.trace.t[r.trace.where("liquidation")] for r in runs]
+    if not any(len(t) for t in liq):
+        return float(lo), float(hi), False
+    start = min((t.min() for t in ign if len(t)), default=lo)
+    end = max(t.max() for t in liq if len(t))
+    span = max(end - start, 1e-9)
+    x0, x1 = max(lo, start - 0.05 * span), min(hi, end + 0.15 * span)
+    return float(x0), float(x1), (x0, x1) != (lo, hi)
+
+
+def _width(i: int, n: int) -> float:
+    """Line width of the ``i``-th of ``n`` runs: the first widest, so identical paths stay
+    visible as stacked bands."""
+    lo, hi = LINE_WIDTH
+    return hi - (hi - lo) * i / max(n - 1, 1)
+
+
+def _draw_spot(ax: Axes, run: Run, x0: float, x1: float, **line) -> tuple[float, float, float]:
+    """Spot last price per spot venue (line style by venue); returns the lowest and highest
+    price shown in [x0, x1] (with the one held at x0) and the run's peak."""
+    table, lo, hi, peak = run.trace, np.inf, -np.inf, -np.inf
+    spots = [n for n, k in run.nodes.items() if k == "spot"]
+    for j, venue in enumerate(spots):
+        m = table.where("trade", venue) & np.isfinite(table.price)
+        t, p = table.t[m], table.price[m]
+        if not len(t):
+            continue
+        ax.plot(t, p, drawstyle="steps-post", ls=VENUE_LINESTYLES[j % len(VENUE_LINESTYLES)], label=venue, **line)
+        seen = np.concatenate([p[t < x0][-1:], p[(t >= x0) & (t <= x1)]])
+        lo, hi, peak = min(lo, seen.min(initial=np.inf)), max(hi, seen.max(initial=-np.inf)), max(peak, p.max())
+    return lo, hi, peak
+
+
+def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, **line) -> str:
+    """Cumulative liquidated notional over all perp venues and sides; returns a summary."""
+    table = run.trace
+    liq = table.where("liquidation")
+    cum = np.cumsum(np.nan_to_num(table.notional[liq], nan=0.0))
+    total = float(cum[-1]) if len(cum) else 0.0
+    ax.plot(
+        np.concatenate([[x0], table.t[liq], [x1]]),
+        np.concatenate([[0.0], cum, [total]]),
+        drawstyle="steps-post",
+        **line,
+    )
+    if not len(cum):
+        return "no liquidations"
+    return f"{style.usd_short(total)} liquidated, the last at {table.t[liq][-1]:,.1f} s"
+
+
+def compare_figure(runs: list[Run], title: str) -> Figure:
+    """Spot last price per venue (line style) and run (colour) above; each run's cumulative
+    liquidated notional (all perp venues and sides) below; one legend entry per run."""
+    fig = style.new_figure(COMPARE_SIZE)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    top.set_ylabel(style.label("spot last price", style.PRICE_UNIT))
+    bottom.set_ylabel(style.label("cumulative liquidated\nnotional", style.NOTIONAL_UNIT))
+    bottom.set_xlabel(style.TIME_LABEL)
+    x0, x1, cropped = _span(runs)
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(style.Thousands())
+        ax.grid(True, color="#e5e5e5", lw=0.6)
+    lo, hi, handles = np.inf, -np.inf, []
+    for i, run in enumerate(runs):
+        line = {"color": RUN_COLORS[i % len(RUN_COLORS)], "lw": _width(i, len(runs))}
+        low, high, peak = _draw_spot(top, run, x0, x1, **line)
+        lo, hi = min(lo, low), max(hi, high)
+        summary = _draw_liquidated(bottom, run, x0, x1, **line)
+        spot = f"peak spot {peak:,.4g}, " if np.isfinite(peak) else ""
+        sep = "\n    " if len(run.label) > LONG_LABEL else "  "
+        handles.append(Line2D([], [], **line, label=f"{run.label}{sep}({spot}{summary})"))
+    top.set_xlim(x0, x1)
+    bottom.set_ylim(bottom=0.0)
+    if np.isfinite(lo) and np.isfinite(hi):
+        pad = 0.05 * (hi - lo) if hi > lo else 0.01 * abs(hi) + 1e-9
+        top.set_ylim(lo - pad, hi + pad)
+    else:
+        style.no_data(top, "no spot trades")
+    venues = {venue for run in runs for venue, kind in run.nodes.items() if kind == "spot"}
+    if len(venues) > 1:  # the venues' line styles
+        top.legend(*_venue_handles(top), loc="upper left", fontsize=8, title="spot venue", title_fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False)
+    note = f"{len(runs)} runs, labelled by what differs between their configs"
+    if cropped:
+        note += f" · zoomed to {x0:,.1f}–{x1:,.1f} s (first ignition to last liquidation)"
+    style.set_titles(fig, top, title, note)
+    return fig
+
+
+def _venue_handles(ax: Axes) -> tuple[list[Line2D], list[str]]:
+    """One grey legend line per venue line style used on ``ax``."""
+    styles = dict.fromkeys((line.get_label(), line.get_linestyle()) for line in ax.get_lines())
+    return [Line2D([], [], color=style.MUTED, ls=ls) for _, ls in styles], [name for name, _ in styles]
+
+
+def plot_compare(runs: list[Run], path: Path, title: str) -> Path:
+    """Write the comparison figure to ``path`` (PNG, COMPARE_SIZE at style.DPI) and return it."""
+    return style.save(compare_figure(runs, title), path)
