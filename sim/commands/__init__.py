@@ -10,10 +10,8 @@ from sim.commands import (
     compare_runs,
     list_experiments,
     plot,
-    rerun,
     run_experiment,
     show_experiment,
-    sweep,
     topology_png,
     trace_chain,
 )
@@ -24,8 +22,6 @@ COMMANDS = [
     run_experiment,
     topology_png,
     plot,
-    rerun,
     trace_chain,
     compare_runs,
-    sweep,
 ]
