@@ -142,10 +142,10 @@ class PerpVenue:
             self.check_liquidations(self.mark_cause)
 
     def _sample_basis(self):
-        """Binance P2: one sample of (perp mid − index) per second (MECHANICS.md §2)."""
+        """Binance P2: a sample of (perp mid − index) every ``basis_interval``, 1 s on Binance (MECHANICS.md §2)."""
         env = self.ctx.env
         while True:
-            yield env.timeout(1.0)
+            yield env.timeout(self.cfg.basis_interval)
             mid = self.book.mid()
             if mid == mid and self.index == self.index:
                 self.basis_ma.add(mid - self.index)
@@ -230,6 +230,7 @@ class PerpVenue:
         if owner in self.pid_of:
             self.book.cancel_owner(owner)
         closed_notional = 0.0
+        bankruptcy = float(positions.bankruptcy_price[pid])  # before the book fills move the margin
         fund = ledger.balance(self.insurance, QUOTE)
         if fund > 0:
             fills = self.book.market(-side, qty, owner=owner)
@@ -237,7 +238,7 @@ class PerpVenue:
                 closed_notional += self._settle_fills(pid, owner, -side, fills, job.cause)
         remaining = float(positions.qty[pid])
         if remaining > _DUST:
-            closed_notional += self._auto_deleverage(pid, remaining, job.cause)
+            closed_notional += self._auto_deleverage(pid, remaining, bankruptcy, job.cause)
         self._settle_liquidation(pid, owner, closed_notional, job.cause)
         self.pending[pid] = False
         self.liquidated += 1
@@ -264,12 +265,11 @@ class PerpVenue:
         if st.fee or st.from_fund:
             trace.record(now, "insurance", self.name, cause, ledger.names[owner], notional=st.fee - st.from_fund)
 
-    def _auto_deleverage(self, pid: int, qty: float, cause: int) -> float:
-        """Close ``qty`` of ``pid`` against opposite positions at its bankruptcy price (MECHANICS.md §5)."""
+    def _auto_deleverage(self, pid: int, qty: float, price: float, cause: int) -> float:
+        """Close ``qty`` of ``pid`` against opposite positions at its bankruptcy ``price`` (MECHANICS.md §5)."""
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
         names = self.ctx.ledger.names
         side = int(positions.side[pid])
-        price = float(positions.bankruptcy_price[pid])
         ranked = adl_order(positions, -side, self.mark, self.cfg.adl)
         rest = np.setdiff1d(positions.pids(-side), ranked, assume_unique=True)
         notional = 0.0

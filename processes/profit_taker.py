@@ -1,12 +1,14 @@
 """Spot profit-takers: holders who sell into a rally, competing with a cascade in time.
 
 They see the venue's prices over an ``md`` link and decide on a clock (every ``interval``).
-While the price they last saw is more than ``threshold`` above ``fair``, each decision
-releases ``rate × interval`` of notional from their tokens, and they offer everything
-released but not yet sold as one ask ``offset`` above that price (a ``quote`` record and a
-Quotes message over their ``order`` link). Below the threshold they withdraw the ask. The
-wall grows with the time spent above the threshold, so a slower cascade meets more supply.
-Sales settle in the ledger at the venue; the node reads only its own token balance.
+The rally starts for them when the higher of the last price and the best bid they saw
+exceeds ``trigger = fair × (1 + threshold)``. From then on they release tokens for sale at
+a rate that rises linearly from 0 to ``rate`` (notional per second) over ``ramp`` (the
+longer a rally lasts, the more holders notice it), and offer everything released but not
+yet sold as one ask ``offset`` above that price, never below the trigger (a ``quote``
+record and a Quotes message over their ``order`` link). Their supply grows with the
+rally's duration, so a slower cascade meets a thicker wall. Sales settle in the ledger at
+the venue; the node reads only its own token balance.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ class ProfitTaker:
         self.account = ctx.ledger.account(name)
         self.out = ctx.network.channel(name, cfg.venue)
         self.trigger = (cfg.fair if cfg.fair is not None else opening_mid) * (1 + cfg.threshold)
-        self.price = math.nan
+        self.price = math.nan  # the higher of the last price and the best bid seen
+        self.level = math.nan  # the highest such price since the rally started (their asks never come down)
         self.cause = -1
+        self.rally_start = math.nan  # when the price first exceeded the trigger
         self.released = 0.0  # tokens released for sale so far
-        self.above = 0.0  # time spent above the trigger so far
         self._quoted: tuple[float, float] | None = None  # (price, qty) of the live ask
 
     def start(self) -> None:
@@ -41,7 +44,7 @@ class ProfitTaker:
         self.ctx.env.process(self._loop())
 
     def receive(self, msg: MarketData) -> None:
-        self.price = msg.last
+        self.price = max(msg.last, msg.bid) if msg.bid == msg.bid else msg.last
         self.cause = msg.cause
 
     def _loop(self):
@@ -50,17 +53,24 @@ class ProfitTaker:
             yield env.timeout(self.cfg.interval)
             self._decide()
 
+    def rate(self, now: float) -> float:
+        """Notional per second released at ``now``: 0 before the rally, then ramping up to ``rate``."""
+        cfg, elapsed = self.cfg, now - self.rally_start
+        if not elapsed >= 0:
+            return 0.0
+        return cfg.rate * min(1.0, elapsed / cfg.ramp) if cfg.ramp else cfg.rate
+
     def _decide(self) -> None:
-        cfg, price = self.cfg, self.price
-        if not price > self.trigger:
-            self._offer(math.nan, 0.0)
-            return
-        self.above += cfg.interval
-        rate = cfg.rate * min(1.0, self.above / cfg.ramp) if cfg.ramp else cfg.rate
-        self.released = min(cfg.tokens, self.released + rate * cfg.interval / price)
-        sold = cfg.tokens - self.ctx.ledger.balance(self.account, ASSET)
-        ask = self.grid.price(self.grid.bound(price * (1 + cfg.offset), SELL))  # up to the tick grid
-        self._offer(ask, max(self.released - sold, 0.0))
+        cfg, now = self.cfg, self.ctx.env.now
+        if self.rally_start != self.rally_start:
+            if not self.price > self.trigger:
+                return
+            self.rally_start = now
+        self.level = max(self.price, self.trigger, self.level if self.level == self.level else 0.0)
+        self.released = min(cfg.tokens, self.released + self.rate(now) * cfg.interval / self.level)
+        unsold = self.released - (cfg.tokens - self.ctx.ledger.balance(self.account, ASSET))
+        ask = self.grid.price(self.grid.bound(self.level * (1 + cfg.offset), SELL))  # up to the tick grid
+        self._offer(ask, max(unsold, 0.0))
 
     def _offer(self, price: float, qty: float) -> None:
         """Replace the live ask with ``qty`` at ``price`` (none when qty is 0), if it changed."""

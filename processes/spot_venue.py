@@ -13,6 +13,7 @@ from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.messages import MarketData, Order, Quotes
 from sim.config import Spot
+from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import DepthProfile, ladder
 from sim.market.orderbook import Fill, OrderBook
@@ -48,16 +49,26 @@ class SpotVenue:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
         ledger, book = self.ctx.ledger, self.cfg.book
         owner = ledger.account(book.owner)
-        for side, depth in ((SELL, book.asks), (BUY, book.bids)):
-            if depth is None:
-                continue
-            for price, qty in ladder(depth_profile(depth), book.mid, self.cfg.tick, side):
+        for side, levels in self._opening_ladders():
+            for price, qty in levels:
                 ledger.endow(owner, ASSET if side == SELL else QUOTE, qty if side == SELL else price * qty)
                 self.book.limit(side, price, qty, owner)
         rid = self.ctx.trace.record(self.ctx.env.now, "open", self.name, price=book.mid)
         self._publish(rid, 0.0)
         if self.cfg.depth_interval > 0:
             self.ctx.env.process(self._sample_depth())
+
+    def _opening_ladders(self) -> list[tuple[int, list[tuple[float, float]]]]:
+        """(side, levels) of the initial book, asks first: from its depth-profile file, else its profiles."""
+        book, tick = self.cfg.book, self.cfg.tick
+        if book.profile is not None:
+            ladders = profile_ladders(book.profile, f"spot.{self.name}.book.profile", book.mid, tick)
+            return [(SELL, ladders.asks), (BUY, ladders.bids)]
+        return [
+            (side, ladder(depth_profile(depth), book.mid, tick, side))
+            for side, depth in ((SELL, book.asks), (BUY, book.bids))
+            if depth is not None
+        ]
 
     def _sample_depth(self):
         """A ``depth`` record every ``depth_interval``: notional within ±depth_range of mid (both sides)."""
@@ -91,11 +102,21 @@ class SpotVenue:
         self._publish(msg.cause, traded)
 
     def _requote(self, msg: Quotes) -> float:
-        """Replace an account's quotes; returns the notional traded by any that crossed."""
-        book, traded = self.book, 0.0
+        """Replace an account's quotes; returns the notional traded by any that crossed.
+
+        Quotes are cut to what the account holds when they arrive (bids: cash, with the taker
+        fee should they cross; asks: tokens), so fills in flight cannot overdraw it.
+        """
+        book, traded, ledger = self.book, 0.0, self.ctx.ledger
         book.cancel_owner(msg.account)
+        budget = {BUY: ledger.balance(msg.account, QUOTE), SELL: ledger.balance(msg.account, ASSET)}
         for side, levels in ((BUY, msg.bids), (SELL, msg.asks)):
-            for price, qty in levels:
+            for price, wanted in levels:
+                unit = price * (1 + self.cfg.taker_fee) if side == BUY else 1.0
+                qty = min(wanted, budget[side] / unit)
+                if not qty > 0:
+                    continue
+                budget[side] -= qty * unit
                 _, fills = book.limit(side, price, qty, msg.account)
                 if fills:
                     traded += self._settle(msg.account, side, fills, msg.cause)

@@ -1,7 +1,9 @@
 """The ``perpsim`` command.
 
 Exit status: 0 on success, 2 for bad input (one line on stderr naming the key and the
-problem, nothing written), 1 for anything unexpected. Subcommands live in sim/commands/.
+problem, nothing written), 3 when a run breaks an invariant (one line naming it, the time
+and the accounts; nothing written), 4 when ``rerun`` gets a different trace, 1 for anything
+unexpected. Subcommands live in sim/commands/.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import os
 import sys
 
 from sim.commands import COMMANDS
+from sim.invariants import InvariantError
 from sim.schema import ConfigError
 from sim.trace import TraceFormatError
 
 EXIT_BAD_INPUT = 2
+EXIT_INVARIANT = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TraceFormatError) as exc:
         print(f"perpsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except InvariantError as exc:
+        print(f"perpsim: error: {exc}", file=sys.stderr)
+        return EXIT_INVARIANT
     except BrokenPipeError:  # output piped into e.g. `head`: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

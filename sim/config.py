@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import tomlwrite
+from sim import datafiles, tomlwrite
 from sim.schema import ConfigError, choice, did_you_mean, dump, duration, fraction, load, table
 
 
@@ -70,16 +70,21 @@ class Depth:
 
 @dataclass
 class Book:
-    """Initial resting liquidity on a venue, owned by one account."""
+    """Initial resting liquidity on a venue, owned by one account: synthetic ``asks``/``bids``
+    profiles, or a depth-profile CSV file (``profile``, see sim/datafiles.py)."""
 
     mid: float
     owner: str = "holders"
     asks: Depth | None = None
     bids: Depth | None = None
+    profile: str | None = None
 
     def check(self, key: str) -> None:
         _positive(self.mid, f"{key}.mid")
-        require(self.asks is not None or self.bids is not None, key, "needs asks or bids")
+        if self.profile is not None:
+            require(self.asks is None and self.bids is None, f"{key}.profile", "give either profile or asks/bids")
+        else:
+            require(self.asks is not None or self.bids is not None, key, "needs asks, bids or profile")
 
 
 @dataclass
@@ -97,6 +102,8 @@ class Spot:
         _non_negative(self.throughput, f"{key}.throughput")
         require(0 <= self.taker_fee < 0.1, f"{key}.taker_fee", f"must be in [0, 10%), got {self.taker_fee!r}")
         require(self.book is not None, f"{key}.book", "a spot venue needs an initial book")
+        if self.book.profile is not None:
+            datafiles.profile_ladders(self.book.profile, f"{key}.book.profile", self.book.mid, self.tick)
         _non_negative(self.depth_interval, f"{key}.depth_interval")
         _positive(self.depth_range, f"{key}.depth_range")
 
@@ -147,7 +154,9 @@ class Counterparty:
 
 @dataclass
 class Population:
-    """Leveraged traders held as arrays in the perp venue's position book."""
+    """Leveraged traders held as arrays in the perp venue's position book: ``count`` positions
+    of a total size with liquidation prices drawn from ``liq_price``, or, from a liquidation-map
+    CSV file (``map``, see sim/datafiles.py), ``count`` positions per row of the population's side."""
 
     side: str = choice("short", "short", "long")
     owner: str = ""
@@ -158,15 +167,20 @@ class Population:
     entry_price: float | None = None
     liq_price: Distribution | None = None
     counterparty: Counterparty | None = None
+    map: str | None = None
 
     def check(self, key: str) -> None:
         require(self.count >= 1, f"{key}.count", f"must be >= 1, got {self.count}")
         require(self.count <= 10_000_000, f"{key}.count", f"absurdly large: {self.count} (must be <= 10,000,000)")
-        require((self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional")
-        size = self.quantity if self.quantity is not None else self.notional
-        size_key = f"{key}.{'quantity' if self.quantity is not None else 'notional'}"
-        _positive(size, size_key)
-        require(size < 1e13, size_key, f"absurdly large: {size!r} (must be < 1e13)")
+        if self.map is None:
+            require((self.quantity is None) != (self.notional is None), key, "give exactly one of quantity or notional")
+            size = self.quantity if self.quantity is not None else self.notional
+            size_key = f"{key}.{'quantity' if self.quantity is not None else 'notional'}"
+            _positive(size, size_key)
+            require(size < 1e13, size_key, f"absurdly large: {size!r} (must be < 1e13)")
+        else:
+            for name in ("quantity", "notional", "liq_price"):
+                require(getattr(self, name) is None, f"{key}.{name}", "not with map (the map gives sizes and prices)")
         require(
             (self.leverage is None) != (self.entry_price is None), key, "give exactly one of leverage or entry_price"
         )
@@ -174,7 +188,10 @@ class Population:
             _positive(self.leverage, f"{key}.leverage")
         if self.entry_price is not None:
             _positive(self.entry_price, f"{key}.entry_price")
-        require(self.liq_price is not None, f"{key}.liq_price", "missing required key")
+        if self.map is not None:
+            datafiles.liquidation_levels(self.map, f"{key}.map", self.side)
+        else:
+            require(self.liq_price is not None, f"{key}.liq_price", "missing required key")
 
 
 @dataclass
@@ -740,14 +757,19 @@ def from_dict(raw: dict[str, Any], overrides: list[str] = ()) -> Config:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error becomes a ConfigError naming the file and line."""
+    """Parse a TOML file, its data paths anchored to its folder (sim/datafiles.py); a syntax
+    error becomes a ConfigError naming the file and line."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            raw = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError("", f"{path}: no such experiment file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("", f"{path}: TOML syntax error: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("", f"{path}: not UTF-8 text (byte {exc.start})") from None
+    datafiles.anchor(raw, Path(path).parent)
+    return raw
 
 
 def to_toml(config: Config) -> str:

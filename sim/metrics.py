@@ -4,6 +4,12 @@ Waves are generations along cause chains: a liquidation's wave is one more than 
 of liquidations among its ancestors. Amplification is forced buy-side flow (perp buys by
 the liquidation engine and ADL, plus market makers' spot hedge buys) over ignition flow.
 Both come from the cascade analysis in ``sim.analysis``.
+
+Per perp venue (``perp_venues``): when its first liquidation happened and how long after
+the first venue's (``lag_s``), its losses (insurance fund, bad debt), ADL, its mark range,
+and its liquidation engine's lag: how long each liquidation waited between being queued
+(its record) and executing (the first record it caused), and for how long in all at least
+one was waiting (``engine_lag_s``).
 """
 
 from __future__ import annotations
@@ -65,11 +71,75 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "bad_debt": float(table.notional[kind == "bad_debt"].sum()),
         "adl_count": int(adl.sum()),
         "adl_notional": float(table.notional[adl].sum()),
+        "min_price": {n: _extreme(table, n, np.min) for n in spot_nodes + perp_nodes},
+        "max_price": {n: _extreme(table, n, np.max) for n in spot_nodes + perp_nodes},
+        "perp_venues": perp_venue_metrics(table, perp_nodes),
         "funding_rates": [
             [float(table.t[i]), table.node[i], float(table.price[i])] for i in np.flatnonzero(kind == "funding_rate")
         ],
         "records": len(table),
     }
+
+
+def _extreme(table: TraceTable, node: str, reduce) -> float | None:
+    """The lowest or highest traded (or opening) price at ``node``."""
+    m = (table.node == node) & ((table.kind == "trade") | (table.kind == "open")) & np.isfinite(table.price)
+    return float(reduce(table.price[m])) if m.any() else None
+
+
+def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
+    """Per perp venue: first liquidation and lag behind the first venue, losses, ADL, mark
+    range and liquidation-engine lag (see the module docstring)."""
+    kind, node, t = table.kind, table.node, table.t
+    liq = kind == "liquidation"
+    first = {n: float(t[liq & (node == n)].min()) if (liq & (node == n)).any() else None for n in perps}
+    start = min((v for v in first.values() if v is not None), default=None)
+    queued, executed = liquidation_waits(table)
+    out = {}
+    for n in perps:
+        at = node == n
+        adl, marks = at & (kind == "adl"), table.price[at & (kind == "mark")]
+        mine = table.node[queued] == n
+        wait = executed[mine] - t[queued[mine]]
+        out[n] = {
+            "first_liquidation_s": first[n],
+            "lag_s": None if first[n] is None else first[n] - start,
+            "liquidations": int((liq & at).sum()),
+            "liquidated_notional": float(table.notional[liq & at].sum()),
+            "insurance_fund_change": float(table.notional[at & (kind == "insurance")].sum()),
+            "bad_debt": float(table.notional[at & (kind == "bad_debt")].sum()),
+            "adl_count": int(adl.sum()),
+            "adl_notional": float(table.notional[adl].sum()),
+            "min_mark": float(marks.min()) if len(marks) else None,
+            "max_mark": float(marks.max()) if len(marks) else None,
+            "max_liquidation_wait_s": float(wait.max()) if len(wait) else 0.0,
+            "mean_liquidation_wait_s": float(wait.mean()) if len(wait) else 0.0,
+            "engine_lag_s": covered(t[queued[mine]], executed[mine]),
+        }
+    return out
+
+
+def liquidation_waits(table: TraceTable) -> tuple[np.ndarray, np.ndarray]:
+    """The ids of the liquidations that executed and when they did: the time of the first
+    record each caused (its trade, ADL or settlement; a liquidation is recorded when queued)."""
+    n = len(table)
+    liq = table.kind == "liquidation"
+    child = np.flatnonzero(table.cause >= 0)
+    child = child[liq[table.cause[child]]]
+    first = np.full(n, np.inf)
+    np.minimum.at(first, table.cause[child], table.t[child])
+    ids = np.flatnonzero(liq & np.isfinite(first))
+    return ids, first[ids]
+
+
+def covered(start: np.ndarray, end: np.ndarray) -> float:
+    """The total length of the union of the intervals [start, end]."""
+    total, reach = 0.0, -np.inf
+    for a, b in sorted(zip(start.tolist(), end.tolist(), strict=True)):
+        if b > reach:
+            total += b - max(a, reach)
+            reach = b
+    return total
 
 
 def wave_table(table: TraceTable) -> list[dict]:

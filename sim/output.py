@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import tempfile
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+import numpy
+import simpy
 
 from sim.config import to_toml
 from sim.playbook import arm_metrics
@@ -36,7 +41,7 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
     """A run's files, into an existing ``folder``."""
     write_csv(result.trace, folder / "events.csv")
     (folder / "config.toml").write_text(to_toml(result.config))
-    summary = {**result.summary, "nodes": result.nodes}
+    summary = {**result.summary, "versions": versions(), "nodes": result.nodes}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
     if plots:
         title = f"{result.config.experiment.name} (seed {result.config.experiment.seed})"
@@ -83,6 +88,20 @@ def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Pa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def versions() -> dict[str, str]:
+    """The versions a run was made with: perpsim, Python, numpy and SimPy."""
+    try:
+        perpsim = version("perpsim")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        perpsim = "unknown"
+    return {
+        "perpsim": perpsim,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "simpy": simpy.__version__,
+    }
 
 
 def _umask() -> int:

@@ -1,7 +1,8 @@
 """Leveraged-trader populations: config → position arrays (qty, entry, margin).
 
 A population is described by side, size (total quantity or notional), count, a
-distribution of liquidation prices and either a leverage (entry prices follow) or an entry
+distribution of liquidation prices, or instead a liquidation map (``count`` positions per
+price level of its side), and either a leverage (entry prices follow) or an entry
 price (margins follow). Its counterparty, when given, is the opposite side at the
 population's quantity-weighted entry price, so the venue's open positions start with
 zero total unrealised PnL (nobody's profit is unfunded).
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import Population
+from sim.datafiles import liquidation_levels
 from sim.market.margin import MarginTiers, entry_for_liquidation_price, wallet_for_liquidation_price
 from sim.market.sides import LONG, SHORT
 
@@ -29,27 +31,38 @@ class Cohort:
     margin: np.ndarray
 
 
-def liquidation_prices(pop: Population, rng: np.random.Generator) -> np.ndarray:
-    """The population's liquidation prices, ascending."""
-    dist = pop.liq_price
-    if dist.dist == "even":
-        return np.linspace(dist.low, dist.high, pop.count)
-    return np.sort(rng.uniform(dist.low, dist.high, pop.count))
+@dataclass(frozen=True)
+class Levels:
+    """Each position's liquidation price (ascending) and size: notional, or quantity when the
+    population gives a ``quantity``."""
+
+    liq: np.ndarray
+    size: np.ndarray
+
+
+def levels(name: str, pop: Population, rng: np.random.Generator) -> Levels:
+    """The population's positions from its liquidation map, else from its ``liq_price`` distribution."""
+    if pop.map is not None:
+        prices, notionals = liquidation_levels(pop.map, f"populations.{name}.map", pop.side)
+        return Levels(np.repeat(prices, pop.count), np.repeat(notionals / pop.count, pop.count))
+    dist, n = pop.liq_price, pop.count
+    liq = np.linspace(dist.low, dist.high, n) if dist.dist == "even" else np.sort(rng.uniform(dist.low, dist.high, n))
+    return Levels(liq, np.full(n, pop.quantity / n if pop.quantity is not None else pop.notional / n))
 
 
 def build_cohorts(name: str, pop: Population, tiers: MarginTiers, rng: np.random.Generator) -> list[Cohort]:
     """The population's positions, and its counterparty's if one is configured."""
     side = SHORT if pop.side == "short" else LONG
-    liq = liquidation_prices(pop, rng)
-    n = pop.count
+    pos = levels(name, pop, rng)
+    liq = pos.liq
     if pop.leverage is not None:
         entry = np.asarray(entry_for_liquidation_price(side, liq, pop.leverage, tiers), dtype=float)
-        qty = _quantities(pop, entry, n)
+        qty = _quantities(pop, pos, entry)
         entry = np.asarray(entry_for_liquidation_price(side, liq, pop.leverage, tiers, qty=qty), dtype=float)
         margin = qty * entry / pop.leverage
     else:
-        entry = np.full(n, pop.entry_price)
-        qty = _quantities(pop, entry, n)
+        entry = np.full(len(liq), pop.entry_price)
+        qty = _quantities(pop, pos, entry)
         margin = np.asarray(wallet_for_liquidation_price(side, qty, entry, liq, tiers), dtype=float)
     cohorts = [Cohort(pop.owner or name, side, qty, entry, margin)]
     if pop.counterparty is not None:
@@ -62,7 +75,5 @@ def build_cohorts(name: str, pop: Population, tiers: MarginTiers, rng: np.random
     return cohorts
 
 
-def _quantities(pop: Population, entry: np.ndarray, n: int) -> np.ndarray:
-    if pop.quantity is not None:
-        return np.full(n, pop.quantity / n)
-    return (pop.notional / n) / entry
+def _quantities(pop: Population, pos: Levels, entry: np.ndarray) -> np.ndarray:
+    return pos.size if pop.quantity is not None else pos.size / entry

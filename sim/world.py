@@ -150,7 +150,7 @@ class World:
         """
         started = time.perf_counter()
         self._open()
-        invariants = Invariants(self)
+        invariants = Invariants(self, every_event=check_every_event)
         if check_every_event:
             run_checked(self.env, self.config.experiment.duration, invariants.after_event)
         else:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from sim.commands import (
     compare_runs,
+    critical,
     list_experiments,
     plot,
+    rerun,
     run_experiment,
     show_experiment,
+    sweep,
     topology_png,
     trace_chain,
 )
@@ -22,6 +25,9 @@ COMMANDS = [
     run_experiment,
     topology_png,
     plot,
+    rerun,
     trace_chain,
     compare_runs,
+    sweep,
+    critical,
 ]

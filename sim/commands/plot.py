@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sim.commands import plot_timeline, plot_topology
+from sim.commands import plot_sweep, plot_timeline, plot_topology
 
 NAME = "plot"
-HELP = "draw a figure from results: timeline, topology"
-KINDS = [plot_timeline, plot_topology]
+HELP = "draw a figure from results: timeline, topology, sweep"
+KINDS = [plot_timeline, plot_topology, plot_sweep]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -18,6 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="results folder (default results/NAME-seedN)")
     p.add_argument("--force", action="store_true", help="replace the results folder if it exists")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument(
+        "--check-every-event",
+        action="store_true",
+        help="check the state invariants after every event, not only at the end (slow; for debugging)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     check_destination(out, args.force)
     if config.arms:
         return _run_arms(args, out)
-    result = World(config).run()
+    result = World(config).run(args.check_every_event)
     write_run(result, out, force=args.force, plots=not args.no_plots)
     s = result.summary
     amplification = "n/a" if s["amplification"] is None else f"{s['amplification']:.1f}x"
@@ -52,7 +57,7 @@ def _run_arms(args: argparse.Namespace, out: Path) -> int:
     configs = arm_configs(raw_experiment(args.experiment), [*args.overrides, *seed_override(args.seed)])
     results = {}
     for name, config in configs.items():
-        results[name] = World(config).run()
+        results[name] = World(config).run(args.check_every_event)
         s = results[name].summary
         print(
             f"arm {name}: {s['liquidations']} perp liquidations, {s['events_processed']} events "

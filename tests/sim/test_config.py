@@ -123,7 +123,7 @@ def test_rocket_graph_builds_with_every_node_and_link():
     graph = build_graph(load_experiment("rocket"))
     assert dict(graph.nodes(data="kind")) == {
         "spot": "spot", "index": "index", "perp": "perp", "mm": "market_maker",
-        "lp": "liquidity", "whale": "igniter", "retail": "noise",
+        "lp": "liquidity", "whale": "igniter", "retail": "noise", "takers": "profit_taker",
     }
     assert graph.edges["mm", "spot"]["id"] == "hedge"
     assert graph.edges["mm", "spot"]["kind"] == "hedge"

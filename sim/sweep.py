@@ -1,0 +1,213 @@
+"""Parameter sweeps: every point of a grid × seeds, run on any executor, streamed into sweep.csv.
+
+A run's seed comes from ``SeedSequence(sweep seed, spawn_key=(crc32(point), replicate))``,
+where the point is the text of its parameter values, so it does not depend on the worker,
+the order, or the rest of the grid. A results folder holds ``sweep.json`` (what was swept)
+and ``sweep.csv`` (see sim/sweep_store.py); re-running the same sweep into it runs only the
+rows that are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config import config_hash, from_dict, read_toml
+from sim.experiments import resolve
+from sim.schema import ConfigError
+from sim.sweep_exec import Run
+from sim.sweep_grid import Axis, Point, parse_axis, points
+from sim.sweep_store import SweepStore
+
+TABLE, MANIFEST = "sweep.csv", "sweep.json"
+NOT_METRICS = ("experiment", "seed", "config_hash", "wall_time_s")
+
+
+@dataclass(frozen=True)
+class Study:
+    """What to sweep: an experiment (its raw TOML and ``--set`` overrides), axes and seeds."""
+
+    name: str
+    raw: dict[str, Any]
+    overrides: tuple[str, ...]
+    axes: tuple[Axis, ...]
+    zipped: bool = False
+    seeds: int = 1
+    base_seed: int = 1
+
+    @property
+    def params(self) -> list[str]:
+        return [a.key for a in self.axes]
+
+    def points(self) -> list[Point]:
+        return points(list(self.axes), self.zipped)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a point, a replicate, its seed, and what it needs to build its world."""
+
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    overrides: tuple[str, ...]
+
+
+@dataclass
+class Manifest:
+    """``sweep.json``: what a results folder holds, checked when a sweep resumes into it."""
+
+    kind: str
+    experiment: str
+    config_hash: str
+    base_seed: int
+    overrides: list[str]
+    grid: list[str]
+    params: list[str]
+    units: dict[str, str | None]
+    zip: bool
+    seeds: int = field(default=1, compare=False)
+
+    @classmethod
+    def of(cls, study: Study, kind: str = "sweep") -> Manifest:
+        base = from_dict(study.raw, list(study.overrides))
+        return cls(
+            kind,
+            study.name,
+            config_hash(base),
+            study.base_seed,
+            list(study.overrides),
+            [a.text for a in study.axes],
+            study.params,
+            {a.key: a.unit for a in study.axes},
+            study.zipped,
+            study.seeds,
+        )
+
+
+def load_study(
+    experiment: str,
+    grid: list[str] = (),
+    zipped: bool | None = None,
+    seeds: int | None = None,
+    seed: int | None = None,
+    overrides: list[str] = (),
+) -> Study:
+    """A study from an experiment file, its ``[sweep]`` table, and command-line values (which win)."""
+    raw = read_toml(resolve(experiment))
+    base = from_dict(raw, list(overrides))
+    table = base.sweep
+    texts = list(grid) or (table.grid if table else [])
+    if not texts:
+        raise ConfigError("--grid", f"nothing to sweep: give --grid KEY=VALUES or a [sweep] table in {experiment}")
+    if seeds is not None and seeds < 1:
+        raise ConfigError("--seeds", f"must be >= 1, got {seeds}")
+    study = Study(
+        name=base.experiment.name,
+        raw=raw,
+        overrides=tuple(overrides),
+        axes=tuple(parse_axis(t) for t in texts),
+        zipped=zipped if zipped is not None else bool(table and table.zip and not grid),
+        seeds=seeds or (table.seeds if table else 1),
+        base_seed=base.experiment.seed if seed is None else seed,
+    )
+    check(study, study.points())
+    return study
+
+
+def check(study: Study, pts: Iterable[Point]) -> None:
+    """Build every point's config, so that a bad key or value fails before any run starts."""
+    for point in pts:
+        from_dict(study.raw, [*study.overrides, *point.overrides()])
+
+
+def run_seed(base_seed: int, point: Point, replicate: int) -> int:
+    """The seed of one run, from the sweep seed, the point's values and the replicate number."""
+    seq = np.random.SeedSequence(base_seed, spawn_key=(point.crc, replicate))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def tasks(study: Study, point: Point) -> list[Task]:
+    """The runs of one point, one per replicate."""
+    return [
+        Task(point.index, r, run_seed(study.base_seed, point, r), point.values, study.raw, study.overrides)
+        for r in range(study.seeds)
+    ]
+
+
+def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Summary metrics as flat columns: ``{"peak_price": {"spot": 16.6}}`` → ``{"peak_price.spot": 16.6}``."""
+    flat: dict[str, Any] = {}
+    for key, value in summary.items():
+        if not prefix and key in NOT_METRICS:
+            continue
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        elif not isinstance(value, (list, tuple)):  # series are not metrics
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one world and return its table row; an exception becomes the row's ``error``."""
+    from sim.world import World
+
+    row: dict[str, Any] = {"point": task.point, "replicate": task.replicate, "seed": task.seed, **task.values}
+    started = time.perf_counter()
+    try:
+        point = Point(task.point, task.values).overrides()
+        config = from_dict(task.raw, [*task.overrides, *point, f"experiment.seed={task.seed}"])
+        metrics = flatten(World(config).run().summary)
+        error = ""
+    except Exception as exc:  # a failed run is a row, not a lost sweep
+        metrics, error = {}, " ".join(f"{type(exc).__name__}: {exc}".split())
+    return {**row, "wall_s": round(time.perf_counter() - started, 4), "error": error, **metrics}
+
+
+def open_store(out: Path, study: Study, kind: str = "sweep") -> SweepStore:
+    """The table in ``out``, created with its manifest, or reopened if it holds the same study."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", f"{out} is a file, not a folder")
+    manifest = Manifest.of(study, kind)
+    path = out / MANIFEST
+    if path.exists():
+        old = Manifest(**json.loads(path.read_text()))
+        if old != manifest:
+            differs = [k for k, v in asdict(manifest).items() if k != "seeds" and asdict(old)[k] != v]
+            raise ConfigError(
+                "--out", f"{out} holds a different {old.kind} ({', '.join(differs)} differ); use another --out"
+            )
+        manifest.seeds = max(manifest.seeds, old.seeds)
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    return SweepStore(out / TABLE, study.params)
+
+
+def pending(store: SweepStore, todo: list[Task]) -> list[Task]:
+    """The tasks whose rows are not in the table yet."""
+    done = store.done()
+    return [t for t in todo if store.key(t.values, t.replicate) not in done]
+
+
+def execute(run: Run, store: SweepStore, todo: list[Task], on_row: Callable[[dict], None]) -> None:
+    """Run ``todo`` and append each row to the table as it finishes."""
+    for row in run(run_task, todo):
+        store.append(row)
+        on_row(row)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a sweep folder."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise ConfigError(str(folder), f"not a sweep folder (no {MANIFEST})")
+    return Manifest(**json.loads(path.read_text()))
