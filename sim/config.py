@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import datafiles, tomlwrite
-from sim.schema import ConfigError, choice, did_you_mean, dump, duration, fraction, load, table
+from sim.schema import ConfigError, a_or_an, choice, did_you_mean, dump, duration, fraction, load, table
 
 
 def require(ok: bool, key: str, problem: str) -> None:
@@ -647,16 +647,16 @@ class Config:
     def _check_refs(self, seen: dict[str, str]) -> None:
         def ref(key: str, name: str, *allowed: str) -> None:
             if seen.get(name) not in allowed:
-                kinds = " or ".join(allowed)
-                article = "an" if kinds[0] in "aeiou" else "a"
                 known = [n for n, s in seen.items() if s in allowed]
-                raise ConfigError(key, f"'{name}' is not {article} {kinds} id" + did_you_mean(name, known))
+                raise ConfigError(
+                    key, f"'{name}' is not {a_or_an(' or '.join(allowed))} id" + did_you_mean(name, known)
+                )
 
         for pid, perp in self.perp.items():
             ref(f"perp.{pid}.index", perp.index, "index")
         for iid, idx in self.index.items():
             for src in idx.sources:
-                ref(f"index.{iid}.sources.{src}", src, "spot", "perp")
+                ref(f"index.{iid}.sources.{src}", src, "spot")
         for mid_, mm in self.market_maker.items():
             ref(f"market_maker.{mid_}.perp", mm.perp, "perp")
             for venue in mm.hedge:

@@ -59,6 +59,11 @@ def _type_name(tp: Any) -> str:
     )
 
 
+def a_or_an(word: str) -> str:
+    """``word`` with its indefinite article: "an index", "a perp"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def did_you_mean(name: str, known: typing.Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` when a close match exists, else an empty string."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 
 from sim.config import Config, node_kinds
-from sim.schema import ConfigError
+from sim.schema import ConfigError, a_or_an
 
 VENUE_KINDS = ("spot", "perp", "index")
 
@@ -30,7 +30,7 @@ def build_graph(config: Config) -> nx.DiGraph:
         if link.kind == "hedge" and graph.nodes[link.dst]["kind"] != "spot":
             raise ConfigError(
                 f"{key}.dst",
-                f"a hedge link must end at a spot venue, '{link.dst}' is a {graph.nodes[link.dst]['kind']}",
+                f"a hedge link must end at a spot venue, '{link.dst}' is {a_or_an(graph.nodes[link.dst]['kind'])}",
             )
         graph.add_edge(link.src, link.dst, id=lid, kind=link.kind, latency=link.latency)
     _check_needed_links(config, graph)
@@ -60,6 +60,10 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for iid, index in config.index.items():
         for src in index.sources:
             _need(graph, src, iid, "md", f"index.{iid}.sources.{src}")
+        for src in graph.predecessors(iid):
+            if src not in index.sources:
+                lid = graph.edges[src, iid]["id"]
+                raise ConfigError(f"link.{lid}.src", f"'{src}' is not a source of index '{iid}' (add it to sources)")
     for mid, mm in config.market_maker.items():
         _need(graph, mid, mm.perp, "order", f"market_maker.{mid}.perp")
         _need(graph, mm.perp, mid, "fill", f"market_maker.{mid}.perp")

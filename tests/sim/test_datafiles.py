@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from processes.spot_venue import depth_profile
 from sim.cli import main
 from sim.config import from_dict, read_toml
 from sim.datafiles import liquidation_levels, profile_ladders
 from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL
 from sim.schema import ConfigError
+from sim.tomlwrite import dumps
 from sim.trace import write_csv
 from sim.world import World
 from tests.processes.conftest import SMALL_WORLD
@@ -133,14 +135,14 @@ def test_a_book_takes_a_profile_or_asks_and_bids_not_both(tmp_path):
 def test_a_bad_file_in_an_experiment_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "data").mkdir()
     write(tmp_path / "data" / "map.csv", "price,side,notional\n11,short,1000\n12,short,zero\n")
-    exp = (REPO / "runs" / "rocket.toml").read_text()
-    exp = exp.replace('notional = 10_000_000\nleverage = 10\nliq_price = { low = 11.0, high = 15.0, dist = "even" }',
-                      'map = "data/map.csv"\nleverage = 10')
-    write(tmp_path / "exp.toml", exp)
+    raw = small_raw()
+    pop = raw["perp"]["perp"]["populations"]["shorts"]
+    del pop["notional"], pop["liq_price"]
+    pop["map"] = "data/map.csv"
+    write(tmp_path / "exp.toml", dumps(raw))
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "exp.toml"), "--out", str(out), "--no-plots"]) == 2
-    err = capsys.readouterr().err
-    assert err == (
+    assert capsys.readouterr().err == (
         f"perpsim: error: perp.perp.populations.shorts.map: {tmp_path / 'data' / 'map.csv'}, line 3: "
         "notional must be a number, got 'zero'\n"
     )
@@ -172,10 +174,10 @@ def csv_twin(raw: dict, folder: Path) -> dict:
     cfg = from_dict(raw).spot["spot"]
     book = twin["spot"]["spot"]["book"]
     del book["asks"], book["bids"]
-    from processes.spot_venue import depth_profile
-
-    sides = {side: ladder(depth_profile(d), cfg.book.mid, cfg.tick, side) for side, d in
-             ((SELL, cfg.book.asks), (BUY, cfg.book.bids))}
+    sides = {
+        side: ladder(depth_profile(d), cfg.book.mid, cfg.tick, side)
+        for side, d in ((SELL, cfg.book.asks), (BUY, cfg.book.bids))
+    }
     assert len(sides[SELL]) == len(sides[BUY])  # one row per distance on both sides
     rows = "".join(
         f"{abs(a - cfg.book.mid) / cfg.book.mid!r},{bq!r},{aq!r}\n"

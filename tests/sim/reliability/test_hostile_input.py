@@ -107,9 +107,8 @@ MALFORMED = [
      "link.hedge.kind: expected a string, got ['hedge']"),
     ("link-src-a-number", put("link.hedge.src", 5),
      "link.hedge.src: expected a string, got 5"),
-    ("index-sourcing-its-own-perp-without-a-link", put("index.index.sources", {"spot": 1.0, "perp": 1.0}),
-     "index.index.sources.perp: no link from 'perp' to 'index' "
-     '(add a [link.<id>] with src = "perp", dst = "index", kind = "md")'),
+    ("index-sourcing-its-own-perp", put("index.index.sources", {"spot": 1.0, "perp": 1.0}),
+     "index.index.sources.perp: 'perp' is not a spot id"),
 ]  # fmt: skip
 
 # (case id, file text, exact message after "<file>: ")

@@ -1,0 +1,118 @@
+"""runs/crash.toml: a long-side crash with a saturated liquidation engine, an insurance fund
+that runs out, auto-deleveraging of profitable shorts under both ranking formulas, and a
+wrapped token's perp whose index reads only its own thin book."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from processes.perp_venue import PerpVenue
+from sim.arms import arm_configs
+from sim.datafiles import profile_ladders
+from sim.experiments import raw_experiment
+from sim.market.sides import BUY, SELL
+from sim.world import World
+
+
+@pytest.fixture(scope="module")
+def arms():
+    """Each arm's world after its run, with every ADL close checked as it happens."""
+    closed: list[tuple[str, float]] = []  # (venue, upnl at the mark) of every position ADL closed
+    original = PerpVenue._auto_deleverage
+
+    def spy(venue: PerpVenue, pid: int, qty: float, price: float, cause: int) -> float:
+        book = venue.positions
+        before = book.qty.copy()
+        side = -int(book.side[pid])
+        upnl = side * before * (venue.mark - book.entry)
+        notional = original(venue, pid, qty, price, cause)
+        after = venue.positions.qty
+        touched = np.flatnonzero(after[: len(before)] < before - 1e-12)
+        closed.extend((venue.name, float(upnl[i])) for i in touched if i != pid)
+        assert (book.side[touched[touched != pid]] == side).all()
+        return notional
+
+    worlds = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PerpVenue, "_auto_deleverage", spy)
+        for name, config in arm_configs(raw_experiment("crash")).items():
+            world = World(config)
+            worlds[name] = (world, world.run())
+    return worlds, closed
+
+
+def test_the_arms_differ_only_in_the_adl_ranking(arms):
+    worlds, _ = arms
+    perps = {
+        name: (world.config.perp["perp"].adl, world.config.perp["perp_w"].adl) for name, (world, _) in worlds.items()
+    }
+    assert perps == {"binance": ("binance", "binance"), "hyperliquid": ("hyperliquid", "hyperliquid")}
+
+
+def test_the_csv_files_give_the_opening_book_and_the_positions(arms):
+    fresh = World(arm_configs(raw_experiment("crash"))["binance"])
+    fresh.spots["spot"].open()
+    book, ladders = fresh.spots["spot"].book, profile_ladders("runs/data/crash_depth.csv", "k", 20.0, 0.001)
+    for side, levels in ((BUY, ladders.bids), (SELL, ladders.asks)):
+        assert book.depth_notional(side, 1.0) == pytest.approx(sum(p * q for p, q in levels))
+    world, _ = arms[0]["binance"]
+    names = world.ledger.names
+    owners = Counter(names[o] for o in world.perps["perp"].positions.owner.tolist())
+    assert owners["longs"] == 19 * 20 and owners["late_shorts"] == 8 * 10  # the map's levels × count
+
+
+def test_liquidations_queue_behind_a_saturated_engine(arms):
+    s = arms[0]["binance"][1].summary
+    engine, perp = s["engine"]["perp"], s["perp_venues"]["perp"]
+    assert engine["max_queue"] > 100
+    assert engine["max_wait_s"] == pytest.approx(perp["max_liquidation_wait_s"])
+    assert engine["max_wait_s"] > 4.0
+    assert perp["engine_lag_s"] > 10.0
+    assert s["perp_venues"]["perp_w"]["engine_lag_s"] == 0.0  # an engine with no throughput limit
+
+
+def test_the_fund_runs_out_and_adl_closes_only_profitable_shorts(arms):
+    worlds, closed = arms
+    for _, result in worlds.values():
+        perp = result.summary["perp_venues"]["perp"]
+        assert perp["insurance_fund_change"] == pytest.approx(-50_000)
+        assert perp["adl_count"] > 0 and perp["adl_notional"] > 0
+        adl = result.trace.kind == "adl"
+        assert (result.trace.side[adl] == -1).all()  # shorts, the profitable side of a long crash
+    assert closed and all(upnl > 0 for _, upnl in closed)
+
+
+def test_the_two_rankings_deleverage_different_shorts(arms):
+    victims = {}
+    for name, (_, result) in arms[0].items():
+        t = result.trace
+        victims[name] = set(t.account[(t.kind == "adl") & (t.node == "perp")])
+    assert victims == {"binance": {"early_shorts"}, "hyperliquid": {"late_shorts"}}
+
+
+def test_balances_stay_consistent(arms):
+    for world, result in arms[0].values():
+        result.ledger.check_conserved()
+        for name, balance in result.ledger.snapshot().items():
+            if name.endswith(":bad_debt") or name.endswith(":settlement"):  # bad debt; open positions' PnL
+                continue
+            assert balance[world.config.experiment.quote] >= -1e-6, name
+            assert balance[world.config.experiment.asset] >= -1e-9, name
+
+
+def test_the_wrapped_token_depegs_and_takes_its_perp_longs_with_it(arms):
+    s = arms[0]["binance"][1].summary
+    low = s["min_price"]
+    assert low["wrapped"] < 0.7 * low["spot"]
+    assert s["perp_venues"]["perp_w"]["liquidations"] == 200  # every longs_w position (liq 9.5-13)
+
+
+def test_priced_from_the_main_book_the_wrapped_perp_longs_survive():
+    raw = raw_experiment("crash")
+    raw["index"]["index_w"]["sources"] = {"spot": 1.0}
+    raw["link"]["wrapped-index_w"]["src"] = "spot"
+    config = arm_configs(raw)["binance"]
+    assert World(config).run().summary["perp_venues"]["perp_w"]["liquidations"] == 0
