@@ -1,7 +1,8 @@
 """A venue's matching engine: a FIFO with a finite throughput, so bursts queue.
 
 With ``rate`` orders per second each job takes ``1/rate`` s of engine time and runs when its
-turn ends; with rate 0 jobs run at once. Scheduling is one timeout with a callback per job.
+turn ends; with rate 0 jobs run at once. Scheduling is one pre-triggered event with a
+callback per job (topology.network.Delivery).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
+
+from topology.network import Delivery
 
 
 class MatchingEngine:
@@ -24,6 +28,7 @@ class MatchingEngine:
         self.max_queue = 0
         self.max_wait = 0.0
         self.processed = 0
+        self._callbacks = [self._run]
 
     def submit(self, job: Any) -> None:
         if not self.service:
@@ -36,10 +41,9 @@ class MatchingEngine:
         self.queued += 1
         self.max_queue = max(self.max_queue, self.queued)
         self.max_wait = max(self.max_wait, finish - now)
-        event = simpy.Timeout(self.env, finish - now, job)
-        event.callbacks.append(self._run)
+        self.env.schedule(Delivery(self._callbacks, job), NORMAL, finish - now)
 
-    def _run(self, event: simpy.Event) -> None:
+    def _run(self, event: Delivery) -> None:
         self.queued -= 1
         self.processed += 1
         self.handler(event.value)

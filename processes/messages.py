@@ -165,3 +165,28 @@ class MarginTransfer:
     cause: int
     account: int
     amount: float
+
+
+# ----------------------------------------------------------------------------- resting orders
+
+
+@dataclass(slots=True)
+class Limit:
+    """A limit order: what crosses fills at once, the rest rests until its sender cancels ``ref``
+    (the sender's own reference for the order, unique per account)."""
+
+    cause: int
+    account: int
+    side: int
+    price: float
+    qty: float
+    ref: int
+
+
+@dataclass(slots=True)
+class Cancel:
+    """Cancel the sender's resting order ``ref`` (a no-op if it has filled or is not known yet)."""
+
+    cause: int
+    account: int
+    ref: int

@@ -1,8 +1,10 @@
 """A spot venue: an order book behind a matching engine, settling trades in the ledger.
 
 Taker orders arrive over links (``order`` records), wait for the engine, execute
-(``trade`` records) and move cash and tokens between taker and makers. Whenever the top of
-book or last price changes, the venue publishes MarketData on its outgoing ``md`` links.
+(``trade`` records) and move cash and tokens between taker and makers. Limit orders rest
+under their sender's reference until it cancels them (neither is recorded; a limit order
+that crosses records its trade). Whenever the top of book or last price changes, the venue
+publishes MarketData on its outgoing ``md`` links.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 
 from processes.context import Context
 from processes.engine import MatchingEngine
-from processes.messages import MarketData, Order, Quotes
+from processes.messages import Cancel, Limit, MarketData, Order, Quotes
 from sim.config import Spot
 from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
@@ -44,6 +46,7 @@ class SpotVenue:
         self.peak = cfg.book.mid
         self._top = (math.nan, math.nan, math.nan)
         self.md_out = ctx.out_channels(name, "md")
+        self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
 
     def open(self) -> None:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
@@ -80,7 +83,7 @@ class SpotVenue:
                 env.now, "depth", self.name, price=book.mid(), notional=bids + asks, info=f"bids={bids!r} asks={asks!r}"
             )
 
-    def receive(self, msg: Order | Quotes) -> None:
+    def receive(self, msg: Order | Quotes | Limit | Cancel) -> None:
         if isinstance(msg, Order):
             size = msg.qty if msg.qty == msg.qty else msg.notional
             rid = self.ctx.trace.record(
@@ -97,9 +100,31 @@ class SpotVenue:
             msg.cause = rid
         self.engine.submit(msg)
 
-    def _execute(self, msg: Order | Quotes) -> None:
-        traded = self._requote(msg) if isinstance(msg, Quotes) else self._take(msg)
+    def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
+        kind = type(msg)
+        if kind is Limit:
+            traded = self._limit(msg)
+        elif kind is Cancel:
+            order = self.resting.pop((msg.account, msg.ref), None)
+            if order is not None:
+                self.book.cancel(order)
+            traded = 0.0
+        else:
+            traded = self._requote(msg) if kind is Quotes else self._take(msg)
         self._publish(msg.cause, traded)
+
+    def _limit(self, msg: Limit) -> float:
+        """Post a limit order cut to what its sender holds; returns the notional it traded at once."""
+        side, price = msg.side, msg.price
+        if side == BUY:
+            qty = min(msg.qty, self.ctx.ledger.balances[QUOTE][msg.account] / (price * (1 + self.cfg.taker_fee)))
+        else:
+            qty = min(msg.qty, self.ctx.ledger.balances[ASSET][msg.account])
+        if not qty > 0:
+            return 0.0
+        order, fills = self.book.limit(side, price, qty, msg.account)
+        self.resting[msg.account, msg.ref] = order
+        return self._settle(msg.account, side, fills, msg.cause) if fills else 0.0
 
     def _requote(self, msg: Quotes) -> float:
         """Replace an account's quotes; returns the notional traded by any that crossed.

@@ -383,6 +383,40 @@ class ProfitTaker:
 
 
 @dataclass
+class OrderFlow:
+    """A crowd of ``traders`` noise traders on one spot venue (processes/order_flow.py): new orders
+    at ``rate`` per trader per second, limit orders with probability ``limit_share`` (else market
+    orders), priced up to ``depth`` on the passive side of the mid or ``cross`` through it, each
+    cancelled after an exponential ``lifetime``; lognormal sizes of mean ``notional``."""
+
+    venue: str
+    traders: int = 1000
+    rate: float = 0.1
+    limit_share: float = fraction(0.7)
+    lifetime: float = duration(30.0)
+    notional: float = 1_000.0
+    sigma: float = 1.0
+    buy_share: float = fraction(0.5)
+    depth: float = fraction(0.01)
+    cross: float = fraction(0.001)
+    capital: float = 1_000_000.0  # per trader
+    tokens: float = 100_000.0  # per trader
+
+    def check(self, key: str) -> None:
+        require(1 <= self.traders <= 1_000_000, f"{key}.traders", f"must be in [1, 1,000,000], got {self.traders}")
+        _positive(self.rate, f"{key}.rate")
+        require(0 <= self.limit_share <= 1, f"{key}.limit_share", f"must be in [0, 1], got {self.limit_share!r}")
+        _positive(self.lifetime, f"{key}.lifetime")
+        _positive(self.notional, f"{key}.notional")
+        _non_negative(self.sigma, f"{key}.sigma")
+        require(0 <= self.buy_share <= 1, f"{key}.buy_share", f"must be in [0, 1], got {self.buy_share!r}")
+        require(0 <= self.depth < 1, f"{key}.depth", f"must be in [0, 1), got {self.depth!r}")
+        require(0 <= self.cross < 1, f"{key}.cross", f"must be in [0, 1), got {self.cross!r}")
+        _non_negative(self.capital, f"{key}.capital")
+        _non_negative(self.tokens, f"{key}.tokens")
+
+
+@dataclass
 class Sweep:
     """A parameter study for ``perpsim sweep`` (``perpsim run`` ignores it): grid axes written
     like ``--grid`` ("link.hedge.latency=0ms:2s:100ms"), seeds per point, lists zipped or crossed."""
@@ -634,6 +668,7 @@ class Config:
     link: dict[str, Link] = table(dict)
     arms: dict[str, Arm] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
+    order_flow: dict[str, OrderFlow] = table(dict)
     sweep: Sweep | None = None
 
     def check(self, key: str) -> None:
@@ -663,7 +698,7 @@ class Config:
                 ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
             if mm.reference:
                 ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
-        for section in ("liquidity", "option_mm", "igniter", "profit_taker"):
+        for section in ("liquidity", "option_mm", "igniter", "profit_taker", "order_flow"):
             for nid, comp in getattr(self, section).items():
                 ref(f"{section}.{nid}.venue", comp.venue, "spot")
         for nid, noise in self.noise.items():

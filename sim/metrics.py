@@ -6,14 +6,15 @@ the liquidation engine and ADL, plus market makers' spot hedge buys) over igniti
 Both come from the cascade analysis in ``sim.analysis``.
 
 Per perp venue (``perp_venues``): when its first liquidation happened and how long after
-the first venue's (``lag_s``), its losses (insurance fund, bad debt), ADL, its mark range,
-and its liquidation engine's lag: how long each liquidation waited between being queued
-(its record) and executing (the first record it caused), and for how long in all at least
-one was waiting (``engine_lag_s``).
+the first venue's (``lag_s``), its losses (insurance fund, bad debt), ADL (count, notional,
+and the notional closed per account), its mark range, and its liquidation engine's lag: how
+long each liquidation waited between being queued (its record) and executing (the first
+record it caused), and for how long in all at least one was waiting (``engine_lag_s``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
@@ -81,7 +82,7 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
     }
 
 
-def _extreme(table: TraceTable, node: str, reduce) -> float | None:
+def _extreme(table: TraceTable, node: str, reduce: Callable[[np.ndarray], float]) -> float | None:
     """The lowest or highest traded (or opening) price at ``node``."""
     m = (table.node == node) & ((table.kind == "trade") | (table.kind == "open")) & np.isfinite(table.price)
     return float(reduce(table.price[m])) if m.any() else None
@@ -110,6 +111,7 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
             "bad_debt": float(table.notional[at & (kind == "bad_debt")].sum()),
             "adl_count": int(adl.sum()),
             "adl_notional": float(table.notional[adl].sum()),
+            "adl_by_account": _notional_by_account(table, adl),
             "min_mark": float(marks.min()) if len(marks) else None,
             "max_mark": float(marks.max()) if len(marks) else None,
             "max_liquidation_wait_s": float(wait.max()) if len(wait) else 0.0,
@@ -117,6 +119,12 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
             "engine_lag_s": covered(t[queued[mine]], executed[mine]),
         }
     return out
+
+
+def _notional_by_account(table: TraceTable, mask: np.ndarray) -> dict[str, float]:
+    """The notional of the ``mask`` records per account, in order of each account's first record."""
+    accounts = dict.fromkeys(table.account[mask].tolist())
+    return {a: float(table.notional[mask & (table.account == a)].sum()) for a in accounts}
 
 
 def liquidation_waits(table: TraceTable) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from processes.liquidator import Liquidator
 from processes.liquidity import LiquidityProvider
 from processes.market_maker import MarketMaker
 from processes.option_mm import OptionMarketMaker
+from processes.order_flow import OrderFlow
 from processes.oracle import PushOracle
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
@@ -82,6 +83,7 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
         "holder": Holder,
         "forward": ForwardBorrower,
         "profit_taker": lambda ctx, n, c: ProfitTaker(ctx, n, c, tick(c.venue), opening(c.venue)),
+        "order_flow": lambda ctx, n, c: OrderFlow(ctx, n, c, tick(c.venue), opening(c.venue)),
         "oracle": PushOracle,
         "lending": LendingPool,
         "liquidator": lambda ctx, n, c: Liquidator(ctx, n, c, config.lending[c.pool]),

@@ -93,6 +93,9 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for pid, pt in config.profit_taker.items():
         _need(graph, pid, pt.venue, "order", f"profit_taker.{pid}.venue")
         _need(graph, pt.venue, pid, "md", f"profit_taker.{pid}.venue")
+    for fid, flow in config.order_flow.items():
+        _need(graph, fid, flow.venue, "order", f"order_flow.{fid}.venue")
+        _need_kind(graph, flow.venue, fid, "md", f"order_flow.{fid}.venue")
     for oid, oracle in config.oracle.items():
         _need_kind(graph, oracle.source, oid, "md", f"oracle.{oid}.source")
     for lid, pool in config.lending.items():

@@ -1,9 +1,9 @@
 """Delivery of messages along topology links.
 
 ``Network.channel(src, dst)`` returns the link's Channel; ``Channel.send(msg)`` samples the
-link's latency and schedules a SimPy timeout whose callback hands ``msg`` to the
-destination's handler. There is no process per message, and no way to reach another node
-except through a link.
+link's latency and puts a pre-triggered event (``Delivery``) in SimPy's queue whose callback
+hands ``msg`` to the destination's handler. There is no process per message, and no way to
+reach another node except through a link.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.schema import ConfigError
 from topology.latency import LatencyModel
@@ -21,10 +22,26 @@ from topology.latency import LatencyModel
 Handler = Callable[[Any], None]
 
 
+class Delivery:
+    """A triggered event carrying ``value``, scheduled with ``env.schedule``: all that SimPy's
+    ``Environment.step`` reads (``callbacks``, then ``_ok``), without a Timeout's checks.
+
+    ``callbacks`` is a list shared by every delivery of one sender (SimPy only reads it and
+    then sets the event's attribute to None), so a message costs one small object.
+    """
+
+    __slots__ = ("callbacks", "value")
+    _ok = True
+
+    def __init__(self, callbacks: list[Callable[[Delivery], None]], value: Any) -> None:
+        self.callbacks = callbacks
+        self.value = value
+
+
 class Channel:
     """One directed link: latency model, destination handler, and a message count."""
 
-    __slots__ = ("env", "id", "src", "dst", "kind", "model", "_handler", "sent")
+    __slots__ = ("env", "id", "src", "dst", "kind", "model", "_handler", "sent", "_constant", "_callbacks", "_schedule")
 
     def __init__(self, env: simpy.Environment, lid: str, src: str, dst: str, kind: str, model: LatencyModel) -> None:
         self.env = env
@@ -35,16 +52,20 @@ class Channel:
         self.model = model
         self._handler: Handler | None = None
         self.sent = 0
+        self._constant = model.constant
+        self._callbacks = [self._deliver]
+        self._schedule = env.schedule
 
     def send(self, msg: Any) -> float:
         """Deliver ``msg`` to the destination after the link's latency; returns the delay."""
-        delay = self.model.sample()
+        delay = self._constant
+        if delay is None:
+            delay = self.model.sample()
         self.sent += 1
-        event = simpy.Timeout(self.env, delay, msg)
-        event.callbacks.append(self._deliver)
+        self._schedule(Delivery(self._callbacks, msg), NORMAL, delay)
         return delay
 
-    def _deliver(self, event: simpy.Event) -> None:
+    def _deliver(self, event: Delivery) -> None:
         self._handler(event.value)
 
 
