@@ -64,10 +64,13 @@ class Wave:
 
 
 @dataclass(frozen=True)
-class ForcedBuys:
-    """Masks of the forced buy-side flow: liquidation-engine perp buys, ADL buys (closing
-    liquidated shorts against deleveraged longs) and market makers' spot hedge buys."""
+class ForcedFlow:
+    """Masks of the forced flow in the cascade's direction (+1: a squeeze, forced buying;
+    -1: a crash, forced selling): liquidation-engine perp trades, ADL closes (the record
+    carries the deleveraged counterparty's side, which is the direction of the flow) and
+    market makers' spot hedges."""
 
+    direction: int
     liquidation: np.ndarray
     adl: np.ndarray
     hedge: np.ndarray
@@ -182,16 +185,29 @@ def edge_delays(table: TraceTable) -> list[EdgeStats]:
     return stats
 
 
-def forced_buys(table: TraceTable) -> ForcedBuys:
-    """The forced buy-side flow of a short squeeze (see ForcedBuys)."""
+def cascade_direction(table: TraceTable) -> int:
+    """+1 when the ignition buys (a squeeze), -1 when it sells (a crash); +1 without ignition."""
+    ignite = table.kind == "ignite"
+    return (
+        -1
+        if ignite.any()
+        and table.notional[ignite & (table.side == -1)].sum() > table.notional[ignite & (table.side == 1)].sum()
+        else 1
+    )
+
+
+def forced_flow(table: TraceTable) -> ForcedFlow:
+    """The forced flow of a cascade in the ignition's direction (see ForcedFlow)."""
     kind, cause = table.kind, table.cause
+    d = cascade_direction(table)
     cause_kind = np.where(cause >= 0, kind[np.maximum(cause, 0)], "")
     trades = kind == "trade"
     hedge_orders = np.flatnonzero((kind == "order") & (cause_kind == "hedge"))
-    return ForcedBuys(
-        liquidation=trades & (cause_kind == "liquidation") & (table.side == 1),
-        adl=(kind == "adl") & (table.side == -1),
-        hedge=trades & np.isin(cause, hedge_orders) & (table.side == 1),
+    return ForcedFlow(
+        direction=d,
+        liquidation=trades & (cause_kind == "liquidation") & (table.side == d),
+        adl=(kind == "adl") & (table.side == d),
+        hedge=trades & np.isin(cause, hedge_orders) & (table.side == d),
     )
 
 
@@ -199,7 +215,7 @@ def waves(table: TraceTable) -> list[Wave]:
     """The liquidation waves in order, with the forced buying each caused."""
     gen = generations(table)
     liq = table.kind == "liquidation"
-    forced = forced_buys(table)
+    forced = forced_flow(table)
     forced_mask = forced.liquidation | forced.adl | forced.hedge
     ignition = float(table.notional[table.kind == "ignite"].sum())
     rows = []

@@ -1,8 +1,9 @@
 """Summary figures of a run, computed from its trace alone.
 
 Waves are generations along cause chains: a liquidation's wave is one more than the number
-of liquidations among its ancestors. Amplification is forced buy-side flow (perp buys by
-the liquidation engine and ADL, plus market makers' spot hedge buys) over ignition flow.
+of liquidations among its ancestors. Amplification is the forced flow in the cascade's
+direction (the liquidation engine's perp trades, ADL closes and market makers' spot hedges;
+buying in a squeeze, selling in a crash) over ignition flow.
 Both come from the cascade analysis in ``sim.analysis``.
 
 Per perp venue (``perp_venues``): when its first liquidation happened and how long after
@@ -19,7 +20,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from sim.analysis import forced_buys, generations, waves
+from sim.analysis import forced_flow, generations, waves
 from sim.trace import TraceTable
 
 
@@ -47,7 +48,7 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
             "long": float(table.notional[m & (table.side == 1)].sum()),
         }
 
-    forced = forced_buys(table)
+    forced = forced_flow(table)
     forced_notional = float(table.notional[forced.liquidation].sum())
     forced_notional += float(table.notional[forced.adl].sum())
     adl = kind == "adl"
@@ -63,8 +64,9 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "liquidated_notional": liquidated,
         "waves": int(gen[liq].max()) if liq.any() else 0,
         "ignition_notional": ignition,
-        "forced_buy_notional": forced_notional,
-        "hedge_buy_notional": hedge_notional,
+        "cascade_direction": "buy" if forced.direction == 1 else "sell",
+        "forced_notional": forced_notional,
+        "hedge_notional": hedge_notional,
         "amplification": (forced_notional + hedge_notional) / ignition if ignition else None,
         "first_liquidation_s": float(liq_times.min()) if liq.any() else None,
         "ignition_to_last_liquidation_s": float(liq_times.max() - start) if liq.any() else None,

@@ -22,8 +22,8 @@ from processes.liquidator import Liquidator
 from processes.liquidity import LiquidityProvider
 from processes.market_maker import MarketMaker
 from processes.option_mm import OptionMarketMaker
-from processes.order_flow import OrderFlow
 from processes.oracle import PushOracle
+from processes.order_flow import OrderFlow
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
 from processes.spot_venue import SpotVenue

@@ -111,7 +111,11 @@ class OrderBook:
         qty = check_positive("qty", qty)
         oid = self._next_id
         self._next_id = oid + 1
-        fills, left = self._take(side, qty, False, -side * ticks)
+        opposite = self._sides[-side].keys
+        if opposite and opposite[-1] >= -side * ticks:
+            fills, left = self._take(side, qty, False, -side * ticks)
+        else:  # nothing to cross: rests whole
+            fills, left = [], qty
         if left >= self.min_qty:
             self._rest(_Order(oid, side, ticks, left, owner))
         return oid, fills
@@ -252,6 +256,15 @@ class OrderBook:
         """Lowest ask price, nan if there are no asks."""
         keys = self._sides[SELL].keys
         return self.grid.price(-keys[-1]) if keys else math.nan
+
+    def top(self) -> tuple[float, float]:
+        """(best bid, best ask) in one call, nan for an empty side."""
+        bids, asks = self._sides[BUY].keys, self._sides[SELL].keys
+        grid = self.grid
+        return (
+            bids[-1] * grid._num / grid._den if bids else math.nan,
+            -asks[-1] * grid._num / grid._den if asks else math.nan,
+        )
 
     def mid(self) -> float:
         """(best bid + best ask) / 2, nan if either side is empty."""

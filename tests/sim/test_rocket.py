@@ -35,7 +35,8 @@ def test_the_spiral_runs_through_15_in_waves(rocket):
 def test_forced_flow_amplifies_the_ignition_many_times(rocket):
     s = rocket.summary
     assert s["ignition_notional"] == pytest.approx(200_000)
-    assert s["hedge_buy_notional"] > 1_000_000
+    assert s["cascade_direction"] == "buy"
+    assert s["hedge_notional"] > 1_000_000
     assert s["amplification"] > 20
 
 
