@@ -697,7 +697,7 @@ class Config:
             for venue in mm.hedge:
                 ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
             if mm.reference:
-                ref(f"market_maker.{mid_}.reference", mm.reference, "spot", "index")
+                ref(f"market_maker.{mid_}.reference", mm.reference, "spot")
         for section in ("liquidity", "option_mm", "igniter", "profit_taker", "order_flow"):
             for nid, comp in getattr(self, section).items():
                 ref(f"{section}.{nid}.venue", comp.venue, "spot")

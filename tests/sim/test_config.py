@@ -268,7 +268,7 @@ LOAD_ERRORS = [
     ("market-maker-hedges-on-a-perp", put("market_maker.mm.hedge", {"perp": 1.0}),
      "market_maker.mm.hedge.perp: 'perp' is not a spot id"),
     ("market-maker-reference-is-a-perp", put("market_maker.mm.reference", "perp"),
-     "market_maker.mm.reference: 'perp' is not a spot or index id"),
+     "market_maker.mm.reference: 'perp' is not a spot id"),
     ("liquidity-on-a-perp", put("liquidity.lp.venue", "perp"),
      "liquidity.lp.venue: 'perp' is not a spot id"),
     ("dangling-link-dst", put("link.hedge.dst", "spot2"),
