@@ -4,7 +4,8 @@ Run from the repo root: ``.venv/bin/python -m benchmarks.bench_scale``. Each siz
 subprocess (``--child N``), as ``perpsim run rocket --set perp.perp.populations.shorts.count=N
 --no-plots`` does: build and run the world, then write its results folder (events.csv). The
 child reports the simulation wall time, the time to write the folder, its peak resident memory
-(``ru_maxrss``) and the median cost of a mark update that crosses no position (the perp venue's
+(``VmHWM``; ``ru_maxrss`` would include the parent's, inherited across fork and exec) and the
+median cost of a mark update that crosses no position (the perp venue's
 ``_on_index``: mark price, ``mark`` record and liquidation check; the liquidations a crossing
 update triggers are per-position work and are excluded). The population keeps its $10M notional,
 so at a million positions each is $10 and the squeeze liquidates them all.
@@ -24,6 +25,17 @@ import time
 from pathlib import Path
 
 SIZES = (1_000, 100_000, 1_000_000)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: VmHWM (Linux), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(n: int) -> dict[str, float]:
@@ -55,7 +67,7 @@ def child(n: int) -> dict[str, float]:
         "positions": n,
         "run_s": run_s,
         "write_s": write_s,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb(),
         "liquidations": int(result.summary["liquidations"]),
         "events": int(result.summary["events_processed"]),
         "quiet_marks": len(quiet),

@@ -2,7 +2,7 @@
 
 With ``rate`` orders per second each job takes ``1/rate`` s of engine time and runs when its
 turn ends; with rate 0 jobs run at once. Scheduling is one pre-triggered event with a
-callback per job (topology.network.Delivery).
+callback per job (topology.network.Delivery), recycled once the job has run.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class MatchingEngine:
         self.max_wait = 0.0
         self.processed = 0
         self._callbacks = [self._run]
+        self._free: list[Delivery] = []  # run events, for reuse
 
     def submit(self, job: Any) -> None:
         if not self.service:
@@ -41,9 +42,15 @@ class MatchingEngine:
         self.queued += 1
         self.max_queue = max(self.max_queue, self.queued)
         self.max_wait = max(self.max_wait, finish - now)
-        self.env.schedule(Delivery(self._callbacks, job), NORMAL, finish - now)
+        event = self._free.pop() if self._free else Delivery()
+        event.callbacks = self._callbacks
+        event.value = job
+        self.env.schedule(event, NORMAL, finish - now)
 
     def _run(self, event: Delivery) -> None:
+        job = event.value
+        event.value = None
+        self._free.append(event)
         self.queued -= 1
         self.processed += 1
-        self.handler(event.value)
+        self.handler(job)

@@ -19,6 +19,7 @@ the arrivals are one reused pre-triggered event with a callback, not a process.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from simpy.events import NORMAL
@@ -50,10 +51,12 @@ class OrderFlow:
         self.refs = 0  # limit orders sent (the last ref)
         self.cancels = 0
         self.markets = 0
-        self._draws: list[tuple] = []
-        self._next = BLOCK
+        self._env = ctx.env
+        self._send = self.out.send
+        self._price, self._tick = self.grid.price, self.grid.tick
+        self._limits = cfg.limit_share * self.new_rate  # limit orders per second
+        self._draws: Iterator[tuple] = iter(())
         self._callbacks = [self._arrive]
-        self._arrival = Delivery(self._callbacks, None)  # rescheduled after each arrival
 
     @property
     def sent(self) -> dict[str, int]:
@@ -65,13 +68,13 @@ class OrderFlow:
         for account in self.accounts.tolist():
             ledger.endow(account, QUOTE, cfg.capital)
             ledger.endow(account, ASSET, cfg.tokens)
-        self._schedule()
+        self._schedule(Delivery())  # one event, rescheduled after each arrival
 
     def receive(self, msg: MarketData) -> None:
         mid = (msg.bid + msg.ask) / 2
         self.mid = mid if mid == mid else msg.last
 
-    def _draw(self) -> None:
+    def _draw(self) -> Iterator[tuple]:
         """The next block of random draws: per arrival (gap in units of 1 / total rate, what,
         pick, trader, side, distance from the mid, notional)."""
         cfg, rng, n = self.cfg, self.rng, BLOCK
@@ -82,44 +85,41 @@ class OrderFlow:
         notional = np.exp(mu + cfg.sigma * rng.standard_normal(n))
         trader = self.accounts[(pick * len(self.accounts)).astype(np.int64)]
         columns = (gap, what, pick, trader, side, distance, notional)
-        self._draws = list(zip(*(c.tolist() for c in columns), strict=True))
-        self._next = 0
+        return zip(*(c.tolist() for c in columns), strict=True)
 
-    def _schedule(self) -> None:
+    def _schedule(self, arrival: Delivery) -> None:
         """Schedule the next arrival: new orders and cancels are one stream at their summed rate."""
-        if self._next == BLOCK:
-            self._draw()
-        draw = self._draws[self._next]
-        self._next += 1
-        arrival = self._arrival
+        draw = next(self._draws, None)
+        if draw is None:
+            self._draws = self._draw()
+            draw = next(self._draws)
         arrival.callbacks = self._callbacks
         arrival.value = draw
-        self.ctx.env.schedule(arrival, NORMAL, draw[0] / (self.new_rate + len(self.live) / self.cfg.lifetime))
+        self._env.schedule(arrival, NORMAL, draw[0] / (self.new_rate + len(self.live) / self.cfg.lifetime))
 
-    def _arrive(self, event: Delivery) -> None:
+    def _arrive(self, arrival: Delivery) -> None:
         """One arrival: a cancel of a live order drawn at random (exponential lifetimes are
         memoryless), else a limit or a market order from the drawn trader."""
-        _, what, pick, account, side, distance, notional = event.value
-        live = self.live
+        _, what, pick, account, side, distance, notional = arrival.value
+        live, new_rate = self.live, self.new_rate
         cancels = len(live) / self.cfg.lifetime
-        u = what * (self.new_rate + cancels)
+        u = what * (new_rate + cancels)
         if u < cancels:
             i = int(pick * len(live))
             account, ref = live[i]
             live[i] = live[-1]
             live.pop()
             self.cancels += 1
-            self.out.send(Cancel(-1, account, ref))
-        elif u - cancels < self.cfg.limit_share * self.new_rate:
-            grid = self.grid
-            price = grid.price(max(1, round(self.mid * (1 - side * distance) / grid.tick)))
+            self._send(Cancel(-1, account, ref))
+        elif u - cancels < self._limits:
+            price = self._price(max(1, round(self.mid * (1 - side * distance) / self._tick)))
             self.refs = ref = self.refs + 1
             live.append((account, ref))
-            self.out.send(Limit(-1, account, side, price, notional / price, ref))
+            self._send(Limit(-1, account, side, price, notional / price, ref))
         else:  # buys spend the notional, sells sell its worth at the mid
             self.markets += 1
             if side == BUY:
-                self.out.send(Order(-1, account, BUY, _NAN, notional))
+                self._send(Order(-1, account, BUY, _NAN, notional))
             else:
-                self.out.send(Order(-1, account, SELL, notional / self.mid))
-        self._schedule()
+                self._send(Order(-1, account, SELL, notional / self.mid))
+        self._schedule(arrival)

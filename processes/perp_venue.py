@@ -22,7 +22,7 @@ from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes
 from sim.config import Perp
 from sim.ledger import QUOTE
-from sim.market.liquidation import adl_order, settle_liquidation
+from sim.market.liquidation import adl_queue, settle_liquidation
 from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
@@ -270,10 +270,8 @@ class PerpVenue:
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
         names = self.ctx.ledger.names
         side = int(positions.side[pid])
-        ranked = adl_order(positions, -side, self.mark, self.cfg.adl)
-        rest = np.setdiff1d(positions.pids(-side), ranked, assume_unique=True)
         notional = 0.0
-        for other in np.concatenate([ranked, rest]).tolist():
+        for other in adl_queue(positions, -side, self.mark, self.cfg.adl).tolist():
             if qty <= _DUST:
                 break
             if self.pending[other]:

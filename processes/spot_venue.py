@@ -47,6 +47,7 @@ class SpotVenue:
         self._top = (math.nan, math.nan, math.nan)
         self.md_out = ctx.out_channels(name, "md")
         self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
+        self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
 
     def open(self) -> None:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
@@ -84,7 +85,7 @@ class SpotVenue:
             )
 
     def receive(self, msg: Order | Quotes | Limit | Cancel) -> None:
-        if isinstance(msg, Order):
+        if type(msg) is Order:
             size = msg.qty if msg.qty == msg.qty else msg.notional
             rid = self.ctx.trace.record(
                 self.ctx.env.now,
@@ -93,25 +94,22 @@ class SpotVenue:
                 msg.cause,
                 self.ctx.ledger.names[msg.account],
                 msg.side,
-                qty=msg.qty,
-                notional=msg.notional if msg.qty != msg.qty else math.nan,
-                info="" if size > 0 else "empty",
+                math.nan,
+                msg.qty,
+                msg.notional if msg.qty != msg.qty else math.nan,
+                "" if size > 0 else "empty",
             )
             msg.cause = rid
         self.engine.submit(msg)
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
-        kind = type(msg)
-        if kind is Limit:
-            traded = self._limit(msg)
-        elif kind is Cancel:
-            order = self.resting.pop((msg.account, msg.ref), None)
-            if order is not None:
-                self.book.cancel(order)
-            traded = 0.0
-        else:
-            traded = self._requote(msg) if kind is Quotes else self._take(msg)
-        self._publish(msg.cause, traded)
+        self._publish(msg.cause, self._jobs[type(msg)](msg))
+
+    def _cancel(self, msg: Cancel) -> float:
+        order = self.resting.pop((msg.account, msg.ref), None)
+        if order is not None:
+            self.book.cancel(order)
+        return 0.0
 
     def _limit(self, msg: Limit) -> float:
         """Post a limit order cut to what its sender holds; returns the notional it traded at once."""
@@ -195,11 +193,14 @@ class SpotVenue:
         return notional
 
     def _publish(self, cause: int, traded: float) -> None:
-        top = (self.book.best_bid(), self.book.best_ask(), self.last)
+        """MarketData on every md link if the top of book or the last price changed (one
+        message object for all links: subscribers only read it)."""
+        bid, ask = self.book.top()
+        top = (bid, ask, self.last)
         if top == self._top:
             return
         self._top = top
-        bid, ask, last = top
-        price = last if self.cfg.publish == "last" else self.book.mid()
+        price = self.last if self.cfg.publish == "last" else (bid + ask) / 2
+        msg = MarketData(cause, self.name, bid, ask, self.last, price, traded)
         for channel in self.md_out:
-            channel.send(MarketData(cause, self.name, bid, ask, last, price, traded))
+            channel.send(msg)

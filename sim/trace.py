@@ -1,15 +1,17 @@
 """The event trace: one record per thing that happened, each naming the record that caused it.
 
-Records are appended to columnar buffers (one Python list per column) while a run is in
-progress; ``Trace.table()`` turns them into numpy arrays and ``write_csv`` writes
-``events.csv``. ``read_events`` loads a run's ``events.csv`` back into the same table, so
-analysis and plots work from a run folder alone.
+Records are appended to columnar buffers while a run is in progress: numbers in typed
+``array.array`` columns (8 bytes a float, not a 32-byte Python float and its pointer), text
+in lists of shared strings. ``Trace.table()`` turns them into numpy arrays and ``write_csv``
+writes ``events.csv`` in blocks of rows. ``read_events`` loads a run's ``events.csv`` back
+into the same table, so analysis and plots work from a run folder alone.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,8 @@ import numpy as np
 COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
 NO_CAUSE = -1
 _NAN = math.nan
+_TYPECODES = {"t": "d", "cause": "q", "side": "b", "price": "d", "qty": "d", "notional": "d"}  # the rest: lists
+_CSV_BLOCK = 65_536  # rows converted to Python objects at a time when writing events.csv
 
 
 class Trace:
@@ -27,7 +31,7 @@ class Trace:
 
     def __init__(self) -> None:
         for column in self.__slots__:
-            setattr(self, column, [])
+            setattr(self, column, array(_TYPECODES[column]) if column in _TYPECODES else [])
 
     def __len__(self) -> int:
         return len(self.t)
@@ -60,8 +64,9 @@ class Trace:
         return rid
 
     def table(self) -> TraceTable:
-        """The records as numpy arrays."""
-        return as_table({"id": range(len(self.t)), **{c: getattr(self, c) for c in self.__slots__}})
+        """The records as numpy arrays (copies, not views holding the buffers: recording may go on)."""
+        columns = {c: np.array(getattr(self, c)) if c in _TYPECODES else getattr(self, c) for c in self.__slots__}
+        return as_table({"id": np.arange(len(self.t)), **columns})
 
 
 @dataclass
@@ -124,42 +129,35 @@ def _fmt_float(x: float) -> str:
 
 
 def write_csv(table: TraceTable, path: Path) -> None:
-    """Write ``events.csv``: floats in shortest round-trip form, empty for missing values."""
+    """Write ``events.csv``: floats in shortest round-trip form, empty for missing values.
+
+    Rows are turned into Python objects a block at a time, so writing a long trace needs
+    little memory beyond the table itself.
+    """
     with open(path, "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(COLUMNS)
-        cause = table.cause.tolist()
-        side = table.side.tolist()
-        rows = zip(
-            table.id.tolist(),
-            table.t.tolist(),
-            table.kind.tolist(),
-            table.node.tolist(),
-            cause,
-            table.account.tolist(),
-            side,
-            table.price.tolist(),
-            table.qty.tolist(),
-            table.notional.tolist(),
-            table.info.tolist(),
-            strict=True,
+        for start in range(0, len(table), _CSV_BLOCK):
+            out.writerows(_csv_rows(table, slice(start, start + _CSV_BLOCK)))
+
+
+def _csv_rows(table: TraceTable, rows: slice):
+    """The events.csv fields of ``table[rows]``, row by row."""
+    columns = zip(*(getattr(table, c)[rows].tolist() for c in COLUMNS), strict=True)
+    for rid, t, kind, node, c, acct, s, price, qty, notional, info in columns:
+        yield (
+            rid,
+            repr(t),
+            kind,
+            node,
+            "" if c < 0 else c,
+            acct,
+            s or "",
+            _fmt_float(price),
+            _fmt_float(qty),
+            _fmt_float(notional),
+            info,
         )
-        for rid, t, kind, node, c, acct, s, price, qty, notional, info in rows:
-            out.writerow(
-                (
-                    rid,
-                    repr(t),
-                    kind,
-                    node,
-                    "" if c < 0 else c,
-                    acct,
-                    s or "",
-                    _fmt_float(price),
-                    _fmt_float(qty),
-                    _fmt_float(notional),
-                    info,
-                )
-            )
 
 
 class TraceFormatError(ValueError):

@@ -21,19 +21,23 @@ class LatencyModel:
     def __init__(self, spec: Latency, rng: np.random.Generator) -> None:
         self.spec = spec
         self._rng = rng
-        self._buf: list[float] = []
-        self._pos = 0
+        self._buf: list[float] = []  # the current block, last delay first
         self.constant = spec.value if spec.model == "constant" else None
 
     def sample(self) -> float:
         if self.constant is not None:
             return self.constant
-        if self._pos == len(self._buf):
-            self._buf = self._draw(_BLOCK).tolist()
-            self._pos = 0
-        delay = self._buf[self._pos]
-        self._pos += 1
-        return delay
+        if not self._buf:
+            self._buf = self.block()
+        return self._buf.pop()
+
+    def block(self) -> list[float]:
+        """The next block of delays of a random model, last first (to be taken with ``pop()``).
+
+        A caller that keeps its own buffer (topology.network.Channel) gets the same delays,
+        in the same order, as repeated ``sample()`` calls would.
+        """
+        return self._draw(_BLOCK)[::-1].tolist()
 
     def _draw(self, n: int) -> np.ndarray:
         s = self.spec

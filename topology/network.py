@@ -3,7 +3,8 @@
 ``Network.channel(src, dst)`` returns the link's Channel; ``Channel.send(msg)`` samples the
 link's latency and puts a pre-triggered event (``Delivery``) in SimPy's queue whose callback
 hands ``msg`` to the destination's handler. There is no process per message, and no way to
-reach another node except through a link.
+reach another node except through a link. Delivered events are recycled for the next
+messages, so a message allocates nothing but SimPy's queue entry.
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ class Delivery:
     """A triggered event carrying ``value``, scheduled with ``env.schedule``: all that SimPy's
     ``Environment.step`` reads (``callbacks``, then ``_ok``), without a Timeout's checks.
 
-    ``callbacks`` is a list shared by every delivery of one sender (SimPy only reads it and
-    then sets the event's attribute to None), so a message costs one small object.
+    ``callbacks`` is a list shared by every delivery of one sender: SimPy only iterates it,
+    after setting the event's attribute to None. Once its callback has started, SimPy no
+    longer looks at the event, so the callback may put it back in a pool to be reused.
     """
 
     __slots__ = ("callbacks", "value")
     _ok = True
 
-    def __init__(self, callbacks: list[Callable[[Delivery], None]], value: Any) -> None:
+    def __init__(self, callbacks: list[Callable[[Delivery], None]] | None = None, value: Any = None) -> None:
         self.callbacks = callbacks
         self.value = value
 
@@ -41,7 +43,21 @@ class Delivery:
 class Channel:
     """One directed link: latency model, destination handler, and a message count."""
 
-    __slots__ = ("env", "id", "src", "dst", "kind", "model", "_handler", "sent", "_constant", "_callbacks", "_schedule")
+    __slots__ = (
+        "env",
+        "id",
+        "src",
+        "dst",
+        "kind",
+        "model",
+        "_handler",
+        "sent",
+        "_constant",
+        "_callbacks",
+        "_schedule",
+        "_free",
+        "_delays",
+    )
 
     def __init__(self, env: simpy.Environment, lid: str, src: str, dst: str, kind: str, model: LatencyModel) -> None:
         self.env = env
@@ -55,18 +71,28 @@ class Channel:
         self._constant = model.constant
         self._callbacks = [self._deliver]
         self._schedule = env.schedule
+        self._free: list[Delivery] = []  # delivered events, for reuse
+        self._delays: list[float] = []  # a random model's next delays, last first
 
     def send(self, msg: Any) -> float:
         """Deliver ``msg`` to the destination after the link's latency; returns the delay."""
         delay = self._constant
         if delay is None:
-            delay = self.model.sample()
+            if not self._delays:
+                self._delays = self.model.block()
+            delay = self._delays.pop()
         self.sent += 1
-        self._schedule(Delivery(self._callbacks, msg), NORMAL, delay)
+        event = self._free.pop() if self._free else Delivery()
+        event.callbacks = self._callbacks
+        event.value = msg
+        self._schedule(event, NORMAL, delay)
         return delay
 
     def _deliver(self, event: Delivery) -> None:
-        self._handler(event.value)
+        msg = event.value
+        event.value = None
+        self._free.append(event)
+        self._handler(msg)
 
 
 class Network:

@@ -80,7 +80,11 @@ def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, m
     q = finite_array("qty", qty, min_value=0.0, strict=True)
     e = finite_array("entry", entry, min_value=0.0, strict=True)
     mg = finite_array("margin", margin)
-    m = check_positive("mark", mark)
+    return _scores(s, q, e, mg, check_positive("mark", mark), method)
+
+
+def _scores(s: int, q: np.ndarray, e: np.ndarray, mg: np.ndarray, m: float, method: str) -> np.ndarray:
+    """``adl_scores`` of checked arrays (a position book's open records are)."""
     upnl = s * q * (m - e)
     value = mg + upnl
     price_ratio = m / e if s == LONG else e / m
@@ -92,8 +96,21 @@ def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, m
 
 def adl_order(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
     """Pids on ``side`` to auto-deleverage, highest ``adl_scores`` first, ties by pid (§5)."""
+    return _adl_ranks(book, side, mark, method)[0]
+
+
+def adl_queue(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
+    """Every open pid on ``side``: ``adl_order``'s, then the unprofitable ones by ascending pid."""
+    ranked, rest = _adl_ranks(book, side, mark, method)
+    return np.concatenate((ranked, rest))
+
+
+def _adl_ranks(book: PositionBook, side: int, mark: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ranked profitable pids, the other pids ascending) on ``side``."""
+    if method not in ADL_METHODS:
+        raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
     pids = book.pids(side)
-    score = adl_scores(side, book.qty[pids], book.entry[pids], book.margin[pids], mark, method)
+    score = _scores(side, book.qty[pids], book.entry[pids], book.margin[pids], check_positive("mark", mark), method)
     keep = score > 0
-    pids, score = pids[keep], score[keep]
-    return pids[np.lexsort((pids, -score))]
+    ranked, score = pids[keep], score[keep]
+    return ranked[np.lexsort((ranked, -score))], pids[~keep]

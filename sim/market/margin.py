@@ -36,13 +36,13 @@ def finite_array(name: str, value: ArrayLike, *, min_value: float | None = None,
 
 
 def _positive(name: str, value: ArrayLike) -> float | np.ndarray:
-    if isinstance(value, Real):
+    if type(value) is float or isinstance(value, Real):  # the exact type first: ABC checks are slow
         return check_positive(name, value)
     return finite_array(name, value, min_value=0.0, strict=True)
 
 
 def _finite(name: str, value: ArrayLike) -> float | np.ndarray:
-    if isinstance(value, Real):
+    if type(value) is float or isinstance(value, Real):
         v = float(value)
         if not math.isfinite(v):
             raise ValueError(f"{name} must be finite, got {value!r}")

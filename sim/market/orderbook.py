@@ -94,6 +94,7 @@ class OrderBook:
         self._orders: dict[int, _Order] = {}
         self._owners: dict[int, set[int]] = {}
         self._next_id = 0
+        self._top = (self._sides[BUY].keys, self._sides[SELL].keys, self.grid._num, self.grid._den)
 
     def to_ticks(self, price: float) -> int:
         """Ticks of ``price``; ValueError naming 'price' if off the grid or not > 0."""
@@ -258,13 +259,9 @@ class OrderBook:
         return self.grid.price(-keys[-1]) if keys else math.nan
 
     def top(self) -> tuple[float, float]:
-        """(best bid, best ask) in one call, nan for an empty side."""
-        bids, asks = self._sides[BUY].keys, self._sides[SELL].keys
-        grid = self.grid
-        return (
-            bids[-1] * grid._num / grid._den if bids else math.nan,
-            -asks[-1] * grid._num / grid._den if asks else math.nan,
-        )
+        """(best bid, best ask) in one call, nan for an empty side (as ``best_bid``, ``best_ask``)."""
+        bids, asks, num, den = self._top
+        return (bids[-1] * num / den if bids else math.nan, -asks[-1] * num / den if asks else math.nan)
 
     def mid(self) -> float:
         """(best bid + best ask) / 2, nan if either side is empty."""

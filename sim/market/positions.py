@@ -12,6 +12,10 @@ binary search plus a slice. Records changed since the last merge sit in an unsor
 is merged into the sorted arrays when it holds more than ``buffer_limit`` distinct pids.
 Repeated updates of a few active accounts therefore cost O(1) each; a merge is one in-place
 O(n) memmove plus O(buffer_limit) steps, amortised over ``buffer_limit`` updates.
+
+Per side, a bound on the liquidation prices (shorts: at most the lowest, longs: at least the
+highest; exact after a merge, moved by every update) lets ``may_liquidate`` rule out a
+mark update in O(1) before any search.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from sim.market.sides import LONG, SHORT, check_non_negative, check_positive, ch
 DUST = 1e-12  # a reducing fill within this fraction of the held qty closes the position
 SPLICE_MAX = 4096  # index updates touching more entries use np.delete / np.insert (copies)
 _SIDES = (LONG, SHORT)
+PIDS_SCAN = 16  # pids(side) scans the whole book for a side holding more than 1/PIDS_SCAN of it
+_NO_PIDS = np.empty(0, np.int64)
+_NO_PIDS.flags.writeable = False
 
 
 def _locate(keys: np.ndarray, ids: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -113,11 +120,13 @@ class _SortedIndex:
 
 
 def _column(name: str, doc: str) -> property:
-    """Read-only numpy view of the per-pid array ``name``, indexed by pid."""
+    """Read-only numpy view of the per-pid array ``name``, indexed by pid (made once per length)."""
 
     def get(book: PositionBook) -> np.ndarray:
-        view = getattr(book, name)[: book._n]
-        view.flags.writeable = False
+        view = book._views.get(name)
+        if view is None:
+            view = book._views[name] = getattr(book, name)[: book._n]
+            view.flags.writeable = False
         return view
 
     return property(get, doc=doc)
@@ -139,6 +148,7 @@ class PositionBook:
         self.tiers = tiers
         self._limit = buffer_limit
         self._n = 0
+        self._views: dict[str, np.ndarray] = {}  # read-only column views of [: _n], see _column
         self._owner = np.zeros(capacity, np.int64)
         self._side = np.zeros(capacity, np.int8)
         self._qty = np.zeros(capacity)
@@ -155,6 +165,7 @@ class PositionBook:
         self._stale_on = {s: 0 for s in _SIDES}  # buffered pids with an outdated entry on s
         self._oi = {s: 0.0 for s in _SIDES}
         self._count = {s: 0 for s in _SIDES}
+        self._bound = {LONG: -np.inf, SHORT: np.inf}  # see may_liquidate
 
     # ----------------------------------------------------------------- read access
     owner = _column("_owner", "Owner id per pid.")
@@ -174,8 +185,19 @@ class PositionBook:
         return self._oi[check_side("side", side)]
 
     def pids(self, side: int) -> np.ndarray:
-        """Open positions on ``side``, ascending pid."""
-        return np.flatnonzero(self._side[: self._n] == check_side("side", side))
+        """Open positions on ``side``, ascending pid.
+
+        A side much smaller than the book (the profitable side of a squeeze, ranked for ADL at
+        every bankrupt liquidation) is read from its index and the buffer, not the whole book.
+        """
+        s = check_side("side", side)
+        if self._count[s] * PIDS_SCAN > self._n:
+            return np.flatnonzero(self._side[: self._n] == s)
+        ids = self._index[s].view()[1]
+        if not self._nbuf:
+            return np.sort(ids)
+        b = self._buffer[: self._nbuf]  # the stale entries' pids are all in the buffer
+        return np.sort(np.concatenate((ids[~self._stale[ids]], b[self._side[b] == s])))
 
     def _check_pids(self, pids: ArrayLike) -> np.ndarray:
         p = np.asarray(pids, dtype=np.int64)
@@ -198,34 +220,56 @@ class PositionBook:
         return self._margin[self._check_pids(pids)] + self.upnl(pids, mark)
 
     # ------------------------------------------------------------------- queries
+    def may_liquidate(self, side: int, mark: float) -> bool:
+        """False if ``liquidatable(side, mark)`` is surely empty: O(1), for every mark update.
+
+        Compares ``mark`` with the side's bound: shorts' liquidation prices are all above it
+        (they trigger at ``liq <= mark``), longs' all below it.
+        """
+        s = check_side("side", side)
+        return mark >= self._bound[s] if s == SHORT else mark <= self._bound[s]
+
     def liquidatable(self, side: int, mark: float) -> np.ndarray:
         """Pids of open ``side`` positions whose liquidation price is crossed by ``mark``.
 
         Shorts: ``liq <= mark``; longs: ``liq >= mark`` (§4: triggers on the mark price; at the
         liquidation price equity equals maintenance). Deepest first: shorts by ascending
-        ``(liq, pid)``, longs by descending ``(liq, pid)``. Cost: a binary search, the slice of
-        hits and a scan of the buffer, independent of the population size.
+        ``(liq, pid)``, longs by descending ``(liq, pid)``. Cost: O(1) when ``may_liquidate``
+        rules the mark out (the usual mark update); else a binary search, the slice of hits and
+        a scan of the buffer, independent of the population size. When nothing is crossed, the
+        side's ``may_liquidate`` bound moves up to the nearest position's.
         """
         s, m = check_side("side", side), check_positive("mark", mark)
+        if m < self._bound[s] if s == SHORT else m > self._bound[s]:  # may_liquidate is False
+            return _NO_PIDS
         keys, ids = self._index[s].view()
-        if s == SHORT:
-            cut = slice(0, np.searchsorted(keys, m, "right"))
-        else:
-            cut = slice(np.searchsorted(keys, m, "left"), None)
+        at = int(np.searchsorted(keys, m, "right" if s == SHORT else "left"))
+        cut = slice(0, at) if s == SHORT else slice(at, None)
         k, p = keys[cut], ids[cut]
         if self._stale_on[s]:
             live = ~self._stale[p]
             k, p = k[live], p[live]
-        if self._nbuf:
-            b = self._buffer[: self._nbuf]
-            lb = self._liq[b]
-            hit = b[(self._side[b] == s) & (s * (lb - m) >= 0)]
-            if hit.size:
-                hk = self._liq[hit]
-                order = np.lexsort((hit, hk))
-                hit, hk = hit[order], hk[order]
-                p = np.insert(p, _locate(k, p, hk, hit), hit)
+        b = self._buffer[: self._nbuf]
+        mine = b[self._side[b] == s]
+        hit = mine[s * (self._liq[mine] - m) >= 0]
+        if hit.size:
+            hk = self._liq[hit]
+            order = np.lexsort((hit, hk))
+            hit, hk = hit[order], hk[order]
+            p = np.insert(p, _locate(k, p, hk, hit), hit)
+        elif not p.size:
+            self._tighten(s, keys, at, self._liq[mine])
         return p.copy() if s == SHORT else p[::-1].copy()
+
+    def _tighten(self, s: int, keys: np.ndarray, at: int, buffered: np.ndarray) -> None:
+        """Nothing on side ``s`` is crossed: its nearest index key beyond the mark (stale or
+        not) and its buffered records' prices bound every open position's."""
+        if s == SHORT:
+            near = min(float(keys[at]) if at < keys.size else np.inf, float(buffered.min(initial=np.inf)))
+            self._bound[s] = max(self._bound[s], near)
+        else:
+            near = max(float(keys[at - 1]) if at else -np.inf, float(buffered.max(initial=-np.inf)))
+            self._bound[s] = min(self._bound[s], near)
 
     # ------------------------------------------------------------------- updates
     def open(self, owner: int, side: int, qty: float, entry: float, margin: float) -> int:
@@ -260,6 +304,7 @@ class PositionBook:
         pids = np.arange(self._n, self._n + q.size)
         self._reserve(q.size)
         self._n += q.size
+        self._views.clear()
         self._owner[pids] = own
         self._side[pids] = s
         self._qty[pids], self._entry[pids], self._margin[pids] = q, e, mg
@@ -273,6 +318,9 @@ class PositionBook:
         else:
             self._buffer[self._nbuf : self._nbuf + q.size] = pids
             self._nbuf += q.size
+            if q.size:
+                edge = float(liq.min()) if s == SHORT else float(liq.max())
+                self._bound[s] = min(self._bound[s], edge) if s == SHORT else max(self._bound[s], edge)
         return pids
 
     def trade(self, pid: int, side: int, qty: float, price: float) -> float:
@@ -354,6 +402,7 @@ class PositionBook:
         self._reserve(1)
         pid = self._n
         self._n += 1
+        self._views.clear()
         self._owner[pid] = owner
         return pid
 
@@ -401,6 +450,9 @@ class PositionBook:
             self._oi[side] += qty
             liq = liquidation_price(side, qty, entry, margin, self.tiers)
             bp = bankruptcy_price(side, qty, entry, margin)
+            bound = self._bound[side]
+            if liq < bound if side == SHORT else liq > bound:
+                self._bound[side] = liq
         self._side[pid], self._qty[pid], self._entry[pid], self._margin[pid] = side, qty, entry, margin
         self._liq[pid], self._bp[pid] = liq, bp
         if not self._stale[pid]:
@@ -436,3 +488,9 @@ class PositionBook:
         self._stale[pids] = False
         self._nbuf = 0
         self._stale_on = {s: 0 for s in _SIDES}
+        for s in _SIDES:  # exact again: the index alone holds every open position
+            keys = self._index[s].view()[0]
+            if keys.size:
+                self._bound[s] = float(keys[0] if s == SHORT else keys[-1])
+            else:
+                self._bound[s] = np.inf if s == SHORT else -np.inf

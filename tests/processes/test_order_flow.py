@@ -1,0 +1,153 @@
+"""The noise-trader crowd (processes/order_flow.py) and the spot venue's limit and cancel orders."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+
+from processes.messages import Cancel, Limit
+from sim.config import from_dict
+from sim.ledger import ASSET, QUOTE
+from sim.schema import ConfigError
+from sim.trace import write_csv
+from sim.world import World
+
+CROWD_WORLD = {
+    "experiment": {"name": "crowd", "seed": 5, "duration": "2min"},
+    "spot": {
+        "spot": {
+            "tick": 0.001,
+            "publish": "mid",
+            "book": {
+                "mid": 10.0,
+                "owner": "holders",
+                "asks": {"notional": 200_000, "range": "2%", "extent": "5%", "step": "0.1%"},
+                "bids": {"notional": 200_000, "range": "2%", "extent": "5%", "step": "0.1%"},
+            },
+        }
+    },
+    "order_flow": {"crowd": {"venue": "spot", "traders": 50, "rate": 1.0, "lifetime": "5s"}},
+    "liquidity": {
+        "mm": {
+            "venue": "spot",
+            "quotes": {"notional": 20_000, "range": "0.5%", "extent": "0.5%", "step": "0.1%"},
+            "refresh": "1s",
+        }
+    },
+    "link": {
+        "crowd-spot": {
+            "src": "crowd",
+            "dst": "spot",
+            "kind": "order",
+            "latency": {"model": "uniform", "low": "5ms", "high": "50ms"},
+        },
+        "spot-crowd": {"src": "spot", "dst": "crowd", "kind": "md", "latency": "10ms"},
+        "mm-spot": {"src": "mm", "dst": "spot", "kind": "order", "latency": "1ms"},
+        "spot-mm": {"src": "spot", "dst": "mm", "kind": "md", "latency": "1ms"},
+    },
+}
+
+
+def run(raw: dict = CROWD_WORLD, overrides: list[str] = ()) -> tuple[World, object]:
+    world = World(from_dict(raw, list(overrides)))
+    return world, world.run()
+
+
+@pytest.fixture(scope="module")
+def crowd_run():
+    return run()
+
+
+def test_the_crowd_sends_limit_cancel_and_market_orders_in_its_shares(crowd_run):
+    world, _ = crowd_run
+    crowd = world.by_section["order_flow"]["crowd"]
+    sent = crowd.sent
+    new = sent["limit"] + sent["market"]
+    assert 5_000 < new < 7_000  # 50 traders x 1/s x 120 s
+    assert sent["limit"] / new == pytest.approx(0.7, abs=0.03)
+    # each limit order is cancelled after ~5 s: all but the last few seconds' are
+    assert sent["limit"] - 6 * 50 * 0.7 * 3 < sent["cancel"] <= sent["limit"]
+    sent = crowd.out.sent + world.network.channel("mm", "spot").sent
+    assert sent - 5 <= world.spots["spot"].engine.processed <= sent  # the last few are in flight
+
+
+def test_only_market_orders_and_trades_are_recorded_and_all_are_exogenous(crowd_run):
+    world, result = crowd_run
+    t = result.trace
+    crowd = world.by_section["order_flow"]["crowd"]
+    orders = t.where("order", "spot") & (t.account != "mm")
+    assert orders.sum() == crowd.sent["market"]
+    assert (t.cause[orders] == -1).all()
+    trades = t.where("trade", "spot")
+    by_crowd = trades & (t.cause == -1)
+    assert by_crowd.sum() > 100  # crossing limit orders trade without an order record
+    assert set(t.account[orders].tolist()) <= {f"crowd:{i}" for i in range(50)}
+
+
+def test_cancels_leave_few_resting_orders(crowd_run):
+    world, _ = crowd_run
+    spot, crowd = world.spots["spot"], world.by_section["order_flow"]["crowd"]
+    assert len(spot.resting) <= len(crowd.live) + 10  # those whose cancel overtook them, at most
+    assert len(crowd.live) < 50 * 0.7 * 5 * 3
+
+
+def test_the_same_seed_gives_the_same_trace_and_another_seed_another(tmp_path, crowd_run):
+    _, first = crowd_run
+    _, again = run()
+    _, other = run(overrides=["experiment.seed=6"])
+    for name, result in (("a", first), ("b", again), ("c", other)):
+        write_csv(result.trace, tmp_path / f"{name}.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
+
+
+def test_a_limit_order_rests_under_its_reference_until_cancelled():
+    world = World(from_dict(CROWD_WORLD))
+    spot, ledger = world.spots["spot"], world.ledger
+    world._open()
+    trader = ledger.account("crowd:0")
+    spot.receive(Limit(-1, trader, 1, 9.5, 3.0, 7))
+    order = spot.resting[trader, 7]
+    assert spot.book.order(order) == (1, 9.5, 3.0, trader)
+    spot.receive(Cancel(-1, trader, 7))
+    assert spot.book.order(order) is None and (trader, 7) not in spot.resting
+    spot.receive(Cancel(-1, trader, 7))  # a second cancel, or one for an unknown order: nothing happens
+    assert len(world.trace) == 1  # the opening record only
+
+
+def test_a_crossing_limit_order_trades_and_is_cut_to_the_balance():
+    world = World(from_dict(CROWD_WORLD))
+    spot, ledger = world.spots["spot"], world.ledger
+    world._open()
+    trader = ledger.account("crowd:0")
+    tokens, cash = ledger.balance(trader, ASSET), ledger.balance(trader, QUOTE)
+    spot.receive(Limit(-1, trader, -1, 9.0, tokens * 10, 1))  # offers all it holds, no more
+    t = world.trace.table()
+    assert t.kind.tolist()[-1] == "trade" and t.cause[-1] == -1 and t.side[-1] == -1
+    sold = t.qty[-1]
+    assert ledger.balance(trader, ASSET) == pytest.approx(tokens - sold)
+    assert ledger.balance(trader, QUOTE) == pytest.approx(cash + t.notional[-1])
+    _, price, rest, owner = spot.book.order(spot.resting[trader, 1])
+    assert (price, owner) == (9.0, trader)
+    assert math.isclose(sold + rest, tokens)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda raw: raw["order_flow"]["crowd"].update(venue="nowhere"), "order_flow.crowd.venue"),
+        (lambda raw: raw["order_flow"]["crowd"].update(limit_share=1.5), "order_flow.crowd.limit_share"),
+        (lambda raw: raw["order_flow"]["crowd"].update(traders=0), "order_flow.crowd.traders"),
+        (lambda raw: raw["order_flow"]["crowd"].update(lifetime="0s"), "order_flow.crowd.lifetime"),
+        (lambda raw: raw["link"].pop("spot-crowd"), "order_flow.crowd.venue"),
+        (lambda raw: raw["link"]["spot-crowd"].update(kind="order"), "link.spot-crowd.kind"),
+    ],
+)
+def test_config_errors_name_the_key(change, key):
+    raw = copy.deepcopy(CROWD_WORLD)
+    change(raw)
+    with pytest.raises(ConfigError) as exc:
+        World(from_dict(raw))
+    assert exc.value.key == key

@@ -1,0 +1,77 @@
+"""PositionBook's shortcuts against plain scans: the O(1) may_liquidate bound, pids from the
+index, ADL queues, and the read-only column views kept between appends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_positions import _apply, ops
+
+from sim.market import positions
+from sim.market.liquidation import adl_order, adl_queue
+from sim.market.margin import MarginTiers
+from sim.market.positions import PositionBook
+from sim.market.sides import LONG, SELL, SHORT
+
+TIERS = MarginTiers.flat(0.01)
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.lists(ops, min_size=1, max_size=40),
+    st.lists(st.floats(80, 125), min_size=1, max_size=4),
+    st.sampled_from([1, 3, 64]),
+    st.sampled_from([positions.PIDS_SCAN, 10**9]),  # 10**9: every side is read from its index
+)
+def test_shortcuts_match_scans(sequence, marks, limit, pids_scan):
+    book = PositionBook(TIERS, capacity=2, buffer_limit=limit)
+    default, positions.PIDS_SCAN = positions.PIDS_SCAN, pids_scan
+    try:
+        for op in sequence:
+            _apply(book, op)
+            for s in (LONG, SHORT):
+                open_ = np.flatnonzero(book.side == s)
+                assert book.pids(s).tolist() == open_.tolist()
+                for mark in marks:
+                    crossed = [p for p in open_ if (book.liq_price[p] - mark) * s >= 0]
+                    if not book.may_liquidate(s, mark):
+                        assert crossed == []
+                    assert sorted(book.liquidatable(s, mark).tolist()) == sorted(crossed)
+                # the ADL queue: ranked profitable positions, then the rest by pid
+                queue = adl_queue(book, s, 100.0, "binance")
+                ranked = adl_order(book, s, 100.0, "binance")
+                rest = np.setdiff1d(book.pids(s), ranked)
+                assert queue.tolist() == ranked.tolist() + rest.tolist()
+    finally:
+        positions.PIDS_SCAN = default
+
+
+def test_a_mark_crossing_nothing_is_ruled_out_in_o1_until_a_position_comes_near():
+    book = PositionBook(TIERS)
+    book.open_many(np.arange(1000), SHORT, np.ones(1000), 10.0, np.linspace(1.0, 5.0, 1000))
+    low = float(book.liq_price.min())
+    assert not book.may_liquidate(SHORT, low - 0.01) and book.may_liquidate(SHORT, low)
+    assert not book.may_liquidate(LONG, 1.0)  # no longs at all
+    first = int(book.liquidatable(SHORT, low)[0])
+    book.close(first, 10.0)  # its bound stays until a search finds nothing below the next one
+    assert book.liquidatable(SHORT, low).size == 0
+    assert not book.may_liquidate(SHORT, low)
+    pid = int(book.pids(SHORT)[-1])
+    book.withdraw(pid, float(book.margin[pid]) * 0.99)  # brought near: the bound follows at once
+    assert book.may_liquidate(SHORT, float(book.liq_price[pid]))
+    assert book.liquidatable(SHORT, float(book.liq_price[pid])).tolist()[-1] == pid
+
+
+def test_column_views_follow_appends_and_stay_read_only():
+    book = PositionBook(TIERS, capacity=2)
+    first = book.qty
+    assert first is book.qty  # kept between calls
+    pid = book.open(1, SHORT, 2.0, 100.0, 10.0)
+    book.open(2, LONG, 3.0, 100.0, 10.0)  # reallocates past the capacity
+    assert book.qty.tolist() == [2.0, 3.0] and book.side.tolist() == [SHORT, LONG]
+    book.trade(pid, SELL, 1.0, 100.0)
+    assert book.qty[pid] == 3.0
+    with pytest.raises(ValueError):
+        book.margin[0] = 0.0
