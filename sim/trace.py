@@ -124,10 +124,6 @@ def as_table(columns: dict) -> TraceTable:
     return TraceTable(**{c: np.asarray(columns[c], dtype=_DTYPES[c]) for c in COLUMNS})
 
 
-def _fmt_float(x: float) -> str:
-    return "" if x != x else repr(float(x))
-
-
 def write_csv(table: TraceTable, path: Path) -> None:
     """Write ``events.csv``: floats in shortest round-trip form, empty for missing values.
 
@@ -144,7 +140,7 @@ def write_csv(table: TraceTable, path: Path) -> None:
 def _csv_rows(table: TraceTable, rows: slice):
     """The events.csv fields of ``table[rows]``, row by row."""
     columns = zip(*(getattr(table, c)[rows].tolist() for c in COLUMNS), strict=True)
-    for rid, t, kind, node, c, acct, s, price, qty, notional, info in columns:
+    for rid, t, kind, node, c, acct, s, price, qty, notional, info in columns:  # NaN: empty field
         yield (
             rid,
             repr(t),
@@ -153,9 +149,9 @@ def _csv_rows(table: TraceTable, rows: slice):
             "" if c < 0 else c,
             acct,
             s or "",
-            _fmt_float(price),
-            _fmt_float(qty),
-            _fmt_float(notional),
+            "" if price != price else repr(price),
+            "" if qty != qty else repr(qty),
+            "" if notional != notional else repr(notional),
             info,
         )
 

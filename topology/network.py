@@ -35,9 +35,9 @@ class Delivery:
     __slots__ = ("callbacks", "value")
     _ok = True
 
-    def __init__(self, callbacks: list[Callable[[Delivery], None]] | None = None, value: Any = None) -> None:
-        self.callbacks = callbacks
-        self.value = value
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[Delivery], None]] | None = None
+        self.value: Any = None
 
 
 class Channel:

@@ -94,7 +94,7 @@ class OrderBook:
         self._orders: dict[int, _Order] = {}
         self._owners: dict[int, set[int]] = {}
         self._next_id = 0
-        self._top = (self._sides[BUY].keys, self._sides[SELL].keys, self.grid._num, self.grid._den)
+        self._top_of = (self._sides[BUY].keys, self._sides[SELL].keys, self.grid._num, self.grid._den)
 
     def to_ticks(self, price: float) -> int:
         """Ticks of ``price``; ValueError naming 'price' if off the grid or not > 0."""
@@ -260,7 +260,7 @@ class OrderBook:
 
     def top(self) -> tuple[float, float]:
         """(best bid, best ask) in one call, nan for an empty side (as ``best_bid``, ``best_ask``)."""
-        bids, asks, num, den = self._top
+        bids, asks, num, den = self._top_of
         return (bids[-1] * num / den if bids else math.nan, -asks[-1] * num / den if asks else math.nan)
 
     def mid(self) -> float:
