@@ -1,7 +1,7 @@
 """Run every benchmark and write benchmarks/RESULTS.md with the machine's description.
 
-Run from the repo root: ``make bench`` or ``.venv/bin/python -m benchmarks.run_all`` (about
-five minutes: the million-position run is most of it).
+Run from the repo root: ``make bench`` or ``.venv/bin/python -m benchmarks.run_all`` (a few
+minutes: the million-position run is most of it).
 """
 
 from __future__ import annotations
