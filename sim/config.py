@@ -687,38 +687,14 @@ class Config:
                     key, f"'{name}' is not {a_or_an(' or '.join(allowed))} id" + did_you_mean(name, known)
                 )
 
-        for pid, perp in self.perp.items():
-            ref(f"perp.{pid}.index", perp.index, "index")
-        for iid, idx in self.index.items():
-            for src in idx.sources:
-                ref(f"index.{iid}.sources.{src}", src, "spot")
-        for mid_, mm in self.market_maker.items():
-            ref(f"market_maker.{mid_}.perp", mm.perp, "perp")
-            for venue in mm.hedge:
-                ref(f"market_maker.{mid_}.hedge.{venue}", venue, "spot")
-            if mm.reference:
-                ref(f"market_maker.{mid_}.reference", mm.reference, "spot")
-        for section in ("liquidity", "option_mm", "igniter", "profit_taker", "order_flow"):
-            for nid, comp in getattr(self, section).items():
-                ref(f"{section}.{nid}.venue", comp.venue, "spot")
-        for nid, noise in self.noise.items():
-            ref(f"noise.{nid}.venue", noise.venue, "spot", "perp")
-        for oid, oracle in self.oracle.items():
-            ref(f"oracle.{oid}.source", oracle.source, "spot")
-        for lid, pool in self.lending.items():
-            ref(f"lending.{lid}.oracle", pool.oracle, "oracle")
-        for qid, liq in self.liquidator.items():
-            ref(f"liquidator.{qid}.pool", liq.pool, "lending")
-            ref(f"liquidator.{qid}.venue", liq.venue, "spot")
-        for bid, basis in self.basis.items():
-            ref(f"basis.{bid}.perp", basis.perp, "perp")
-            ref(f"basis.{bid}.spot", basis.spot, "spot")
-        for hid, holder in self.holder.items():
-            ref(f"holder.{hid}.pool", holder.pool, "lending")
-            ref(f"holder.{hid}.perp", holder.perp, "perp")
-        for fid, fwd in self.forward.items():
-            ref(f"forward.{fid}.pool", fwd.pool, "lending")
-            ref(f"forward.{fid}.spot", fwd.spot, "spot")
+        for section, fields in REFERENCES.items():
+            for cid, comp in getattr(self, section).items():
+                for name, allowed in fields:
+                    value = getattr(comp, name)
+                    targets = value if isinstance(value, dict) else [value] if value else []
+                    for target in targets:
+                        suffix = f".{target}" if isinstance(value, dict) else ""
+                        ref(f"{section}.{cid}.{name}{suffix}", target, *allowed)
         for aid, arm in self.arms.items():
             for i, comp in enumerate(arm.enable):
                 if comp not in seen:
@@ -731,6 +707,25 @@ class Config:
                 if name not in seen:
                     raise ConfigError(f"link.{lid}.{end}", f"unknown node '{name}'" + did_you_mean(name, seen))
 
+
+# What each section's fields may name: (field, allowed node kinds); a dict field names its keys.
+REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "perp": (("index", ("index",)),),
+    "index": (("sources", ("spot",)),),
+    "market_maker": (("perp", ("perp",)), ("hedge", ("spot",)), ("reference", ("spot",))),
+    "liquidity": (("venue", ("spot",)),),
+    "option_mm": (("venue", ("spot",)),),
+    "igniter": (("venue", ("spot",)),),
+    "profit_taker": (("venue", ("spot",)),),
+    "order_flow": (("venue", ("spot",)),),
+    "noise": (("venue", ("spot", "perp")),),
+    "oracle": (("source", ("spot",)),),
+    "lending": (("oracle", ("oracle",)),),
+    "liquidator": (("pool", ("lending",)), ("venue", ("spot",))),
+    "basis": (("perp", ("perp",)), ("spot", ("spot",))),
+    "holder": (("pool", ("lending",)), ("perp", ("perp",))),
+    "forward": (("pool", ("lending",)), ("spot", ("spot",))),
+}
 
 NOT_NODES = ("experiment", "link", "sweep", "arms")
 
