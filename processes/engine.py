@@ -17,7 +17,7 @@ from topology.network import Delivery
 
 
 class MatchingEngine:
-    """Runs ``handler(job)`` for each submitted job, in order, at the venue's throughput."""
+    """Runs ``handler(job)`` for each job passed to ``submit``, in order, at the venue's throughput."""
 
     def __init__(self, env: simpy.Environment, rate: float, handler: Callable[[Any], None]) -> None:
         self.env = env
@@ -30,12 +30,15 @@ class MatchingEngine:
         self.processed = 0
         self._callbacks = [self._run]
         self._free: list[Delivery] = []  # run events, for reuse
+        self.submit: Callable[[Any], None] = self._enqueue if self.service else self._run_now
 
-    def submit(self, job: Any) -> None:
-        if not self.service:
-            self.processed += 1
-            self.handler(job)
-            return
+    def _run_now(self, job: Any) -> None:
+        """``submit`` with unlimited throughput: the job runs at once."""
+        self.processed += 1
+        self.handler(job)
+
+    def _enqueue(self, job: Any) -> None:
+        """``submit`` with a finite throughput: the job runs when the engine's turn for it ends."""
         now = self.env.now
         finish = max(now, self.busy_until) + self.service
         self.busy_until = finish

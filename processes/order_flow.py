@@ -55,6 +55,7 @@ class OrderFlow:
         self._send = self.out.send
         self._price, self._tick = self.grid.price, self.grid.tick
         self._limits = cfg.limit_share * self.new_rate  # limit orders per second
+        self._lifetime = cfg.lifetime
         self._draws: Iterator[tuple] = iter(())
         self._callbacks = [self._arrive]
 
@@ -76,34 +77,35 @@ class OrderFlow:
 
     def _draw(self) -> Iterator[tuple]:
         """The next block of random draws: per arrival (gap in units of 1 / total rate, what,
-        pick, trader, side, distance from the mid, notional)."""
+        pick, trader, side, price factor ``1 - side × distance`` from the mid, notional)."""
         cfg, rng, n = self.cfg, self.rng, BLOCK
         mu = math.log(cfg.notional) - cfg.sigma**2 / 2  # mean notional = cfg.notional
         gap, what, pick = rng.standard_exponential(n), rng.random(n), rng.random(n)
         side = np.where(rng.random(n) < cfg.buy_share, BUY, SELL)
-        distance = rng.uniform(-cfg.cross, cfg.depth, n)
+        factor = 1 - side * rng.uniform(-cfg.cross, cfg.depth, n)
         notional = np.exp(mu + cfg.sigma * rng.standard_normal(n))
         trader = self.accounts[(pick * len(self.accounts)).astype(np.int64)]
-        columns = (gap, what, pick, trader, side, distance, notional)
+        columns = (gap, what, pick, trader, side, factor, notional)
         return zip(*(c.tolist() for c in columns), strict=True)
 
     def _schedule(self, arrival: Delivery) -> None:
         """Schedule the next arrival: new orders and cancels are one stream at their summed rate."""
-        draw = next(self._draws, None)
-        if draw is None:
+        try:
+            draw = next(self._draws)
+        except StopIteration:
             self._draws = self._draw()
             draw = next(self._draws)
         arrival.callbacks = self._callbacks
         arrival.value = draw
-        self._env.schedule(arrival, NORMAL, draw[0] / (self.new_rate + len(self.live) / self.cfg.lifetime))
+        self._env.schedule(arrival, NORMAL, draw[0] / (self.new_rate + len(self.live) / self._lifetime))
 
     def _arrive(self, arrival: Delivery) -> None:
         """One arrival: a cancel of a live order drawn at random (exponential lifetimes are
         memoryless), else a limit or a market order from the drawn trader."""
-        _, what, pick, account, side, distance, notional = arrival.value
-        live, new_rate = self.live, self.new_rate
-        cancels = len(live) / self.cfg.lifetime
-        u = what * (new_rate + cancels)
+        _, what, pick, account, side, factor, notional = arrival.value
+        live = self.live
+        cancels = len(live) / self._lifetime
+        u = what * (self.new_rate + cancels)
         if u < cancels:
             i = int(pick * len(live))
             account, ref = live[i]
@@ -112,7 +114,7 @@ class OrderFlow:
             self.cancels += 1
             self._send(Cancel(-1, account, ref))
         elif u - cancels < self._limits:
-            price = self._price(max(1, round(self.mid * (1 - side * distance) / self._tick)))
+            price = self._price(max(1, round(self.mid * factor / self._tick)))
             self.refs = ref = self.refs + 1
             live.append((account, ref))
             self._send(Limit(-1, account, side, price, notional / price, ref))

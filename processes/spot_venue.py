@@ -48,6 +48,9 @@ class SpotVenue:
         self.md_out = ctx.out_channels(name, "md")
         self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
         self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
+        self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
+        self._submit = self.engine.submit
+        self._env, self._record = ctx.env, ctx.trace.record
 
     def open(self) -> None:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
@@ -100,7 +103,7 @@ class SpotVenue:
                 "" if size > 0 else "empty",
             )
             msg.cause = rid
-        self.engine.submit(msg)
+        self._submit(msg)
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
         self._publish(msg.cause, self._jobs[type(msg)](msg))
@@ -115,9 +118,9 @@ class SpotVenue:
         """Post a limit order cut to what its sender holds; returns the notional it traded at once."""
         side, price = msg.side, msg.price
         if side == BUY:
-            qty = min(msg.qty, self.ctx.ledger.balances[QUOTE][msg.account] / (price * (1 + self.cfg.taker_fee)))
+            qty = min(msg.qty, self._cash[msg.account] / (price * (1 + self.cfg.taker_fee)))
         else:
-            qty = min(msg.qty, self.ctx.ledger.balances[ASSET][msg.account])
+            qty = min(msg.qty, self._tokens[msg.account])
         if not qty > 0:
             return 0.0
         order, fills = self.book.limit(side, price, qty, msg.account)
@@ -172,24 +175,22 @@ class SpotVenue:
 
     def _settle(self, taker: int, side: int, fills: list[Fill], cause: int) -> float:
         ledger = self.ctx.ledger
+        swap = ledger.swap
         qty = notional = 0.0
         for f in fills:
             value = f.price * f.qty
             if side == BUY:
-                ledger.transfer(taker, f.maker_owner, QUOTE, value)
-                ledger.transfer(f.maker_owner, taker, ASSET, f.qty)
+                swap(taker, f.maker_owner, f.qty, value)
             else:
-                ledger.transfer(f.maker_owner, taker, QUOTE, value)
-                ledger.transfer(taker, f.maker_owner, ASSET, f.qty)
+                swap(f.maker_owner, taker, f.qty, value)
             qty += f.qty
             notional += value
         if self.cfg.taker_fee:
             ledger.transfer(taker, self.fee_account, QUOTE, notional * self.cfg.taker_fee)
-        self.last = fills[-1].price
-        self.peak = max(self.peak, self.last)
-        self.ctx.trace.record(
-            self.ctx.env.now, "trade", self.name, cause, ledger.names[taker], side, self.last, qty, notional
-        )
+        self.last = last = fills[-1].price
+        if last > self.peak:
+            self.peak = last
+        self._record(self._env.now, "trade", self.name, cause, ledger.names[taker], side, last, qty, notional)
         return notional
 
     def _publish(self, cause: int, traded: float) -> None:

@@ -54,6 +54,14 @@ class Ledger:
         bal[src] -= amount
         bal[dst] += amount
 
+    def swap(self, buyer: int, seller: int, qty: float, value: float) -> None:
+        """A trade: ``buyer`` pays ``value`` of quote to ``seller`` for ``qty`` tokens (two transfers in one call)."""
+        cash, tokens = self.balances
+        cash[buyer] -= value
+        cash[seller] += value
+        tokens[seller] -= qty
+        tokens[buyer] += qty
+
     def balance(self, account: int, asset: int) -> float:
         return self.balances[asset][account]
 
