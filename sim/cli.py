@@ -13,9 +13,7 @@ import os
 import sys
 
 from sim.commands import COMMANDS
-from sim.invariants import InvariantError
 from sim.schema import ConfigError
-from sim.trace import TraceFormatError
 
 EXIT_BAD_INPUT = 2
 EXIT_INVARIANT = 3
@@ -42,12 +40,25 @@ def main(argv: list[str] | None = None) -> int:
     run = next(c.run for c in COMMANDS if args.command == c.NAME)
     try:
         return run(args)
-    except (ConfigError, TraceFormatError) as exc:
-        print(f"perpsim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except InvariantError as exc:
-        print(f"perpsim: error: {exc}", file=sys.stderr)
-        return EXIT_INVARIANT
     except BrokenPipeError:  # output piped into e.g. `head`: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        status = _exit_status(exc)
+        if status is None:
+            raise
+        print(f"perpsim: error: {exc}", file=sys.stderr)
+        return status
+
+
+def _exit_status(exc: Exception) -> int | None:
+    """The exit status of an error reported in one line, or None for an unexpected one."""
+    # here, not at the top: both modules import numpy, which `perpsim list` and `show` do not need
+    from sim.invariants import InvariantError
+    from sim.trace import TraceFormatError
+
+    if isinstance(exc, ConfigError | TraceFormatError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, InvariantError):
+        return EXIT_INVARIANT
+    return None

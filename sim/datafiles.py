@@ -21,13 +21,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, LONG, SELL, SHORT
 from sim.schema import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 MAP_COLUMNS = ("price", "side", "notional")
@@ -127,6 +128,8 @@ def _number(text: str, key: str, line: int, row: dict[str, str], column: str, po
 
 def liquidation_levels(text: str, key: str, side: str) -> tuple[np.ndarray, np.ndarray]:
     """A liquidation map's levels on ``side`` ("long"/"short"): prices ascending and notionals."""
+    import numpy as np  # here: sim.config imports this module, and loading a config needs no numpy
+
     levels: list[tuple[float, float]] = []
     for line, row in _rows(text, key, MAP_COLUMNS):
         price = _number(text, key, line, row, "price", positive=True)

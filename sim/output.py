@@ -16,9 +16,6 @@ import simpy
 
 from sim.config import to_toml
 from sim.playbook import arm_metrics
-from sim.plots.comparison import plot_arm_comparison
-from sim.plots.prices import plot_prices
-from sim.plots.timeline import plot_timeline
 from sim.schema import ConfigError
 from sim.trace import write_csv
 from sim.world import RunResult
@@ -44,6 +41,9 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
     summary = {**result.summary, "versions": versions(), "nodes": result.nodes}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
     if plots:
+        from sim.plots.prices import plot_prices  # here: matplotlib loads only when a plot is drawn
+        from sim.plots.timeline import plot_timeline
+
         title = f"{result.config.experiment.name} (seed {result.config.experiment.seed})"
         plot_prices(result.trace, result.nodes, folder / "prices.png", f"{title}: prices and liquidations")
         plot_timeline(result.trace, result.nodes, folder / "timeline.png", f"{title}: propagation timeline")
@@ -51,6 +51,7 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
 
 def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, plots: bool = True) -> Path:
     """One folder per arm, plus comparison.json and comparison.png side by side."""
+    from sim.plots.comparison import plot_arm_comparison  # here: matplotlib loads only when a plot is drawn
 
     def fill(folder: Path) -> None:
         comparison = {}

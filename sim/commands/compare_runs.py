@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.runfolder import open_run
-
 NAME = "compare"
 HELP = "overlay the spot prices and cumulative liquidations of several runs, labelled by what differs"
 
@@ -19,6 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.experiments import load_experiment
     from sim.plots.compare import Run, plot_compare, run_labels
+    from sim.runfolder import open_run
     from sim.schema import ConfigError
 
     if len(args.runs) < 2:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.runfolder import open_run
-
 NAME = "timeline"
 HELP = "the propagation timeline of a run: prices, a lane per node with cause lines, cumulative liquidations"
 
@@ -18,6 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.plots.timeline import plot_timeline
+    from sim.runfolder import open_run
 
     folder = open_run(args.run)
     out = args.out or folder.path / "timeline.png"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.runfolder import open_run
-
 NAME = "topology"
 HELP = "a run's venue graph: links labelled with latency and notional carried, nodes sized by liquidations"
 
@@ -21,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.experiments import load_experiment
     from sim.plots.topology import RunFlow, animate_topology, plot_topology
+    from sim.runfolder import open_run
     from sim.schema import ConfigError
     from topology.graph import build_graph
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.runfolder import open_run
+from sim.plots.formats import delay, usd_short
 
 NAME = "trace"
 HELP = "a run's liquidation waves and per-link delays, or (--id N) the cause chain of record N"
@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     import networkx as nx
 
     from sim import analysis
+    from sim.runfolder import open_run
 
     folder = open_run(args.run)
     table = folder.trace
@@ -41,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _chain(hops: list, wave: int) -> str:
     """Header, then one line per hop: id, time, node, kind, delay since the previous hop, link."""
-    from sim.plots.style import delay
-
     root, last = hops[0], hops[-1]
     lines = [
         f"record {last.id}: {last.kind} at {last.node}, t = {last.t:.6f} s, wave {wave}; "
@@ -58,8 +57,6 @@ def _chain(hops: list, wave: int) -> str:
 
 def _report(waves: list, edges: list) -> str:
     """The waves table and the per-link table."""
-    from sim.plots.style import delay, usd_short
-
     lines = [
         f"{'wave':>4}  {'start (s)':>10}  {'end (s)':>10}  {'liquidations':>12}  {'notional':>12}  "
         f"{'forced buys':>12}  {'amplif.':>7}  last id"

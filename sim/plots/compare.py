@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.config import Config, Latency
-from sim.plots import style
+from sim.plots import formats, style
 from sim.trace import TraceTable
 from sim.units import format_duration
 from topology.latency import LatencyModel
@@ -128,7 +128,7 @@ def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, **line) -> str:
     )
     if not len(cum):
         return "no liquidations"
-    return f"{style.usd_short(total)} liquidated, the last at {table.t[liq][-1]:,.1f} s"
+    return f"{formats.usd_short(total)} liquidated, the last at {table.t[liq][-1]:,.1f} s"
 
 
 def compare_figure(runs: list[Run], title: str) -> Figure:
@@ -136,9 +136,9 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
     liquidated notional (all perp venues and sides) below; one legend entry per run."""
     fig = style.new_figure(COMPARE_SIZE)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-    top.set_ylabel(style.label("spot last price", style.PRICE_UNIT))
-    bottom.set_ylabel(style.label("cumulative liquidated\nnotional", style.NOTIONAL_UNIT))
-    bottom.set_xlabel(style.TIME_LABEL)
+    top.set_ylabel(formats.label("spot last price", formats.PRICE_UNIT))
+    bottom.set_ylabel(formats.label("cumulative liquidated\nnotional", formats.NOTIONAL_UNIT))
+    bottom.set_xlabel(formats.TIME_LABEL)
     x0, x1, cropped = _span(runs)
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(style.Thousands())

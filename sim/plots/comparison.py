@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from sim.plots import style
+from sim.plots import formats, style
 from sim.trace import TraceTable
 
 ARM_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -30,7 +30,7 @@ def plot_arm_comparison(arms: dict[str, tuple[TraceTable, dict]], path: Path, ti
             step = np.diff(table.t[rates]).mean() if rates.sum() > 1 else table.t[rates][0]
             annual = table.price[rates] * (365 * 86400.0 / step) * 100
             funding_ax.step(table.t[rates] / HOUR, annual, where="pre", color=color, lw=1.2, label=name)
-    price_ax.set(title="spot mid", xlabel="time (h)", ylabel=style.label("price", style.PRICE_UNIT))
+    price_ax.set(title="spot mid", xlabel="time (h)", ylabel=formats.label("price", formats.PRICE_UNIT))
     depth_ax.set(title="spot depth within ±2% of mid", xlabel="time (h)", ylabel="depth (thousand USDT)")
     funding_ax.set(title="funding rate per interval, annualised", xlabel="time (h)", ylabel="funding (% a year)")
     funding_ax.axhline(0, color=style.MUTED, lw=0.8)

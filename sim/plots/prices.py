@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots import style
+from sim.plots import formats, style
 from sim.trace import TraceTable
 
 SPARSE = 30  # series with at most this many points also get a marker per point
@@ -75,7 +75,7 @@ def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
                       markeredgecolor="black", label=f"{style.SIDE_NAMES[side]} liquidation")
                for side in (-1, 1) if (table.side[liq] == side).any()]
     biggest = np.nanmax(table.notional[liq], initial=0.0)
-    label = f"marker area ∝ notional\n(max {style.usd(biggest)})"
+    label = f"marker area ∝ notional\n(max {formats.usd(biggest)})"
     return [*handles, Line2D([], [], ls="", label=label)]
 
 
@@ -103,7 +103,7 @@ def _subtitle(table: TraceTable) -> str:
     liq = table.where("liquidation")
     total = np.nansum(table.notional[liq])
     n = int(liq.sum())
-    liqs = (f"{n:,} liquidation{'s' * (n != 1)}, {style.usd(total)} liquidated" if n
+    liqs = (f"{n:,} liquidation{'s' * (n != 1)}, {formats.usd(total)} liquidated" if n
             else "no liquidations")
     return f"{len(table):,} records · {liqs}"
 
@@ -113,9 +113,9 @@ def prices_figure(table: TraceTable, nodes: dict[str, str], title: str) -> Figur
     fig = style.new_figure(style.PRICES_SIZE)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.3))
     style.set_titles(fig, top, title, _subtitle(table))
-    top.set_ylabel(style.label("price", style.PRICE_UNIT))
-    bottom.set_ylabel(style.label("cumulative liquidated\nnotional", style.NOTIONAL_UNIT))
-    bottom.set_xlabel(style.TIME_LABEL)
+    top.set_ylabel(formats.label("price", formats.PRICE_UNIT))
+    bottom.set_ylabel(formats.label("cumulative liquidated\nnotional", formats.NOTIONAL_UNIT))
+    bottom.set_xlabel(formats.TIME_LABEL)
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)

@@ -1,4 +1,5 @@
-"""Shared look of perpsim plots: colours, markers, sizes, labels and figure helpers.
+"""Shared look of perpsim plots: colours, markers, sizes and figure helpers (units and
+number formats are in sim/plots/formats.py).
 
 Figures are built with ``matplotlib.figure.Figure`` on an Agg canvas, so plotting never
 touches pyplot's global state or the interactive backend.
@@ -18,10 +19,6 @@ from matplotlib.ticker import Formatter
 DPI = 120
 PRICES_SIZE = (12.0, 7.0)
 TIMELINE_SIZE = (14.0, 10.0)
-
-TIME_UNIT = "s"
-PRICE_UNIT = "USDT"
-NOTIONAL_UNIT = "USDT"
 
 MUTED = "#666666"
 OTHER_COLOR = "#bcbd22"
@@ -76,34 +73,6 @@ FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numer
 # Liquidations by position side: shorts squeezed (forced buys) / longs flushed (forced sells).
 SIDE_COLORS: dict[int, str] = {-1: "#1a9850", 1: "#d73027"}
 SIDE_NAMES: dict[int, str] = {-1: "short", 1: "long"}
-
-
-def label(quantity: str, unit: str) -> str:
-    """Axis or legend label with its unit: ``label("price", "USDT") == "price (USDT)"``."""
-    return f"{quantity} ({unit})"
-
-
-TIME_LABEL = label("time since start", TIME_UNIT)
-
-
-def usd(x: float) -> str:
-    """A dollar amount with thousands separators and the unit: ``"1,234,567 USDT"``."""
-    return f"{x:,.0f} {NOTIONAL_UNIT}"
-
-
-def usd_short(x: float) -> str:
-    """A dollar amount in three significant figures with k/M/B and the unit: ``"1.23M USDT"``."""
-    x = float(f"{x:.3g}")  # round first, so 999,999 reads "1M", not "1e+03k"
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= scale:
-            return f"{x / scale:.3g}{suffix} {NOTIONAL_UNIT}"
-    return f"{x:.3g} {NOTIONAL_UNIT}"
-
-
-def delay(seconds: float) -> str:
-    """A delay in three significant figures, in ms below a second: ``"150 ms"``, ``"8.98 s"``."""
-    ms = float(f"{seconds * 1e3:.3g}")  # round first, so 0.9996 s reads "1 s", not "1e+03 ms"
-    return f"{ms:g} ms" if abs(ms) < 1000 else f"{seconds:.3g} s"
 
 
 class Thousands(Formatter):

@@ -18,7 +18,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots import style
+from sim.plots import formats, style
 from sim.sweep import TABLE, read_manifest
 from sim.sweep_grid import DURATION, FRACTION, show
 from sim.sweep_store import FIRST, LAST, read_rows
@@ -85,9 +85,9 @@ def ci95(values: np.ndarray) -> tuple[float, float]:
 
 def metric_unit(name: str) -> str:
     if name.startswith(("peak_price", "final_price")):
-        return style.PRICE_UNIT
+        return formats.PRICE_UNIT
     if "notional" in name or name in ("insurance_fund_change", "bad_debt"):
-        return style.NOTIONAL_UNIT
+        return formats.NOTIONAL_UNIT
     if name.endswith("_s"):
         return "s"
     if name == "amplification":
@@ -99,7 +99,7 @@ def metric_unit(name: str) -> str:
 
 def metric_label(name: str) -> str:
     unit = metric_unit(name)
-    return style.label(name, unit) if unit else name
+    return formats.label(name, unit) if unit else name
 
 
 class Scale:
@@ -116,7 +116,7 @@ class Scale:
             self.factor, suffix = (1000.0, "ms") if top < 1 else (1.0, "s")
         elif unit == FRACTION:
             self.factor, suffix = 100.0, "%"
-        self.label = style.label(key, suffix) if suffix else key
+        self.label = formats.label(key, suffix) if suffix else key
 
     def __call__(self, value) -> float:
         return value * self.factor if self.numeric else float(self.categories.index(str(value)))

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis import waves
-from sim.plots import style
+from sim.plots import formats, style
 from sim.plots.prices import draw_cumulative, draw_prices
 from sim.trace import TraceTable
 
@@ -201,7 +201,7 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
                 linewidths=0.4,
                 zorder=4,
             )
-            name = f"liquidation ({len(m):,})\n  area ∝ notional per bin\n  (max {style.usd_short(notional.max())})"
+            name = f"liquidation ({len(m):,})\n  area ∝ notional per bin\n  (max {formats.usd_short(notional.max())})"
         else:
             small = kind in style.FREQUENT_KINDS and len(m) > FREQUENT_MIN
             ax.scatter(
@@ -343,9 +343,9 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
     prices, ax, cumulative = fig.subplots(3, 1, sharex=True, height_ratios=(1.6, 4, 1.1))
     lanes = _lanes(table, nodes)
     _draw_lanes(ax, lanes)
-    prices.set_ylabel(style.label("price", style.PRICE_UNIT))
-    cumulative.set_ylabel(style.label("cumulative\nliquidated", style.NOTIONAL_UNIT))
-    cumulative.set_xlabel(style.TIME_LABEL)
+    prices.set_ylabel(formats.label("price", formats.PRICE_UNIT))
+    cumulative.set_ylabel(formats.label("cumulative\nliquidated", formats.NOTIONAL_UNIT))
+    cumulative.set_xlabel(formats.TIME_LABEL)
     for panel in (prices, cumulative):
         panel.yaxis.set_major_formatter(style.Thousands())
         panel.grid(True, color="#e5e5e5", lw=0.6)

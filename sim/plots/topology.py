@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Patch
 
 from sim.analysis import EdgeStats, edge_delays, generations
-from sim.plots import style
+from sim.plots import formats, style
 from sim.trace import TraceTable
 from topology.latency import LatencyModel
 
@@ -74,9 +74,9 @@ def _edge_label(data: dict, stats: EdgeStats | None) -> str:
     label = f"{data['kind']} {LatencyModel(data['latency'], None).describe()}"  # describe() needs no rng
     if stats is None:
         return label
-    carried = f" · {style.usd_short(stats.notional)}" if stats.notional > 0 else ""
+    carried = f" · {formats.usd_short(stats.notional)}" if stats.notional > 0 else ""
     hops = f"{stats.count:,} hop{'s' * (stats.count != 1)}"
-    return f"{label}\n{hops} · p50 {style.delay(stats.p50)}{carried}"
+    return f"{label}\n{hops} · p50 {formats.delay(stats.p50)}{carried}"
 
 
 def _scale(values: np.ndarray, lo: float, hi: float, top: float | None = None) -> np.ndarray:
@@ -160,7 +160,7 @@ def topology_figure(graph: nx.DiGraph, title: str, flow: RunFlow | None = None) 
         if flow.liquidated.get(node, 0.0) > 0:
             x, y = pos[node]
             ax.annotate(
-                f"liquidated {style.usd_short(flow.liquidated[node])}",
+                f"liquidated {formats.usd_short(flow.liquidated[node])}",
                 (x, y),
                 xytext=(0, -np.sqrt(size) / 2 - 4),
                 textcoords="offset points",
@@ -220,8 +220,8 @@ def _draw_strip(ax: Axes, t: np.ndarray, notional: np.ndarray, t0: float, t1: fl
     )
     ax.set_xlim(t0, t1)
     ax.set_ylim(0.0, 1.1 * total if total > 0 else 1.0)
-    ax.set_xlabel(style.TIME_LABEL)
-    ax.set_ylabel(f"liquidated\n(M {style.NOTIONAL_UNIT})", fontsize=8)
+    ax.set_xlabel(formats.TIME_LABEL)
+    ax.set_ylabel(f"liquidated\n(M {formats.NOTIONAL_UNIT})", fontsize=8)
 
 
 def animate_topology(
@@ -264,7 +264,7 @@ def animate_topology(
             arrow.set_linewidth(width)
         cursor.set_xdata([now, now])
         wave = int(liq_wave[lt <= now].max(initial=0))
-        where = f"wave {wave} · liquidated {style.usd_short(so_far.sum())}" if wave else "no liquidation yet"
+        where = f"wave {wave} · liquidated {formats.usd_short(so_far.sum())}" if wave else "no liquidation yet"
         clock.set_text(f"t = {now:,.2f} s · {where}")
 
     path = Path(path)

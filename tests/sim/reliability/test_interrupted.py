@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.output
+import sim.plots.prices
 from sim import api
 from sim.cli import main
 from sim.schema import ConfigError
@@ -51,8 +51,9 @@ elif point == "events":  # right after events.csv is written
         write_csv(table, path)
         die()
     sim.output.write_csv = then_die
-elif point == "plots":
-    sim.output.plot_prices = die
+elif point == "plots":  # sim.output imports the plot modules only when it draws
+    import sim.plots.prices
+    sim.plots.prices.plot_prices = die
 elif point == "rename":  # after the old folder is moved aside, before the new one takes its place
     rename, calls = pathlib.Path.rename, []
     def second_dies(self, target):
@@ -119,7 +120,7 @@ def test_ctrl_c_while_writing_cleans_up(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.output, "plot_prices", interrupted)
+    monkeypatch.setattr(sim.plots.prices, "plot_prices", interrupted)
     with pytest.raises(KeyboardInterrupt):
         main(run_args(tmp_path / "out"))
     assert leftovers(tmp_path) == []
