@@ -13,9 +13,10 @@ from sim.market.sides import BUY, SELL
 
 
 class Igniter:
-    """Spends ``notional`` on spot in equal slices over ``duration``, starting at ``start`` (``ignite`` records)."""
+    """Sends ``notional`` of market orders in equal slices over ``duration`` from ``start`` (``ignite``
+    records): by notional on a spot venue, in contracts at ``reference_price`` on a perp."""
 
-    def __init__(self, ctx: Context, name: str, cfg: IgniterConfig, reference_price: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: IgniterConfig, reference_price: float, on_perp: bool) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
@@ -23,13 +24,17 @@ class Igniter:
         self.side = BUY if cfg.side == "buy" else SELL
         self.out = ctx.network.channel(name, cfg.venue)
         self.reference_price = reference_price
+        self.on_perp = on_perp
 
     def start(self) -> None:
-        cfg = self.cfg
-        if self.side == BUY:
-            self.ctx.ledger.endow(self.account, QUOTE, cfg.notional)
+        cfg, ledger = self.cfg, self.ctx.ledger
+        if self.on_perp:  # margin equal to the notional: 1x leverage
+            ledger.endow(self.account, QUOTE, cfg.notional)
+            self.out.send(MarginTransfer(-1, self.account, cfg.notional))
+        elif self.side == BUY:
+            ledger.endow(self.account, QUOTE, cfg.notional)
         else:  # enough tokens to sell the notional even if the price halves
-            self.ctx.ledger.endow(self.account, ASSET, 2 * cfg.notional / self.reference_price)
+            ledger.endow(self.account, ASSET, 2 * cfg.notional / self.reference_price)
         self.ctx.env.process(self._run())
 
     def _run(self):
@@ -39,7 +44,10 @@ class Igniter:
         gap = cfg.duration / cfg.slices
         for i in range(cfg.slices):
             rid = self.ctx.trace.record(env.now, "ignite", self.name, -1, self.name, self.side, notional=slice_notional)
-            self.out.send(Order(rid, self.account, self.side, notional=slice_notional))
+            if self.on_perp:
+                self.out.send(Order(rid, self.account, self.side, qty=slice_notional / self.reference_price))
+            else:
+                self.out.send(Order(rid, self.account, self.side, notional=slice_notional))
             if i + 1 < cfg.slices:
                 yield env.timeout(gap)
 

@@ -319,7 +319,9 @@ class OptionMarketMaker(Liquidity):
 
 @dataclass
 class Igniter:
-    """An exogenous spot programme: ``notional`` spent in ``slices`` over ``duration``."""
+    """An exogenous programme of market orders: ``notional`` in ``slices`` over ``duration``, on a
+    spot venue or on a perp (there, sized in contracts at the perp's opening price, on margin equal
+    to the notional: 1x leverage)."""
 
     venue: str
     notional: float
@@ -715,7 +717,7 @@ REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "market_maker": (("perp", ("perp",)), ("hedge", ("spot",)), ("reference", ("spot",))),
     "liquidity": (("venue", ("spot",)),),
     "option_mm": (("venue", ("spot",)),),
-    "igniter": (("venue", ("spot",)),),
+    "igniter": (("venue", ("spot", "perp")),),
     "profit_taker": (("venue", ("spot",)),),
     "order_flow": (("venue", ("spot",)),),
     "noise": (("venue", ("spot", "perp")),),

@@ -76,7 +76,9 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
         "perp": PerpVenue,
         "market_maker": lambda ctx, n, c: MarketMaker(ctx, n, c, config.perp[c.perp].tick),
         "liquidity": lambda ctx, n, c: LiquidityProvider(ctx, n, c, tick(c.venue)),
-        "igniter": lambda ctx, n, c: Igniter(ctx, n, c, opening(c.venue)),
+        "igniter": lambda ctx, n, c: Igniter(
+            ctx, n, c, perp_opening(c.venue) if c.venue in config.perp else opening(c.venue), c.venue in config.perp
+        ),
         "noise": lambda ctx, n, c: NoiseTrader(ctx, n, c, perp_opening(c.venue) if c.venue in config.perp else None),
         "basis": BasisTrader,
         "option_mm": lambda ctx, n, c: OptionMarketMaker(ctx, n, c, tick(c.venue), opening(c.venue)),
