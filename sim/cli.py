@@ -31,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="perpsim", description="Simulate liquidation cascades across perp and spot venues.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
-        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP, description=command.HELP))
+        # argparse %-formats help strings but not descriptions
+        command.add_arguments(
+            sub.add_parser(command.NAME, help=command.HELP.replace("%", "%%"), description=command.HELP)
+        )
     return parser
 
 

@@ -14,7 +14,8 @@ KINDS = [plot_timeline, plot_topology, plot_sweep]
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="plot_kind", required=True, parser_class=type(p))
     for kind in KINDS:
-        kind.add_arguments(sub.add_parser(kind.NAME, help=kind.HELP, description=kind.HELP))
+        # argparse %-formats help strings but not descriptions
+        kind.add_arguments(sub.add_parser(kind.NAME, help=kind.HELP.replace("%", "%%"), description=kind.HELP))
 
 
 def run(args: argparse.Namespace) -> int:

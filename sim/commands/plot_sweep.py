@@ -8,7 +8,7 @@ from pathlib import Path
 from sim.schema import ConfigError, did_you_mean
 
 NAME = "sweep"
-HELP = "a sweep's metrics against a parameter (mean and 95%% band over seeds), and a heatmap for 2-D grids"
+HELP = "a sweep's metrics against a parameter (mean and 95% band over seeds), and a heatmap for 2-D grids"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -314,6 +314,16 @@ def test_bad_usage_through_the_entry_point(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv", [["plot", "sweep", "--help"], ["plot", "--help"]])
+def test_help_prints_percent_signs_once(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "95% band" in out
+    assert "%%" not in out
+
+
 # ----------------------------------------------------------------------------- topology
 
 
