@@ -3,8 +3,10 @@
 Taker orders arrive over links (``order`` records), wait for the engine, execute
 (``trade`` records) and move cash and tokens between taker and makers. Limit orders rest
 under their sender's reference until it cancels them (neither is recorded; a limit order
-that crosses records its trade). Whenever the top of book or last price changes, the venue
-publishes MarketData on its outgoing ``md`` links.
+that crosses records its trade). Resting orders hold the funds they may need
+(sim/market/holds.py): every order is cut to its sender's balance less its holds. Whenever
+the top of book or last price changes, the venue publishes MarketData on its outgoing ``md``
+links.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sim.config import Spot
 from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import DepthProfile, ladder
+from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.sides import BUY, SELL
 
@@ -47,6 +50,7 @@ class SpotVenue:
         self._top = (math.nan, math.nan, math.nan)
         self.md_out = ctx.out_channels(name, "md")
         self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
+        self.holds = Holds(cfg.taker_fee)
         self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
         self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
         self._submit = self.engine.submit
@@ -111,30 +115,49 @@ class SpotVenue:
     def _cancel(self, msg: Cancel) -> float:
         order = self.resting.pop((msg.account, msg.ref), None)
         if order is not None:
-            self.book.cancel(order)
+            self._release(order)
         return 0.0
 
+    def _rest(self, order: int) -> None:
+        """Hold what a resting order may need (nothing if it did not rest)."""
+        resting = self.book.order(order)
+        if resting is not None:
+            side, price, qty, owner = resting
+            self.holds.hold(owner, side, price, qty)
+
+    def _release(self, order: int) -> None:
+        """Cancel a resting order and release its hold (nothing if it no longer rests)."""
+        resting = self.book.order(order)
+        if resting is not None:
+            side, price, qty, owner = resting
+            self.book.cancel(order)
+            self.holds.release(owner, side, price, qty)
+
     def _limit(self, msg: Limit) -> float:
-        """Post a limit order cut to what its sender holds; returns the notional it traded at once."""
-        side, price = msg.side, msg.price
+        """Post a limit order cut to what its sender may commit; returns the notional it traded at once."""
+        side, price, account = msg.side, msg.price, msg.account
         if side == BUY:
-            qty = min(msg.qty, self._cash[msg.account] / (price * (1 + self.cfg.taker_fee)))
+            cash = self.holds.free_cash(account, self._cash[account])
+            qty = min(msg.qty, cash / (price * (1 + self.cfg.taker_fee)))
         else:
-            qty = min(msg.qty, self._tokens[msg.account])
+            qty = min(msg.qty, self.holds.free_tokens(account, self._tokens[account]))
         if not qty > 0:
             return 0.0
-        order, fills = self.book.limit(side, price, qty, msg.account)
-        self.resting[msg.account, msg.ref] = order
-        return self._settle(msg.account, side, fills, msg.cause) if fills else 0.0
+        order, fills = self.book.limit(side, price, qty, account)
+        traded = self._settle(account, side, fills, msg.cause) if fills else 0.0
+        self.resting[account, msg.ref] = order
+        self._rest(order)
+        return traded
 
     def _requote(self, msg: Quotes) -> float:
         """Replace an account's quotes; returns the notional traded by any that crossed.
 
         Quotes are cut to what the account holds when they arrive (bids: cash, with the taker
-        fee should they cross; asks: tokens), so fills in flight cannot overdraw it.
+        fee should they cross; asks: tokens), and held, so fills in flight cannot overdraw it.
         """
         book, traded, ledger = self.book, 0.0, self.ctx.ledger
         book.cancel_owner(msg.account)
+        self.holds.clear(msg.account)
         budget = {BUY: ledger.balance(msg.account, QUOTE), SELL: ledger.balance(msg.account, ASSET)}
         for side, levels in ((BUY, msg.bids), (SELL, msg.asks)):
             for price, wanted in levels:
@@ -143,17 +166,18 @@ class SpotVenue:
                 if not qty > 0:
                     continue
                 budget[side] -= qty * unit
-                _, fills = book.limit(side, price, qty, msg.account)
+                order, fills = book.limit(side, price, qty, msg.account)
                 if fills:
                     traded += self._settle(msg.account, side, fills, msg.cause)
+                self._rest(order)
         return traded
 
     def _take(self, msg: Order) -> float:
-        """Execute a taker order within the taker's balance; returns the notional traded."""
-        ledger, book = self.ctx.ledger, self.book
+        """Execute a taker order within what the taker may commit; returns the notional traded."""
+        ledger, book, account = self.ctx.ledger, self.book, msg.account
         fee = self.cfg.taker_fee
         if msg.side == BUY:
-            cash = ledger.balance(msg.account, QUOTE) / (1 + fee)
+            cash = self.holds.free_cash(account, ledger.balance(account, QUOTE)) / (1 + fee)
             notional = msg.notional
             if msg.qty == msg.qty:  # buying a quantity: spend the cash instead if it cannot afford it
                 cost = book.cost(BUY, msg.qty)
@@ -164,7 +188,7 @@ class SpotVenue:
             else:
                 fills = book.market(BUY, msg.qty, owner=msg.account)
         else:
-            tokens = ledger.balance(msg.account, ASSET)
+            tokens = self.holds.free_tokens(account, ledger.balance(account, ASSET))
             qty = msg.qty
             if qty != qty:
                 avg = book.impact_price(SELL, msg.notional)
@@ -175,10 +199,11 @@ class SpotVenue:
 
     def _settle(self, taker: int, side: int, fills: list[Fill], cause: int) -> float:
         ledger = self.ctx.ledger
-        swap = ledger.swap
+        swap, release = ledger.swap, self.holds.release
         qty = notional = 0.0
         for f in fills:
             value = f.price * f.qty
+            release(f.maker_owner, -side, f.price, f.qty)
             if side == BUY:
                 swap(taker, f.maker_owner, f.qty, value)
             else:

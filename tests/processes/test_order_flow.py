@@ -134,6 +134,40 @@ def test_a_crossing_limit_order_trades_and_is_cut_to_the_balance():
     assert math.isclose(sold + rest, tokens)
 
 
+def test_a_resting_order_holds_its_funds_from_later_orders():
+    world = World(from_dict(CROWD_WORLD))
+    spot, ledger = world.spots["spot"], world.ledger
+    world._open()
+    trader = ledger.account("crowd:0")
+    tokens = ledger.balance(trader, ASSET)
+    spot.receive(Limit(-1, trader, -1, 11.0, tokens * 0.75, 1))  # rests far above the mid
+    spot.receive(Limit(-1, trader, -1, 12.0, tokens, 2))  # may only offer the quarter not held
+    assert spot.book.order(spot.resting[trader, 2])[2] == pytest.approx(tokens * 0.25)
+    spot.receive(Cancel(-1, trader, 1))
+    assert spot.holds.tokens[trader] == pytest.approx(tokens * 0.25)
+    assert spot.holds.free_tokens(trader, ledger.balance(trader, ASSET)) == pytest.approx(tokens * 0.75)
+
+
+def test_a_poor_crowd_never_overdraws_and_its_holds_match_its_resting_orders():
+    """Traders with a few orders' worth of funds: without holds their resting orders overdraw them."""
+    world, _ = run(overrides=["order_flow.crowd.capital=3000", "order_flow.crowd.tokens=300"])  # invariants checked
+    spot, ledger = world.spots["spot"], world.ledger
+    held_cash: dict[int, float] = {}
+    held_tokens: dict[int, float] = {}
+    for oid in spot.book._orders:
+        side, price, qty, owner = spot.book.order(oid)
+        if side == 1:
+            held_cash[owner] = held_cash.get(owner, 0.0) + price * qty
+        else:
+            held_tokens[owner] = held_tokens.get(owner, 0.0) + qty
+    crowd = [ledger.account(f"crowd:{i}") for i in range(50)]
+    for account in crowd:
+        assert spot.holds.cash.get(account, 0.0) == pytest.approx(held_cash.get(account, 0.0), abs=1e-6)
+        assert spot.holds.tokens.get(account, 0.0) == pytest.approx(held_tokens.get(account, 0.0), abs=1e-9)
+        assert ledger.balance(account, QUOTE) >= spot.holds.cash.get(account, 0.0) - 1e-6
+        assert ledger.balance(account, ASSET) >= spot.holds.tokens.get(account, 0.0) - 1e-9
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [
