@@ -23,22 +23,24 @@ class Holds:
         self.cash: dict[int, float] = {}
         self.tokens: dict[int, float] = {}
 
-    def _amounts(self, side: int, price: float, qty: float) -> tuple[dict[int, float], float]:
-        return (self.cash, price * qty * (1 + self.fee)) if side == BUY else (self.tokens, qty)
-
     def hold(self, account: int, side: int, price: float, qty: float) -> None:
         """Hold what a resting order of ``side`` for ``qty`` at ``price`` may need."""
-        held, amount = self._amounts(side, price, qty)
-        held[account] = held.get(account, 0.0) + amount
+        if side == BUY:
+            self.cash[account] = self.cash.get(account, 0.0) + price * qty * (1 + self.fee)
+        else:
+            self.tokens[account] = self.tokens.get(account, 0.0) + qty
 
     def release(self, account: int, side: int, price: float, qty: float) -> None:
         """Release the hold of ``qty`` of a resting order (filled or cancelled)."""
-        held, amount = self._amounts(side, price, qty)
-        left = held.get(account, 0.0) - amount
+        held = self.cash if side == BUY else self.tokens
+        left = held.get(account)
+        if left is None:  # nothing held (e.g. the opening book's owner)
+            return
+        left -= price * qty * (1 + self.fee) if side == BUY else qty
         if left > 0:
             held[account] = left
         else:  # float residue of many holds and releases: none left
-            held.pop(account, None)
+            del held[account]
 
     def clear(self, account: int) -> None:
         """Release every hold of ``account`` (all its resting orders were cancelled)."""
