@@ -169,6 +169,7 @@ def sweep_figure(
             _draw_series(ax, groups, xs, value, color, bys, single=by is None)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
+        _fit_to_runs(ax, groups, threshold if i == 0 else None)
         ax.set_ylabel(metric_label(metric))
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)
@@ -185,6 +186,20 @@ def sweep_figure(
     axes[-1].set_xlabel(xs.label)
     xs.ticks(axes[-1])
     return fig
+
+
+def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None) -> None:
+    """Scale the y axis to the runs (and threshold), not to the band: with few seeds a 95% band
+    is many times wider than the runs themselves, and would flatten them; it runs off the axes."""
+    values = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
+    values = values[np.isfinite(values)]
+    if threshold is not None:
+        values = np.append(values, threshold)
+    if not len(values):
+        return
+    low, high = float(values.min()), float(values.max())
+    pad = 0.15 * (high - low) or 0.05 * max(abs(high), 1.0)
+    ax.set_ylim(low - pad, high + pad)
 
 
 def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | None, single: bool) -> None:
