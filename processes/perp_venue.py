@@ -22,11 +22,12 @@ from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes
 from sim.config import Perp
 from sim.ledger import QUOTE
-from sim.market.liquidation import adl_queue, settle_liquidation
+from sim.market.liquidation import AdlRanking, settle_liquidation
 from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.positions import PositionBook
+from sim.market.sides import LONG, SHORT
 from sim.populations import Cohort
 
 _DUST = 1e-9
@@ -53,6 +54,7 @@ class PerpVenue:
         ledger = ctx.ledger
         self.book = OrderBook(cfg.tick)
         self.positions = PositionBook(margin_tiers(cfg))
+        self.adl = {s: AdlRanking(self.positions, s, cfg.adl) for s in (LONG, SHORT)}
         self.engine = MatchingEngine(ctx.env, cfg.throughput, self._execute)
         self.margin_account = ledger.account(f"{name}:margin")
         self.settlement = ledger.account(f"{name}:settlement")
@@ -271,7 +273,7 @@ class PerpVenue:
         names = self.ctx.ledger.names
         side = int(positions.side[pid])
         notional = 0.0
-        for other in adl_queue(positions, -side, self.mark, self.cfg.adl).tolist():
+        for other in self.adl[-side].queue(self.mark):
             if qty <= _DUST:
                 break
             if self.pending[other]:

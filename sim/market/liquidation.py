@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -49,16 +53,22 @@ def settle_liquidation(
     closed worse than bankruptcy: no fee, the fund pays ``min(−rest, max(fund_balance, 0))``
     and the remainder is bad debt.
     """
-    for name, value in (("margin", margin), ("realised_pnl", realised_pnl), ("fund_balance", fund_balance)):
-        if not math.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-    fee = check_fraction("fee_rate", fee_rate) * check_non_negative("notional", notional)
+    if not (math.isfinite(margin) and math.isfinite(realised_pnl) and math.isfinite(fund_balance)):
+        for name, value in (("margin", margin), ("realised_pnl", realised_pnl), ("fund_balance", fund_balance)):
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, got {value!r}")
+    fee = _fraction("fee_rate", fee_rate) * check_non_negative("notional", notional)
     rest = margin + realised_pnl
     if rest >= 0:
         fee = min(fee, rest)
-        return LiquidationSettlement(fee=fee, to_owner=rest - fee, from_fund=0.0, bad_debt=0.0)
+        return LiquidationSettlement(fee, rest - fee, 0.0, 0.0)
     from_fund = min(-rest, max(fund_balance, 0.0))
-    return LiquidationSettlement(fee=0.0, to_owner=0.0, from_fund=from_fund, bad_debt=-rest - from_fund)
+    return LiquidationSettlement(0.0, 0.0, from_fund, -rest - from_fund)
+
+
+def _fraction(name: str, value: float) -> float:
+    """``check_fraction``, trying the usual float first (its ABC check is slow)."""
+    return value if type(value) is float and 0 <= value < 1 else check_fraction(name, value)
 
 
 def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, mark: float, method: str) -> np.ndarray:
@@ -89,9 +99,19 @@ def _scores(s: int, q: np.ndarray, e: np.ndarray, mg: np.ndarray, m: float, meth
     value = mg + upnl
     price_ratio = m / e if s == LONG else e / m
     weight = upnl / (q * e) if method == "binance" else price_ratio  # PnL% or price ratio
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         leverage = np.where(value > 0, q * m / value, np.inf)
         return np.where(upnl > 0, weight * leverage, -np.inf)
+
+
+def _score(s: int, q: float, e: float, mg: float, m: float, method: str) -> float:
+    """``_scores`` of one record, in the same float operations (so the same result)."""
+    upnl = s * q * (m - e)
+    if not upnl > 0:
+        return -math.inf
+    value = mg + upnl
+    weight = upnl / (q * e) if method == "binance" else (m / e if s == LONG else e / m)
+    return weight * (q * m / value if value > 0 else math.inf)
 
 
 def adl_order(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
@@ -101,16 +121,76 @@ def adl_order(book: PositionBook, side: int, mark: float, method: str) -> np.nda
 
 def adl_queue(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
     """Every open pid on ``side``: ``adl_order``'s, then the unprofitable ones by ascending pid."""
-    ranked, rest = _adl_ranks(book, side, mark, method)
+    ranked, _, rest = _adl_ranks(book, side, mark, method)
     return np.concatenate((ranked, rest))
 
 
-def _adl_ranks(book: PositionBook, side: int, mark: float, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ranked profitable pids, the other pids ascending) on ``side``."""
+def _adl_ranks(book: PositionBook, side: int, mark: float, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ranked profitable pids, their negated scores, the other pids ascending) on ``side``."""
     if method not in ADL_METHODS:
         raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
     pids = book.pids(side)
     score = _scores(side, book.qty[pids], book.entry[pids], book.margin[pids], check_positive("mark", mark), method)
     keep = score > 0
-    ranked, score = pids[keep], score[keep]
-    return ranked[np.lexsort((ranked, -score))], pids[~keep]
+    ranked, neg = pids[keep], -score[keep]
+    order = np.lexsort((ranked, neg))
+    return ranked[order], neg[order], pids[~keep]
+
+
+class AdlRanking:
+    """``adl_queue`` of one side of a position book, kept between calls (MECHANICS.md §5, ADL).
+
+    At a new mark, or after the book started a new journal epoch, the side is ranked afresh; at
+    the same mark only the records journaled since the last call are re-scored and moved, so a
+    cascade of bankrupt liquidations at one mark ranks the side once.
+    """
+
+    def __init__(self, book: PositionBook, side: int, method: str) -> None:
+        if method not in ADL_METHODS:
+            raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
+        self.book, self.side, self.method = book, check_side("side", side), method
+        self._mark = math.nan
+        self._token = book.journal()
+        self._ranked: list[tuple[float, int]] = []  # (−score, pid) ascending: best first, ties by pid
+        self._neg: dict[int, float] = {}  # pid → −score of the ranked ones
+        self._rest: list[int] = []  # the other open pids on the side, ascending
+
+    def queue(self, mark: float) -> Iterator[int]:
+        """``adl_queue(book, side, mark, method)``, lazily; valid until the next call."""
+        changed = self.book.written_since(self._token) if mark == self._mark else None
+        self._token = self.book.journal()
+        if changed is None:
+            self._rank(mark)
+        else:
+            for pid in set(changed):
+                self._move(pid)
+        return chain(map(itemgetter(1), self._ranked), self._rest)
+
+    def _rank(self, mark: float) -> None:
+        """Score every open pid on the side at ``mark``."""
+        ranked, neg, rest = _adl_ranks(self.book, self.side, mark, self.method)
+        self._mark = mark
+        self._ranked = list(zip(neg.tolist(), ranked.tolist(), strict=True))
+        self._neg = dict(zip(ranked.tolist(), neg.tolist(), strict=True))
+        self._rest = rest.tolist()
+
+    def _move(self, pid: int) -> None:
+        """Take a written ``pid`` out of its place and put it where its new state ranks it."""
+        neg = self._neg.pop(pid, None)
+        if neg is not None:
+            del self._ranked[bisect_left(self._ranked, (neg, pid))]
+        else:
+            at = bisect_left(self._rest, pid)
+            if at < len(self._rest) and self._rest[at] == pid:
+                del self._rest[at]
+        book = self.book
+        if book.side[pid] != self.side:
+            return
+        score = _score(
+            self.side, float(book.qty[pid]), float(book.entry[pid]), float(book.margin[pid]), self._mark, self.method
+        )
+        if score > 0:
+            self._neg[pid] = -score
+            insort(self._ranked, (-score, pid))
+        else:
+            insort(self._rest, pid)

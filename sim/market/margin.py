@@ -209,10 +209,16 @@ def bankruptcy_price(side: int, qty: ArrayLike, entry: ArrayLike, wallet: ArrayL
     """
     s = check_side("side", side)
     q, e, w = _positive("qty", qty), _positive("entry", entry), _finite("wallet", wallet)
+    if type(q) is float and type(e) is float and type(w) is float:
+        return bankruptcy_price_of(s, q, e, w)
     bp = e - s * w / q
-    if s == LONG:
-        bp = max(bp, 0.0) if isinstance(bp, float) else np.where(bp > 0, bp, 0.0)
-    return _out(bp)
+    return _out(np.where(bp > 0, bp, 0.0) if s == LONG else bp)
+
+
+def bankruptcy_price_of(s: int, q: float, e: float, w: float) -> float:
+    """``bankruptcy_price`` (MECHANICS.md §5) of checked floats: ``s`` ±1, ``q``, ``e`` > 0, ``w`` finite."""
+    bp = e - s * w / q
+    return max(bp, 0.0) if s == LONG else bp
 
 
 def liquidation_price(side: int, qty: float, entry: float, wallet: float, tiers: MarginTiers) -> float:
@@ -228,7 +234,12 @@ def liquidation_price(side: int, qty: float, entry: float, wallet: float, tiers:
     """
     s = check_side("side", side)
     q, e = check_positive("qty", qty), check_positive("entry", entry)
-    x = _finite("wallet", wallet) - s * q * e
+    return liquidation_price_of(s, q, e, _finite("wallet", wallet), tiers)
+
+
+def liquidation_price_of(s: int, q: float, e: float, w: float, tiers: MarginTiers) -> float:
+    """``liquidation_price`` (MECHANICS.md §4) of checked floats: ``s`` ±1, ``q``, ``e`` > 0, ``w`` finite."""
+    x = w - s * q * e
     t = bisect_left(tiers._bounds[s], -s * x)
     lp = (x + tiers.cums[t]) / (q * (tiers.mmrs[t] - s))
     return lp if s != LONG or lp > 0 else 0.0

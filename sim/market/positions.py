@@ -10,12 +10,19 @@ Index: per side, the pids sorted by ``(liq_price, pid)`` so that "liquidatable a
 binary search plus a slice. Records changed since the last merge sit in an unsorted buffer
 (their sorted entries, if any, are stale and skipped); queries scan it (vectorised), and it
 is merged into the sorted arrays when it holds more than ``buffer_limit`` distinct pids.
-Repeated updates of a few active accounts therefore cost O(1) each; a merge is one in-place
-O(n) memmove plus O(buffer_limit) steps, amortised over ``buffer_limit`` updates.
+Repeated updates of a few active accounts therefore cost O(1) each; a merge, amortised over
+``buffer_limit`` updates, copies a small index (``np.delete`` / ``np.insert``) and splices a
+large one in place: at most one O(n) memmove plus O(buffer_limit) steps, and no memmove of the
+rest when the entries dropped are the lowest shorts or highest longs, as in a liquidation
+cascade (the sorted arrays' start moves instead).
 
 Per side, a bound on the liquidation prices (shorts: at most the lowest, longs: at least the
 highest; exact after a merge, moved by every update) lets ``may_liquidate`` rule out a
 mark update in O(1) before any search.
+
+A journal lists the pids written since its epoch began (``journal`` / ``written_since``), so a
+reader such as the ADL ranking updates what changed instead of re-reading a side; bulk writes
+and a journal longer than ``JOURNAL_MAX`` start a new epoch (readers then re-read everything).
 """
 
 from __future__ import annotations
@@ -26,16 +33,18 @@ from numpy.typing import ArrayLike
 from sim.market.margin import (
     MarginTiers,
     bankruptcy_price,
+    bankruptcy_price_of,
     finite_array,
-    liquidation_price,
+    liquidation_price_of,
     liquidation_prices,
 )
 from sim.market.sides import LONG, SHORT, check_non_negative, check_positive, check_side
 
 DUST = 1e-12  # a reducing fill within this fraction of the held qty closes the position
-SPLICE_MAX = 4096  # index updates touching more entries use np.delete / np.insert (copies)
+SPLICE_RATIO = 64  # an index update splices in place only with this many entries per change, else it copies
 _SIDES = (LONG, SHORT)
 PIDS_SCAN = 16  # pids(side) scans the whole book for a side holding more than 1/PIDS_SCAN of it
+JOURNAL_MAX = 4096  # single-record writes journaled before a new epoch starts
 _NO_PIDS = np.empty(0, np.int64)
 _NO_PIDS.flags.writeable = False
 
@@ -56,28 +65,43 @@ def _locate(keys: np.ndarray, ids: np.ndarray, k: np.ndarray, p: np.ndarray) -> 
 
 
 def _splice(
-    arrays: tuple[np.ndarray, ...], n: int, drop: np.ndarray, at: np.ndarray, values: tuple[np.ndarray, ...]
+    arrays: tuple[np.ndarray, ...],
+    start: int,
+    n: int,
+    drop: np.ndarray,
+    at: np.ndarray,
+    values: tuple[np.ndarray, ...],
 ) -> int:
-    """In place on ``arrays[i][:n]``: drop the entries at positions ``drop``, insert ``values[i][j]``
-    before position ``at[j]`` (positions in the input, ``at`` non-decreasing); returns the new
-    length (the arrays must have room for it).
+    """In place on ``arrays[i][start : start + n]``: drop the entries at positions ``drop``, insert
+    ``values[i][j]`` before position ``at[j]`` (positions in that slice, ``at`` non-decreasing);
+    returns the new start, the new length being ``n − drop.size + at.size`` (the arrays must have
+    room for it).
 
-    Segments between events shift by (inserts − drops) before them; left-moving ones are moved
-    in ascending order, then right-moving ones in descending order, so none is overwritten
-    before it moves.
+    Segments between events shift by (inserts − drops) before them, plus one common shift of
+    the whole, chosen within the arrays' room to leave the most entries in place: drops at the
+    front (the liquidated positions) move the start instead of everything after them.
+    Left-moving segments are moved in ascending order, then right-moving ones in descending
+    order, so none is overwritten before it moves.
     """
     events = sorted([(q, 0) for q in at.tolist()] + [(q, 1) for q in drop.tolist()])
-    moves, slots = [], []
+    segments, slots = [], []  # (from, to, dst) with dst relative to the new start
     src = dst = 0
     for pos, is_drop in events:
-        if pos > src and dst != src:
-            moves.append((src, pos, dst))
+        if pos > src:
+            segments.append((src, pos, dst))
         dst, src = dst + pos - src, pos + is_drop
         if not is_drop:
             slots.append(dst)
             dst += 1
-    if n > src and dst != src:
-        moves.append((src, n, dst))
+    if n > src:
+        segments.append((src, n, dst))
+    size = dst + n - src
+    kept: dict[int, int] = {}  # shift of the start → entries it leaves in place
+    for lo, hi, to in segments:
+        kept[lo - to] = kept.get(lo - to, 0) + hi - lo
+    shift = max(kept, key=kept.__getitem__, default=0)
+    new = start + min(max(shift, -start), arrays[0].size - start - size)
+    moves = [(start + lo, start + hi, new + to) for lo, hi, to in segments if start + lo != new + to]
     for a, v in zip(arrays, values, strict=True):
         for lo, hi, to in moves:
             if to < lo:
@@ -85,30 +109,33 @@ def _splice(
         for lo, hi, to in reversed(moves):
             if to > lo:
                 a[to : to + hi - lo] = a[lo:hi]
-        a[slots] = v
-    return dst + n - src
+        a[[new + q for q in slots]] = v
+    return new
 
 
 class _SortedIndex:
-    """Pids of one side sorted by ``(key, pid)``, in arrays with spare capacity."""
+    """Pids of one side sorted by ``(key, pid)``: ``[start : start + size]`` of arrays with spare
+    capacity on both sides."""
 
     def __init__(self) -> None:
         self.keys = np.empty(0)
         self.ids = np.empty(0, np.int64)
+        self.start = 0
         self.size = 0
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.keys[: self.size], self.ids[: self.size]
+        end = self.start + self.size
+        return self.keys[self.start : end], self.ids[self.start : end]
 
     def update(self, old_keys: np.ndarray, old_ids: np.ndarray, keys: np.ndarray, ids: np.ndarray) -> None:
         """Remove the (present) entries ``(old_keys, old_ids)``; add ``(keys, ids)`` (sorted)."""
         k, p = self.view()
         drop = _locate(k, p, old_keys, old_ids)
-        if drop.size + ids.size > SPLICE_MAX:
+        if self.size < SPLICE_RATIO * (drop.size + ids.size):  # np.delete / np.insert beat a splice
             k, p = np.delete(k, drop), np.delete(p, drop)
             at = _locate(k, p, keys, ids)
             self.keys, self.ids = np.insert(k, at, keys), np.insert(p, at, ids)
-            self.size = self.ids.size
+            self.start, self.size = 0, self.ids.size
             return
         at = _locate(k, p, keys, ids)
         need = self.size - drop.size + ids.size
@@ -116,7 +143,9 @@ class _SortedIndex:
             cap = need + need // 4 + 64
             self.keys = np.concatenate((k, np.empty(cap - self.size)))
             self.ids = np.concatenate((p, np.empty(cap - self.size, np.int64)))
-        self.size = _splice((self.keys, self.ids), self.size, drop, at, (keys, ids))
+            self.start = 0
+        self.start = _splice((self.keys, self.ids), self.start, self.size, drop, at, (keys, ids))
+        self.size = need
 
 
 def _column(name: str, doc: str) -> property:
@@ -166,6 +195,8 @@ class PositionBook:
         self._oi = {s: 0.0 for s in _SIDES}
         self._count = {s: 0 for s in _SIDES}
         self._bound = {LONG: -np.inf, SHORT: np.inf}  # see may_liquidate
+        self._epoch = 0  # see journal
+        self._journal: list[int] = []
 
     # ----------------------------------------------------------------- read access
     owner = _column("_owner", "Owner id per pid.")
@@ -207,7 +238,7 @@ class PositionBook:
         return p
 
     def _check_pid(self, pid: int) -> None:
-        if not (isinstance(pid, int | np.integer) and 0 <= pid < self._n):
+        if not ((type(pid) is int or isinstance(pid, np.integer)) and 0 <= pid < self._n):
             raise ValueError(f"pid must be an int in [0, {self._n}), got {pid!r}")
 
     def upnl(self, pids: ArrayLike, mark: float) -> np.ndarray:
@@ -218,6 +249,16 @@ class PositionBook:
     def equity(self, pids: ArrayLike, mark: float) -> np.ndarray:
         """Margin plus unrealised PnL at ``mark``."""
         return self._margin[self._check_pids(pids)] + self.upnl(pids, mark)
+
+    def journal(self) -> tuple[int, int]:
+        """A token for ``written_since``: the journal's current end."""
+        return self._epoch, len(self._journal)
+
+    def written_since(self, token: tuple[int, int]) -> list[int] | None:
+        """Pids written (side, qty, entry or margin) since ``journal()`` returned ``token``, possibly
+        repeated; None if a new epoch has started since (anything may have changed)."""
+        epoch, end = token
+        return self._journal[end:] if epoch == self._epoch else None
 
     # ------------------------------------------------------------------- queries
     def may_liquidate(self, side: int, mark: float) -> bool:
@@ -286,6 +327,7 @@ class PositionBook:
         mg = check_non_negative("margin", margin)
         pid = self._append(owner)
         self._margin[pid] = mg
+        self._wrote(pid)
         return pid
 
     def open_many(
@@ -313,6 +355,7 @@ class PositionBook:
         self._oi[s] += float(q.sum())
         self._count[s] += q.size
         self._stale[pids] = True
+        self._new_epoch()
         if self._nbuf + q.size > self._limit:
             self._merge(extra=pids)
         else:
@@ -391,6 +434,7 @@ class PositionBook:
             if m.size:
                 self._liq[m] = liquidation_prices(s, self._qty[m], self._entry[m], self._margin[m], self.tiers)
                 self._bp[m] = bankruptcy_price(s, self._qty[m], self._entry[m], self._margin[m])
+        self._new_epoch()
         fresh = p[(self._side[p] != 0) & ~self._stale[p]]
         self._stale[fresh] = True
         self._merge(extra=fresh)
@@ -435,6 +479,7 @@ class PositionBook:
         s = int(self._side[pid])
         if s == 0:
             self._margin[pid] = margin
+            self._wrote(pid)
         else:
             self._set(pid, s, float(self._qty[pid]), float(self._entry[pid]), margin)
 
@@ -448,13 +493,14 @@ class PositionBook:
         if side:
             self._count[side] += 1
             self._oi[side] += qty
-            liq = liquidation_price(side, qty, entry, margin, self.tiers)
-            bp = bankruptcy_price(side, qty, entry, margin)
+            liq = liquidation_price_of(side, qty, entry, margin, self.tiers)
+            bp = bankruptcy_price_of(side, qty, entry, margin)
             bound = self._bound[side]
             if liq < bound if side == SHORT else liq > bound:
                 self._bound[side] = liq
         self._side[pid], self._qty[pid], self._entry[pid], self._margin[pid] = side, qty, entry, margin
         self._liq[pid], self._bp[pid] = liq, bp
+        self._wrote(pid)
         if not self._stale[pid]:
             self._stale[pid] = True
             if held := int(self._iside[pid]):
@@ -463,6 +509,17 @@ class PositionBook:
             self._nbuf += 1
             if self._nbuf > self._limit:
                 self._merge()
+
+    def _wrote(self, pid: int) -> None:
+        """Journal a write of record ``pid``."""
+        self._journal.append(pid)
+        if len(self._journal) > JOURNAL_MAX:
+            self._new_epoch()
+
+    def _new_epoch(self) -> None:
+        """Empty the journal: readers holding an older token re-read everything."""
+        self._epoch += 1
+        self._journal.clear()
 
     def _merge(self, extra: np.ndarray | None = None) -> None:
         """Re-index the buffered pids (and the new ``extra`` ones) and empty the buffer.

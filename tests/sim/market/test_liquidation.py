@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from sim.market.liquidation import (
     LiquidationSettlement,
+    _score,
+    _scores,
     adl_order,
     adl_scores,
     liquidation_fee,
@@ -77,6 +79,22 @@ def test_adl_order_both_methods():
     # ties by ascending pid
     twin = book.open(9, LONG, 1, 100, 10)  # same as A
     assert adl_order(book, LONG, 120.0, "binance").tolist()[:2] == [a, twin]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([LONG, SHORT]),
+    st.floats(1e-3, 1e4),
+    st.floats(1e-2, 1e3),
+    st.floats(-1e5, 1e5),
+    st.floats(1e-2, 1e3),
+    st.sampled_from(["binance", "hyperliquid"]),
+)
+def test_one_score_is_the_vectorised_score_bit_for_bit(side, qty, entry, margin, mark, method):
+    """The ADL ranking re-scores single records in Python: the same floats as the numpy ranking."""
+    want = float(_scores(side, np.array([qty]), np.array([entry]), np.array([margin]), mark, method)[0])
+    got = _score(side, qty, entry, margin, mark, method)
+    assert got == want or (math.isnan(got) and math.isnan(want))
 
 
 def test_bad_input_names_argument():

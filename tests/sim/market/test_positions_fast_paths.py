@@ -1,5 +1,6 @@
 """PositionBook's shortcuts against plain scans: the O(1) may_liquidate bound, pids from the
-index, ADL queues, and the read-only column views kept between appends."""
+index, ADL queues (and the ranking kept between calls), the splice with a moving start, and the
+read-only column views kept between appends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from test_positions import _apply, ops
 
 from sim.market import positions
-from sim.market.liquidation import adl_order, adl_queue
+from sim.market.liquidation import AdlRanking, adl_order, adl_queue
 from sim.market.margin import MarginTiers
 from sim.market.positions import PositionBook
 from sim.market.sides import LONG, SELL, SHORT
@@ -46,6 +47,49 @@ def test_shortcuts_match_scans(sequence, marks, limit, pids_scan):
                 assert queue.tolist() == ranked.tolist() + rest.tolist()
     finally:
         positions.PIDS_SCAN = default
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(ops, min_size=1, max_size=40),
+    st.lists(st.sampled_from([95.0, 100.0, 104.0]), min_size=1, max_size=3),
+    st.sampled_from(["binance", "hyperliquid"]),
+    st.sampled_from([2, positions.JOURNAL_MAX]),  # 2: the journal restarts between calls
+)
+def test_adl_ranking_kept_between_calls_matches_adl_queue(sequence, marks, method, journal_max):
+    book = PositionBook(TIERS, capacity=2, buffer_limit=3)
+    rankings = {s: AdlRanking(book, s, method) for s in (LONG, SHORT)}
+    default, positions.JOURNAL_MAX = positions.JOURNAL_MAX, journal_max
+    try:
+        for op in sequence:
+            _apply(book, op)
+            for mark in marks:
+                for s, ranking in rankings.items():
+                    assert list(ranking.queue(mark)) == adl_queue(book, s, mark, method).tolist()
+    finally:
+        positions.JOURNAL_MAX = default
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), st.integers(0, 30), st.integers(0, 6), st.integers(0, 6))
+def test_splice_with_a_moving_start_matches_delete_and_insert(data, n, head, tail):
+    """Any start and room on either side: the spliced slice is np.delete + np.insert's result."""
+    cap = head + n + tail
+    keys = np.arange(cap, dtype=float) * 10.0
+    ids = np.arange(cap)
+    drop = np.array(sorted(data.draw(st.sets(st.integers(0, max(n - 1, 0)), max_size=n))), dtype=np.int64)
+    drop = drop[drop < n]
+    room = cap - n + drop.size
+    at = np.array(sorted(data.draw(st.lists(st.integers(0, n), max_size=room))), dtype=np.int64)
+    new_keys, new_ids = -1.0 - np.arange(at.size), -1 - np.arange(at.size)
+    k, p = keys[head : head + n], ids[head : head + n]
+    want_k = np.insert(np.delete(k, drop), at - np.searchsorted(drop, at), new_keys)
+    want_p = np.insert(np.delete(p, drop), at - np.searchsorted(drop, at), new_ids)
+    start = positions._splice((keys, ids), head, n, drop, at, (new_keys, new_ids))
+    size = n - drop.size + at.size
+    assert start >= 0 and start + size <= cap
+    assert keys[start : start + size].tolist() == want_k.tolist()
+    assert ids[start : start + size].tolist() == want_p.tolist()
 
 
 def test_a_mark_crossing_nothing_is_ruled_out_in_o1_until_a_position_comes_near():
