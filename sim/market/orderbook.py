@@ -105,9 +105,20 @@ class OrderBook:
 
         Returns ``(order_id, fills)``; the id is fresh even when nothing rests.
         """
-        check_side("side", side)
-        ticks = self.grid.to_ticks(price)
-        qty = check_positive("qty", qty)
+        x = ticks = 0
+        if type(price) is float and 0 < price < math.inf:  # the grid's ticks inline, for the usual valid order
+            num, den = self._top_of[2:]
+            x = price * den / num
+            ticks = round(x)
+        if (
+            (side != BUY and side != SELL)
+            or ticks < 1
+            or abs(x - ticks) > _GRID_TOL * x
+            or not (type(qty) is float and 0 < qty < math.inf)
+        ):  # the checks that name what is wrong
+            check_side("side", side)
+            ticks = self.grid.to_ticks(price)
+            qty = check_positive("qty", qty)
         oid = self._next_id
         self._next_id = oid + 1
         opposite = self._sides[-side].keys
