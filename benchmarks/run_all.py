@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from benchmarks import bench_orderbook, bench_orderflow, bench_positions, bench_rocket, bench_scale, bench_sweep
+from benchmarks import (
+    bench_ceiling,
+    bench_orderbook,
+    bench_orderflow,
+    bench_positions,
+    bench_rocket,
+    bench_scale,
+    bench_sweep,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -53,6 +61,7 @@ def main() -> None:
     positions = bench_positions.main()
     rocket = bench_rocket.main()
     flow = bench_orderflow.main()
+    ceiling = bench_ceiling.main()
     scale = bench_scale.main()
     sweep = bench_sweep.main()
     small, big = bench_scale.SIZES[0], bench_scale.SIZES[-1]
@@ -73,6 +82,16 @@ def main() -> None:
             "**(b)** order flow: orders delivered to and processed by the venue per second (target ≥ 250,000)",
             f"{flow['orders_per_s']:,.0f} ({flow['orders']:,} in {flow['sim_wall_s']:.1f} s)",
             f"`{py}.bench_orderflow`",
+        ),
+        (
+            "ceiling for (b): the order flow's arrivals and 5–50 ms link alone, orders per second of CPU time",
+            f"{ceiling['links_orders_per_s']:,.0f}",
+            f"`{py}.bench_ceiling`",
+        ),
+        (
+            "ceiling for (b): arrivals, link and the order book (no ledger, holds, market data, trace)",
+            f"{ceiling['links_book_orders_per_s']:,.0f}",
+            f"`{py}.bench_ceiling`",
         ),
         (
             "order flow: all messages per second (orders and market data)",
