@@ -36,9 +36,7 @@ class DepthProfile:
         if self.shape not in SHAPES:
             raise ValueError(f"shape must be one of {SHAPES}, got {self.shape!r}")
         if not self.range <= self.extent < 1:
-            raise ValueError(
-                f"extent must be in [range, 1) with range={self.range!r}, got {self.extent!r}"
-            )
+            raise ValueError(f"extent must be in [range, 1) with range={self.range!r}, got {self.extent!r}")
         if self.step > self.range:
             raise ValueError(f"step must be <= range={self.range!r}, got {self.step!r}")
 

@@ -44,16 +44,12 @@ def average_premium(samples: ArrayLike, weights: ArrayLike | None = None) -> flo
     """
     s = np.asarray(samples, dtype=float)
     if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)):
-        raise ValueError(
-            f"samples must be a non-empty 1-d sequence of finite numbers, got {samples!r}"
-        )
+        raise ValueError(f"samples must be a non-empty 1-d sequence of finite numbers, got {samples!r}")
     if weights is None:
         return float(s.mean())
     w = np.asarray(weights, dtype=float)
     if w.shape != s.shape or not np.all(np.isfinite(w) & (w >= 0)) or w.sum() <= 0:
-        raise ValueError(
-            f"weights must be {s.size} finite numbers >= 0 with a positive sum, got {weights!r}"
-        )
+        raise ValueError(f"weights must be {s.size} finite numbers >= 0 with a positive sum, got {weights!r}")
     return float(np.dot(w, s) / w.sum())
 
 
@@ -100,9 +96,7 @@ def hyperliquid_funding_rate(
     return funding_rate(avg_premium, 1.0, interest_8h, clamp, cap_per_hour)
 
 
-def _positions(
-    side: ArrayLike, qty: ArrayLike, price: float, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _positions(side: ArrayLike, qty: ArrayLike, price: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Validated (side, qty) as float arrays."""
     s = np.asarray(side)
     q = np.asarray(qty, dtype=float)

@@ -154,9 +154,7 @@ def hyperliquid_oracle(
     _check_weights("source_weights", sw, sw.size)
     rows = [_check_prices("validator_prices", row) for row in validator_prices]
     if any(row.size != sw.size for row in rows):
-        raise ValueError(
-            f"validator_prices rows must each have {sw.size} prices, got {validator_prices!r}"
-        )
+        raise ValueError(f"validator_prices rows must each have {sw.size} prices, got {validator_prices!r}")
     s = _check_weights("stake", stake, len(rows))
     medians = [weighted_median(row, sw) for row in rows]
     return weighted_median(medians, s)

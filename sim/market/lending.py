@@ -47,10 +47,7 @@ class ReserveParams:
         check_fraction("ltv", self.ltv)
         check_fraction("liquidation_threshold", self.liquidation_threshold)
         if self.liquidation_threshold < self.ltv:
-            raise ValueError(
-                f"liquidation_threshold must be >= ltv ({self.ltv!r}), "
-                f"got {self.liquidation_threshold!r}"
-            )
+            raise ValueError(f"liquidation_threshold must be >= ltv ({self.ltv!r}), got {self.liquidation_threshold!r}")
         if not (math.isfinite(self.liquidation_bonus) and self.liquidation_bonus >= 1):
             raise ValueError(f"liquidation_bonus must be >= 1, got {self.liquidation_bonus!r}")
         if self.liquidation_threshold * self.liquidation_bonus > 1:
@@ -114,9 +111,7 @@ def _values(name: str, values: ArrayLike) -> np.ndarray:
     return arr
 
 
-def _weighted_collateral(
-    collateral_values: ArrayLike, factors: ArrayLike, factor_name: str
-) -> float:
+def _weighted_collateral(collateral_values: ArrayLike, factors: ArrayLike, factor_name: str) -> float:
     """Σ collateral value · factor, with the factors checked to lie in [0, 1)."""
     c = _values("collateral_values", collateral_values)
     f = _values(factor_name, factors)
@@ -125,9 +120,7 @@ def _weighted_collateral(
     return float(np.dot(c, f))
 
 
-def health_factor(
-    collateral_values: ArrayLike, thresholds: ArrayLike, debt_values: ArrayLike
-) -> float:
+def health_factor(collateral_values: ArrayLike, thresholds: ArrayLike, debt_values: ArrayLike) -> float:
     """HF = Σ c·LT / Σ d (MECHANICS.md §6, Aave v3); inf with no debt."""
     backed = _weighted_collateral(collateral_values, thresholds, "thresholds")
     debt = float(_values("debt_values", debt_values).sum())
@@ -201,9 +194,7 @@ def liquidate(
     return LendingLiquidation(repaid, seized, repaid * p_debt * (bonus - 1))
 
 
-def black_scholes_call(
-    spot: float, strike: float, t_years: float, vol: float, rate: float = 0.0
-) -> float:
+def black_scholes_call(spot: float, strike: float, t_years: float, vol: float, rate: float = 0.0) -> float:
     """Black–Scholes price of a European call (the "token loan + call option" market-making
     cost of seed 004). Intrinsic value max(S − K·e^(−rT), 0) when T or vol is 0."""
     check_positive("spot", spot)

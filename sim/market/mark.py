@@ -40,8 +40,7 @@ def binance_mark(
     check_non_negative("t_to_next_funding", t_to_next_funding)
     if t_to_next_funding > funding_interval:
         raise ValueError(
-            f"t_to_next_funding must be <= funding_interval ({funding_interval!r}), "
-            f"got {t_to_next_funding!r}"
+            f"t_to_next_funding must be <= funding_interval ({funding_interval!r}), got {t_to_next_funding!r}"
         )
     _check_finite("basis_ma", basis_ma)
     check_positive("last_price", last_price)

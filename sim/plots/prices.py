@@ -33,8 +33,14 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
     if len(t) == 0:
         return
     marker = "." if len(t) <= SPARSE else ""
-    ax.plot(np.append(t, t_end), np.append(y, y[-1]), drawstyle="steps-post",
-            marker=marker, markevery=slice(0, len(t)), **kw)
+    ax.plot(
+        np.append(t, t_end),
+        np.append(y, y[-1]),
+        drawstyle="steps-post",
+        marker=marker,
+        markevery=slice(0, len(t)),
+        **kw,
+    )
 
 
 def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
@@ -42,45 +48,59 @@ def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float
     for name, kind in nodes.items():
         if kind == "spot":
             t, p = _series(table, "trade", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3,
-                  label=f"{name} last (spot)")
+            _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3, label=f"{name} last (spot)")
     for name, kind in nodes.items():
         if kind == "index":
             t, p = _series(table, "index", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=1.1, ls="--", zorder=3,
-                  label=f"{name} (index)")
+            _step(ax, t, p, t_end, color=colors[name], lw=1.1, ls="--", zorder=3, label=f"{name} (index)")
     for name, kind in nodes.items():
         if kind == "perp":
             t, p = _series(table, "mark", name)
             # thick underlay, so the thinner spot and index lines on top leave it visible
-            _step(ax, t, p, t_end, color=colors[name], lw=2.6, alpha=0.85, zorder=2,
-                  label=f"{name} mark")
+            _step(ax, t, p, t_end, color=colors[name], lw=2.6, alpha=0.85, zorder=2, label=f"{name} mark")
             t, p = _series(table, "trade", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=0.7, alpha=0.7, zorder=3,
-                  label=f"{name} last (perp)")
+            _step(ax, t, p, t_end, color=colors[name], lw=0.7, alpha=0.7, zorder=3, label=f"{name} last (perp)")
 
 
 def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
     """Liquidation markers at the mark price, largest first so small ones stay visible on top;
     returns legend proxies."""
-    liq = np.flatnonzero(table.where("liquidation") & np.isfinite(table.price)
-                         & np.isin(table.side, list(style.SIDE_COLORS)))
+    liq = np.flatnonzero(
+        table.where("liquidation") & np.isfinite(table.price) & np.isin(table.side, list(style.SIDE_COLORS))
+    )
     if len(liq) == 0:
         return []
     liq = liq[np.argsort(-np.nan_to_num(table.notional[liq], nan=0.0), kind="stable")]
     colors = np.where(table.side[liq] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1])
-    ax.scatter(table.t[liq], table.price[liq], s=style.notional_areas(table.notional[liq], *LIQ_SIZE),
-               c=colors, alpha=0.75, edgecolors="black", linewidths=0.5, zorder=5)
-    handles = [Line2D([], [], ls="", marker="o", color=style.SIDE_COLORS[side],
-                      markeredgecolor="black", label=f"{style.SIDE_NAMES[side]} liquidation")
-               for side in (-1, 1) if (table.side[liq] == side).any()]
+    ax.scatter(
+        table.t[liq],
+        table.price[liq],
+        s=style.notional_areas(table.notional[liq], *LIQ_SIZE),
+        c=colors,
+        alpha=0.75,
+        edgecolors="black",
+        linewidths=0.5,
+        zorder=5,
+    )
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            color=style.SIDE_COLORS[side],
+            markeredgecolor="black",
+            label=f"{style.SIDE_NAMES[side]} liquidation",
+        )
+        for side in (-1, 1)
+        if (table.side[liq] == side).any()
+    ]
     biggest = np.nanmax(table.notional[liq], initial=0.0)
     label = f"marker area ∝ notional\n(max {formats.usd(biggest)})"
     return [*handles, Line2D([], [], ls="", label=label)]
 
 
-def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float,
-                     t_end: float) -> bool:
+def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float, t_end: float) -> bool:
     """Cumulative liquidated notional per perp venue and side; False when there is none."""
     liq = table.where("liquidation")
     perps = [name for name, kind in nodes.items() if kind == "perp"]
@@ -91,10 +111,15 @@ def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: floa
             if not m.any():
                 continue
             cum = np.cumsum(np.nan_to_num(table.notional[m], nan=0.0))
-            ax.plot(np.concatenate(([t0], table.t[m], [t_end])),
-                    np.concatenate(([0.0], cum, [cum[-1]])), drawstyle="steps-post",
-                    color=style.SIDE_COLORS[side], ls=VENUE_LINESTYLES[i % len(VENUE_LINESTYLES)],
-                    lw=1.6, label=f"{name}: {style.SIDE_NAMES[side]}s liquidated")
+            ax.plot(
+                np.concatenate(([t0], table.t[m], [t_end])),
+                np.concatenate(([0.0], cum, [cum[-1]])),
+                drawstyle="steps-post",
+                color=style.SIDE_COLORS[side],
+                ls=VENUE_LINESTYLES[i % len(VENUE_LINESTYLES)],
+                lw=1.6,
+                label=f"{name}: {style.SIDE_NAMES[side]}s liquidated",
+            )
             drawn = True
     return drawn
 
@@ -103,8 +128,7 @@ def _subtitle(table: TraceTable) -> str:
     liq = table.where("liquidation")
     total = np.nansum(table.notional[liq])
     n = int(liq.sum())
-    liqs = (f"{n:,} liquidation{'s' * (n != 1)}, {formats.usd(total)} liquidated" if n
-            else "no liquidations")
+    liqs = f"{n:,} liquidation{'s' * (n != 1)}, {formats.usd(total)} liquidated" if n else "no liquidations"
     return f"{len(table):,} records · {liqs}"
 
 
@@ -127,14 +151,14 @@ def prices_figure(table: TraceTable, nodes: dict[str, str], title: str) -> Figur
     draw_prices(top, table, nodes, t_end)
     handles = top.get_legend_handles_labels()[0] + _draw_liquidations(top, table)
     if handles:
-        top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                   borderaxespad=0.0, fontsize=8, frameon=False)
+        top.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False
+        )
     else:
         style.no_data(top, "no price records")
     if draw_cumulative(bottom, table, nodes, t0, t_end):
         bottom.set_ylim(bottom=0.0)
-        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-                      fontsize=8, frameon=False)
+        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False)
     else:
         style.no_data(bottom, "no liquidations")
     return fig

@@ -41,6 +41,7 @@ NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
 }
 
 # Record kinds in causal order; timeline sub-rows and legends follow it.
+# fmt: off
 RECORD_KINDS: tuple[str, ...] = (
     "open", "ignite", "noise", "quote", "hedge", "order", "trade", "fill",
     "index", "mark", "funding_rate", "funding", "liquidation", "adl", "insurance", "bad_debt",
@@ -68,6 +69,7 @@ RECORD_KIND_MARKERS: dict[str, str] = {
     "fill": "s", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X",
 }
+# fmt: on
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous
 
 # Liquidations by position side: shorts squeezed (forced buys) / longs flushed (forced sells).
@@ -126,8 +128,7 @@ def set_titles(fig: Figure, top: Axes, title: str, subtitle: str) -> None:
 
 def no_data(ax: Axes, text: str = "no events") -> None:
     """Write ``text`` in the middle of an empty axes."""
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            fontsize=16, color=MUTED)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=16, color=MUTED)
 
 
 def save(fig: Figure, path: Path) -> Path:

@@ -22,8 +22,17 @@ def rich_perp_world() -> dict:
     raw["spot"]["rich"]["book"]["mid"] = 10.5
     raw["market_maker"]["mm"]["reference"] = "rich"
     raw["link"]["spot-mm"]["src"] = "rich"
-    raw["basis"] = {"carry": {"perp": "perp", "spot": "spot", "capital": 100_000, "clip": 10_000,
-                              "enter_above": "20%", "exit_below": "5%", "cooldown": "0s"}}
+    raw["basis"] = {
+        "carry": {
+            "perp": "perp",
+            "spot": "spot",
+            "capital": 100_000,
+            "clip": 10_000,
+            "enter_above": "20%",
+            "exit_below": "5%",
+            "cooldown": "0s",
+        }
+    }
     raw["link"]["carry-perp"] = {"src": "carry", "dst": "perp", "kind": "order", "latency": "10ms"}
     raw["link"]["perp-carry"] = {"src": "perp", "dst": "carry", "kind": "md", "latency": "10ms"}
     raw["link"]["carry-spot"] = {"src": "carry", "dst": "spot", "kind": "order", "latency": "10ms"}

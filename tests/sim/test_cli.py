@@ -68,8 +68,9 @@ def test_list_names_rocket_with_its_description(tmp_path):
 
 
 def test_python_dash_m_sim_list(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "sim", "list"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "list"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0
     assert done.stderr == ""
     assert any(line.startswith("rocket ") and line.endswith(ROCKET_DESCRIPTION) for line in done.stdout.splitlines())
@@ -81,8 +82,15 @@ def test_show_prints_toml_that_loads_to_an_equal_config(capsys):
     assert err == ""
     raw = tomllib.loads(out)
     assert raw["experiment"]["name"] == "rocket"
-    assert raw["link"]["hedge"]["latency"] == {"model": "constant", "value": 0.15, "low": 0.0, "high": 0.0,
-                                              "median": 0.0, "sigma": 0.5, "samples": []}
+    assert raw["link"]["hedge"]["latency"] == {
+        "model": "constant",
+        "value": 0.15,
+        "low": 0.0,
+        "high": 0.0,
+        "median": 0.0,
+        "sigma": 0.5,
+        "samples": [],
+    }
     assert from_dict(raw) == load_experiment("rocket")
 
 
@@ -166,7 +174,11 @@ def test_run_with_plots_writes_the_pngs(tmp_path, capsys):
     out = tmp_path / "plotted"
     assert main(["run", "rocket", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "config.toml", "events.csv", "prices.png", "summary.json", "timeline.png",
+        "config.toml",
+        "events.csv",
+        "prices.png",
+        "summary.json",
+        "timeline.png",
     ]
     for name in ("prices.png", "timeline.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
@@ -205,23 +217,26 @@ def _drop(path: str):
 
 
 BAD_FILES = [
-    ("unknown-key", _set("perp.perp.liquidaton_fee", 0.01),
-     "perp.perp.liquidaton_fee: unknown key (did you mean 'liquidation_fee'?)"),
-    ("mmr-out-of-range", _set("perp.perp.mmr", "150%"),
-     "perp.perp.mmr: must be in (0, 1), got 1.5"),
-    ("nan-latency", _set("link.hedge.latency", math.nan),
-     "link.hedge.latency: expected a finite duration, got nan"),
-    ("dangling-link", _set("link.hedge.dst", "spot2"),
-     "link.hedge.dst: unknown node 'spot2' (did you mean 'spot'?)"),
-    ("hedge-link-to-itself", _set("link.hedge.dst", "mm"),
-     "link.hedge.dst: a link cannot connect 'mm' to itself"),
-    ("wrong-type", _set("perp.perp.populations.shorts.count", "many"),
-     "perp.perp.populations.shorts.count: expected an integer, got 'many'"),
+    (
+        "unknown-key",
+        _set("perp.perp.liquidaton_fee", 0.01),
+        "perp.perp.liquidaton_fee: unknown key (did you mean 'liquidation_fee'?)",
+    ),
+    ("mmr-out-of-range", _set("perp.perp.mmr", "150%"), "perp.perp.mmr: must be in (0, 1), got 1.5"),
+    ("nan-latency", _set("link.hedge.latency", math.nan), "link.hedge.latency: expected a finite duration, got nan"),
+    ("dangling-link", _set("link.hedge.dst", "spot2"), "link.hedge.dst: unknown node 'spot2' (did you mean 'spot'?)"),
+    ("hedge-link-to-itself", _set("link.hedge.dst", "mm"), "link.hedge.dst: a link cannot connect 'mm' to itself"),
+    (
+        "wrong-type",
+        _set("perp.perp.populations.shorts.count", "many"),
+        "perp.perp.populations.shorts.count: expected an integer, got 'many'",
+    ),
 ]
 
 
-def assert_one_line_error_and_nothing_written(code: int, out: str, err: str, folder: Path, expected: str,
-                                              keep: set[str]):
+def assert_one_line_error_and_nothing_written(
+    code: int, out: str, err: str, folder: Path, expected: str, keep: set[str]
+):
     assert code == 2
     assert "Traceback" not in err
     assert err == f"perpsim: error: {expected}\n"
@@ -241,10 +256,13 @@ def test_run_bad_graph_through_the_entry_point_is_one_line_and_writes_nothing(tm
     """A perp venue with no index source: caught when the world builds its graph, after --out was checked."""
     write_experiment(tmp_path / "bad.toml", _drop("link.index-perp"))
     done = perpsim("run", "bad.toml", "--out", "out", "--no-plots", cwd=tmp_path)
-    expected = ("perp.perp.index: no link from 'index' to 'perp' "
-                '(add a [link.<id>] with src = "index", dst = "perp", kind = "index")')
-    assert_one_line_error_and_nothing_written(done.returncode, done.stdout, done.stderr, tmp_path, expected,
-                                              {"bad.toml"})
+    expected = (
+        "perp.perp.index: no link from 'index' to 'perp' "
+        '(add a [link.<id>] with src = "index", dst = "perp", kind = "index")'
+    )
+    assert_one_line_error_and_nothing_written(
+        done.returncode, done.stdout, done.stderr, tmp_path, expected, {"bad.toml"}
+    )
 
 
 def test_run_toml_syntax_error_is_one_line(tmp_path, capsys, monkeypatch):
@@ -258,22 +276,25 @@ def test_run_toml_syntax_error_is_one_line(tmp_path, capsys, monkeypatch):
 def test_run_missing_experiment_file_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code = main(["run", "nothere.toml", "--out", "out"])
-    assert_one_line_error_and_nothing_written(code, *capsys.readouterr(), tmp_path,
-                                              "nothere.toml: no such experiment file", set())
+    assert_one_line_error_and_nothing_written(
+        code, *capsys.readouterr(), tmp_path, "nothere.toml: no such experiment file", set()
+    )
 
 
 def test_run_negative_latency_is_one_line_and_writes_nothing(tmp_path, capsys):
     path = write_experiment(tmp_path / "bad.toml", _set("link.hedge.latency", "-150ms"))
     code = main(["run", str(path), "--out", str(tmp_path / "out"), "--no-plots"])
-    assert_one_line_error_and_nothing_written(code, *capsys.readouterr(), tmp_path,
-                                              "link.hedge.latency: latency must be >= 0, got -0.15", {"bad.toml"})
+    assert_one_line_error_and_nothing_written(
+        code, *capsys.readouterr(), tmp_path, "link.hedge.latency: latency must be >= 0, got -0.15", {"bad.toml"}
+    )
 
 
 def test_run_bad_override_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code = main(["run", "rocket", "--out", "out", "--set", "lnk.hedge.latency=1s"])
-    assert_one_line_error_and_nothing_written(code, *capsys.readouterr(), tmp_path,
-                                              "lnk: no such table (did you mean 'link'?)", set())
+    assert_one_line_error_and_nothing_written(
+        code, *capsys.readouterr(), tmp_path, "lnk: no such table (did you mean 'link'?)", set()
+    )
 
 
 def test_a_folder_named_like_the_experiment_does_not_shadow_it(tmp_path, capsys, monkeypatch):
@@ -289,10 +310,15 @@ def test_a_folder_named_like_the_experiment_does_not_shadow_it(tmp_path, capsys,
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["frobnicate"], "perpsim: error: argument command: invalid choice: 'frobnicate' "
-                         f"(choose from {', '.join(repr(c.NAME) for c in COMMANDS)}) (see 'perpsim --help')"),
-        (["run", "rocket", "--seed", "abc"], "perpsim: error: argument --seed: invalid int value: 'abc' "
-                                             "(see 'perpsim --help')"),
+        (
+            ["frobnicate"],
+            "perpsim: error: argument command: invalid choice: 'frobnicate' "
+            f"(choose from {', '.join(repr(c.NAME) for c in COMMANDS)}) (see 'perpsim --help')",
+        ),
+        (
+            ["run", "rocket", "--seed", "abc"],
+            "perpsim: error: argument --seed: invalid int value: 'abc' (see 'perpsim --help')",
+        ),
         ([], "perpsim: error: the following arguments are required: command (see 'perpsim --help')"),
         (["run"], "perpsim: error: the following arguments are required: experiment (see 'perpsim --help')"),
         (["show", "rocket", "--colour"], "perpsim: error: unrecognized arguments: --colour (see 'perpsim --help')"),

@@ -82,8 +82,16 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
     assert set(comparison) == set(results)
     for name, metrics in comparison.items():
         assert (out / name / "events.csv").is_file()
-        for key in ("depth_median", "depth_p10", "realised_vol", "holder_funding_yield", "project_cost",
-                    "lending_liquidations", "perp_liquidations", "funding_path"):
+        for key in (
+            "depth_median",
+            "depth_p10",
+            "realised_vol",
+            "holder_funding_yield",
+            "project_cost",
+            "lending_liquidations",
+            "perp_liquidations",
+            "funding_path",
+        ):
             assert key in metrics, (name, key)
     assert comparison["call_option"]["project_cost"] > 0
     assert comparison["neither"]["project_cost"] == 0
@@ -93,13 +101,31 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
 def _option_world(strike: float) -> dict:
     return {
         "experiment": {"name": "option", "duration": "2h", "seed": 1},
-        "spot": {"spot": {"tick": 0.0001, "book": {
-            "mid": 1.0, "asks": {"notional": 50_000, "extent": "20%"}, "bids": {"notional": 50_000, "extent": "20%"},
-        }}},
-        "option_mm": {"optmm": {"venue": "spot", "quotes": {"notional": 10_000}, "capital": 100_000, "tokens": 0,
-                                "loan": 10_000, "strike": strike, "expiry": "1h"}},
-        "link": {"o": {"src": "optmm", "dst": "spot", "latency": "10ms"},
-                 "m": {"src": "spot", "dst": "optmm", "kind": "md", "latency": "10ms"}},
+        "spot": {
+            "spot": {
+                "tick": 0.0001,
+                "book": {
+                    "mid": 1.0,
+                    "asks": {"notional": 50_000, "extent": "20%"},
+                    "bids": {"notional": 50_000, "extent": "20%"},
+                },
+            }
+        },
+        "option_mm": {
+            "optmm": {
+                "venue": "spot",
+                "quotes": {"notional": 10_000},
+                "capital": 100_000,
+                "tokens": 0,
+                "loan": 10_000,
+                "strike": strike,
+                "expiry": "1h",
+            }
+        },
+        "link": {
+            "o": {"src": "optmm", "dst": "spot", "latency": "10ms"},
+            "m": {"src": "spot", "dst": "optmm", "kind": "md", "latency": "10ms"},
+        },
     }
 
 

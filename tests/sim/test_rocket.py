@@ -54,9 +54,21 @@ def test_bad_debt_and_adl_are_accounted(rocket):
 
 
 def test_the_summary_carries_the_required_metrics(rocket):
-    for key in ("peak_price", "liquidated_notional", "liquidations", "waves", "amplification",
-                "ignition_to_last_liquidation_s", "insurance_fund_change", "bad_debt",
-                "events_processed", "wall_time_s", "config_hash", "seed", "experiment"):
+    for key in (
+        "peak_price",
+        "liquidated_notional",
+        "liquidations",
+        "waves",
+        "amplification",
+        "ignition_to_last_liquidation_s",
+        "insurance_fund_change",
+        "bad_debt",
+        "events_processed",
+        "wall_time_s",
+        "config_hash",
+        "seed",
+        "experiment",
+    ):
         assert key in rocket.summary
     assert rocket.summary["liquidated_notional"]["perp"]["long"] == 0.0
 

@@ -92,9 +92,7 @@ def test_csv_writes_missing_values_as_empty_fields(tmp_path):
     tr.record(0.25, "trade", "spot", 0, "whale", 1, 10.5, 2.0, 21.0, "ok")
     write_csv(tr.table(), tmp_path / "events.csv")
     assert (tmp_path / "events.csv").read_text(encoding="utf-8") == (
-        f"{HEADER}\n"
-        "0,0.0,open,spot,,,,10.0,,,\n"
-        "1,0.25,trade,spot,0,whale,1,10.5,2.0,21.0,ok\n"
+        f"{HEADER}\n0,0.0,open,spot,,,,10.0,,,\n1,0.25,trade,spot,0,whale,1,10.5,2.0,21.0,ok\n"
     )
 
 

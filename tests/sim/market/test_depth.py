@@ -40,14 +40,11 @@ def test_linear_ladder_by_hand():
 
 
 def test_exponential_ladder_by_hand():
-    profile = DepthProfile(
-        notional=1000, shape="exponential", range=0.02, extent=0.03, step=0.01, scale=0.01
-    )
+    profile = DepthProfile(notional=1000, shape="exponential", range=0.02, extent=0.03, step=0.01, scale=0.01)
     bids = ladder(profile, 10.0, 0.01, BUY)
     # Levels at 1%, 2%, 3% weigh e^-1, e^-2, e^-3; the first two hold 1,000 quote.
     e1, e2, e3 = math.exp(-1), math.exp(-2), math.exp(-3)
-    expected = [(9.90, 1000 * e1 / (e1 + e2)), (9.80, 1000 * e2 / (e1 + e2)),
-                (9.70, 1000 * e3 / (e1 + e2))]
+    expected = [(9.90, 1000 * e1 / (e1 + e2)), (9.80, 1000 * e2 / (e1 + e2)), (9.70, 1000 * e3 / (e1 + e2))]
     assert [p for p, _ in bids] == [p for p, _ in expected]
     assert [p * q for p, q in bids] == pytest.approx([n for _, n in expected])
 

@@ -40,9 +40,7 @@ def test_two_outliers_switch_to_median():
 
 
 def test_stale_and_nan_sources_are_dropped():
-    r = index_price(
-        [100.0, 102.0, 50.0, math.nan], [0.4, 0.4, 0.1, 0.1], [0.0, -300.0, -301.0, 0.0], now=0.0
-    )
+    r = index_price([100.0, 102.0, 50.0, math.nan], [0.4, 0.4, 0.1, 0.1], [0.0, -300.0, -301.0, 0.0], now=0.0)
     # source 2 is 300 s old (fresh at the limit), source 3 is 301 s old (stale), source 4 nan
     # fresh: 100, 102 with weights 0.4/0.8 = 0.5 each -> 101
     assert r.price == pytest.approx(101.0)

@@ -271,8 +271,7 @@ market_op = st.tuples(st.just("market"), sides, st.booleans(), amounts, limit_pr
 cancel_op = st.tuples(st.just("cancel"), st.integers(0, 100))
 cancel_owner_op = st.tuples(st.just("cancel_owner"), st.integers(0, 2))
 # Limit orders listed three times: about half of the operations post.
-ops = st.lists(st.one_of(limit_op, limit_op, limit_op, market_op, cancel_op, cancel_owner_op),
-               min_size=20, max_size=80)
+ops = st.lists(st.one_of(limit_op, limit_op, limit_op, market_op, cancel_op, cancel_owner_op), min_size=20, max_size=80)
 
 
 def check_not_crossed(book: OrderBook) -> None:

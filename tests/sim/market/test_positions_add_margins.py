@@ -50,8 +50,12 @@ def test_liquidatable_equals_a_linear_scan_after_margin_changes(n, seed, mark, b
     qty = rng.uniform(0.5, 5.0, n)
     entry = rng.uniform(8.0, 15.0, n)
     margin = qty * entry * rng.uniform(0.05, 0.5, n)
-    pids = np.array([book.open(int(o), int(s), float(q), float(e), float(m))
-                     for o, s, q, e, m in zip(range(n), sides, qty, entry, margin, strict=True)])
+    pids = np.array(
+        [
+            book.open(int(o), int(s), float(q), float(e), float(m))
+            for o, s, q, e, m in zip(range(n), sides, qty, entry, margin, strict=True)
+        ]
+    )
     book.trade(int(pids[0]), -int(sides[0]), float(qty[0]) / 2, 12.0)  # one record sits in the buffer
     chosen = rng.choice(pids, size=rng.integers(1, n + 1), replace=False)
     amounts = rng.uniform(-0.5, 0.5, chosen.size) * book.margin[chosen]
