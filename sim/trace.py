@@ -10,7 +10,9 @@ into the same table, so analysis and plots work from a run folder alone.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ NO_CAUSE = -1
 _NAN = math.nan
 _TYPECODES = {"t": "d", "cause": "q", "side": "b", "price": "d", "qty": "d", "notional": "d"}  # the rest: lists
 _CSV_BLOCK = 65_536  # rows converted to Python objects at a time when writing events.csv
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')  # fields that csv.writer may quote (it decides)
 
 
 class Trace:
@@ -127,33 +130,43 @@ def as_table(columns: dict) -> TraceTable:
 def write_csv(table: TraceTable, path: Path) -> None:
     """Write ``events.csv``: floats in shortest round-trip form, empty for missing values.
 
-    Rows are turned into Python objects a block at a time, so writing a long trace needs
-    little memory beyond the table itself.
+    The fields are formatted a column at a time, a block of rows at a time (so writing a long
+    trace needs little memory beyond the table itself), and quoted as ``csv.writer`` quotes them.
     """
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(COLUMNS)
+        fh.write(",".join(COLUMNS) + "\n")
         for start in range(0, len(table), _CSV_BLOCK):
-            out.writerows(_csv_rows(table, slice(start, start + _CSV_BLOCK)))
+            fields = _csv_columns(table, slice(start, start + _CSV_BLOCK))
+            fh.writelines(",".join(row) + "\n" for row in zip(*fields, strict=True))
 
 
-def _csv_rows(table: TraceTable, rows: slice):
-    """The events.csv fields of ``table[rows]``, row by row."""
-    columns = zip(*(getattr(table, c)[rows].tolist() for c in COLUMNS), strict=True)
-    for rid, t, kind, node, c, acct, s, price, qty, notional, info in columns:  # NaN: empty field
-        yield (
-            rid,
-            repr(t),
-            kind,
-            node,
-            "" if c < 0 else c,
-            acct,
-            s or "",
-            "" if price != price else repr(price),
-            "" if qty != qty else repr(qty),
-            "" if notional != notional else repr(notional),
-            info,
-        )
+def _csv_columns(table: TraceTable, rows: slice) -> list[list[str]]:
+    """The events.csv fields of ``table[rows]``, column by column (NaN and no cause: empty)."""
+    floats = [
+        ["" if x != x else repr(x) for x in getattr(table, c)[rows].tolist()] for c in ("price", "qty", "notional")
+    ]
+    return [
+        [str(i) for i in table.id[rows].tolist()],
+        [repr(t) for t in table.t[rows].tolist()],
+        _csv_text(table.kind[rows].tolist()),
+        _csv_text(table.node[rows].tolist()),
+        ["" if c < 0 else str(c) for c in table.cause[rows].tolist()],
+        _csv_text(table.account[rows].tolist()),
+        [str(s) if s else "" for s in table.side[rows].tolist()],
+        *floats,
+        _csv_text(table.info[rows].tolist()),
+    ]
+
+
+def _csv_text(values: list[str]) -> list[str]:
+    """Text fields as ``csv.writer`` writes them (it quotes few: those holding a comma, quote or line end)."""
+    return [_csv_quoted(v) if _CSV_SPECIAL.search(v) else v for v in values]
+
+
+def _csv_quoted(value: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow((value, ""))
+    return out.getvalue()[:-2]  # without the empty second field's comma and the line end
 
 
 class TraceFormatError(ValueError):

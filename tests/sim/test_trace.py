@@ -1,10 +1,15 @@
 """The event trace: ids, arrays, and the events.csv round trip with its format errors."""
 
+import csv
+import io
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.trace import COLUMNS, NO_CAUSE, Trace, TraceFormatError, read_events, write_csv
 
@@ -110,6 +115,29 @@ def test_csv_header_only_reads_as_an_empty_table(tmp_path):
     write_csv(Trace().table(), tmp_path / "events.csv")
     assert (tmp_path / "events.csv").read_text() == HEADER + "\n"
     assert len(read_events(tmp_path / "events.csv")) == 0
+
+
+_TEXT = st.text(alphabet=st.sampled_from('ab ,"\r\né'), max_size=6)
+
+
+@given(st.lists(st.tuples(_TEXT, _TEXT, st.floats(allow_infinity=False), st.integers(-1, 10**12)), max_size=8))
+def test_csv_fields_are_written_and_quoted_as_csv_writer_writes_them(records):
+    tr = Trace()
+    for i, (text, info, x, cause) in enumerate(records):
+        tr.record(float(i), text or "k", text, cause, text, 1 if i % 2 else 0, x, -x, x, info)
+    table = tr.table()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        write_csv(table, path)
+        written = path.read_bytes()
+    expected = io.StringIO(newline="")
+    out = csv.writer(expected, lineterminator="\n")
+    out.writerow(COLUMNS)
+    for i, (text, info, x, cause) in enumerate(records):
+        nan = x != x
+        row = (i, repr(float(i)), text or "k", text, "" if cause < 0 else cause, text, 1 if i % 2 else "")
+        out.writerow((*row, "" if nan else repr(x), "" if nan else repr(-x), "" if nan else repr(x), info))
+    assert written == expected.getvalue().encode("utf-8")
 
 
 def test_csv_bytes_are_identical_for_identical_traces(tmp_path):
