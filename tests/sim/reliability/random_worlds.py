@@ -2,7 +2,9 @@
 
 1–3 spot venues, 1–2 perp venues each with its own index over a random subset of the spot
 venues, long or short populations with counterparties, market makers, liquidity providers,
-noise, igniters up or down, and constant or uniform latencies on every link a node needs.
+noise, order-flow crowds of poor traders (their resting orders hold most of what they own),
+igniters up or down on spot or perp venues, and constant or uniform latencies on every link a
+node needs.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def worlds(draw) -> dict:
         "liquidity": {},
         "igniter": {},
         "noise": {},
+        "order_flow": {},
         "link": {},
     }
 
@@ -90,9 +93,23 @@ def worlds(draw) -> dict:
         if draw(st.booleans()):
             raw["noise"][f"noise-{s}"] = {"venue": s, "rate": draw(st.sampled_from([0.5, 2.0])), "notional": 2_000}
             link(f"noise-{s}", s, "order")
+        if draw(st.booleans()):
+            capital = draw(st.sampled_from([2_000, 20_000]))
+            raw["order_flow"][f"crowd-{s}"] = {
+                "venue": s,
+                "traders": draw(st.integers(1, 20)),
+                "rate": draw(st.sampled_from([0.2, 1.0])),
+                "lifetime": draw(st.sampled_from(["1s", "10s"])),
+                "notional": draw(st.sampled_from([500, 3_000])),
+                "capital": capital,
+                "tokens": capital / mid,
+            }
+            link(f"crowd-{s}", s, "order")
+            link(s, f"crowd-{s}", "md")
 
-    for k in range(draw(st.integers(1, 2))):
-        perp, index = f"p{k}", f"i{k}"
+    perps = [f"p{k}" for k in range(draw(st.integers(1, 2)))]
+    for k, perp in enumerate(perps):
+        index = f"i{k}"
         sources = draw(st.lists(st.sampled_from(spots), min_size=1, unique=True))
         raw["index"][index] = {
             "sources": {s: draw(st.integers(1, 3)) for s in sources},
@@ -159,7 +176,7 @@ def worlds(draw) -> dict:
                 link(reference, mm, "md")
 
     for n in range(draw(st.integers(1, 2))):
-        venue = draw(st.sampled_from(spots))
+        venue = draw(st.sampled_from(spots + perps))
         raw["igniter"][f"ig{n}"] = {
             "venue": venue,
             "side": draw(st.sampled_from(["buy", "sell"])),
