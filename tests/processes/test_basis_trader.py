@@ -6,15 +6,15 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import SMALL_WORLD
 
 from sim.config import from_dict
 from sim.world import World
+from tests.worlds import small_raw
 
 
 def rich_perp_world() -> dict:
     """The small world without igniter; the MM quotes the perp 5% above the index source: high funding."""
-    raw = copy.deepcopy(SMALL_WORLD)
+    raw = small_raw()
     del raw["igniter"]
     del raw["link"]["whale"]
     raw["experiment"]["duration"] = "10min"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import LAT
 
 from sim.config import from_dict
 from sim.schema import ConfigError
 from sim.world import World
+from tests.worlds import LATENCY
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_perp_ignition_orders_reach_the_perp_after_the_link_latency_in_contracts
     assert (t.node[orders] == "perp").all()
     ignites = t.cause[orders]
     assert (t.kind[ignites] == "ignite").all()
-    np.testing.assert_allclose(t.t[orders] - t.t[ignites], LAT["whale"], atol=1e-9)
+    np.testing.assert_allclose(t.t[orders] - t.t[ignites], LATENCY["whale"], atol=1e-9)
     np.testing.assert_allclose(t.qty[orders], 80_000 / 10.0)  # each slice in contracts at the opening price
 
 
@@ -45,7 +45,7 @@ def test_perp_ignition_is_hedged_on_spot_and_lifts_it(perp_whale, small_raw):
     assert len(hedges) > 0
     first_fill = t.cause[hedges[0]]
     assert t.kind[first_fill] == "fill"
-    assert t.t[hedges[0]] - t.t[first_fill] == pytest.approx(LAT["perp-mm"])
+    assert t.t[hedges[0]] - t.t[first_fill] == pytest.approx(LATENCY["perp-mm"])
     assert result.summary["peak_price"]["spot"] > 10.05
     assert world.ctx.ledger.balance(world.ctx.ledger.account("whale"), 0) == pytest.approx(0.0)  # all posted as margin
 

@@ -6,15 +6,15 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import SMALL_WORLD
 
 from sim.config import from_dict
 from sim.world import World
+from tests.worlds import small_raw
 
 
 def quiet_world(hours: float = 3.0) -> dict:
     """The small world with no igniter: the MM quotes the perp symmetrically around spot = index = 10."""
-    raw = copy.deepcopy(SMALL_WORLD)
+    raw = small_raw()
     del raw["igniter"]
     del raw["link"]["whale"]
     raw["experiment"]["duration"] = hours * 3600 + 1

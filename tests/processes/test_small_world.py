@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import LAT
 
 from sim.config import from_dict
 from sim.ledger import QUOTE
 from sim.metrics import generations, wave_table
 from sim.trace import write_csv
 from sim.world import World
+from tests.worlds import LATENCY
 
 
 def run_world(raw: dict, overrides: list[str] = ()):
@@ -39,11 +39,11 @@ def test_hedge_orders_arrive_after_fill_plus_fill_and_hedge_link_latency(small_r
     t = result.trace
     hedges, fills = causes_of(t, "hedge", "fill")
     assert len(hedges) > 10
-    np.testing.assert_allclose(t.t[hedges] - t.t[fills], LAT["perp-mm"], atol=1e-9)
+    np.testing.assert_allclose(t.t[hedges] - t.t[fills], LATENCY["perp-mm"], atol=1e-9)
     orders, hedge_ids = causes_of(t, "order", "hedge")
     assert len(orders) == len(hedges)
     assert (t.node[orders] == "spot").all()
-    np.testing.assert_allclose(t.t[orders] - t.t[hedge_ids], LAT["hedge"], atol=1e-9)
+    np.testing.assert_allclose(t.t[orders] - t.t[hedge_ids], LATENCY["hedge"], atol=1e-9)
 
 
 def test_mark_updates_arrive_index_link_latency_after_the_index(small_raw):
@@ -51,7 +51,7 @@ def test_mark_updates_arrive_index_link_latency_after_the_index(small_raw):
     t = result.trace
     marks, indexes = causes_of(t, "mark", "index")
     assert len(marks) == len(np.flatnonzero(t.kind == "mark")) > 50
-    np.testing.assert_allclose(t.t[marks] - t.t[indexes], LAT["index-perp"], atol=1e-9)
+    np.testing.assert_allclose(t.t[marks] - t.t[indexes], LATENCY["index-perp"], atol=1e-9)
     # the index publishes on its 1 s clock
     np.testing.assert_allclose(t.t[indexes] % 1.0 - np.round(t.t[indexes] % 1.0), 0.0, atol=1e-9)
 
@@ -61,7 +61,7 @@ def test_ignition_orders_reach_spot_after_the_order_link_latency(small_raw):
     t = result.trace
     orders, ignites = causes_of(t, "order", "ignite")
     assert len(orders) == 5
-    np.testing.assert_allclose(t.t[orders] - t.t[ignites], LAT["whale"], atol=1e-9)
+    np.testing.assert_allclose(t.t[orders] - t.t[ignites], LATENCY["whale"], atol=1e-9)
     np.testing.assert_allclose(t.t[ignites], [5.0, 6.0, 7.0, 8.0, 9.0], atol=1e-9)
 
 

@@ -20,7 +20,7 @@ from sim.schema import ConfigError
 from sim.tomlwrite import dumps
 from sim.trace import write_csv
 from sim.world import World
-from tests.processes.conftest import SMALL_WORLD
+from tests.worlds import small_raw
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -107,10 +107,6 @@ def test_a_bad_profile_fails_with_one_exact_line(tmp_path, text, message):
 
 
 # ----------------------------------------------------------------------------- in configs
-
-
-def small_raw() -> dict:
-    return copy.deepcopy(SMALL_WORLD)
 
 
 def test_a_population_takes_a_map_or_a_size_not_both(tmp_path):

@@ -1,83 +1,22 @@
 """Shared fixtures' data for the cascade-analysis tests: a hand-built trace with known
-answers, and a small world with constant latencies written to a run folder."""
+answers, and the small world (tests/worlds.py) run for 20 s and written to a run folder."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from sim.config import from_dict
 from sim.output import write_run
 from sim.trace import Trace, TraceTable
 from sim.world import World
-
-LATENCY = {
-    "whale-spot": 0.020,
-    "spot-index": 0.050,
-    "index-perp": 0.030,
-    "mm-perp": 0.005,
-    "perp-mm": 0.007,
-    "hedge": 0.150,
-    "spot-mm": 0.040,
-}
-LINKS = {
-    "whale-spot": ("whale", "spot", "order"),
-    "spot-index": ("spot", "index", "md"),
-    "index-perp": ("index", "perp", "index"),
-    "mm-perp": ("mm", "perp", "order"),
-    "perp-mm": ("perp", "mm", "fill"),
-    "hedge": ("mm", "spot", "hedge"),
-    "spot-mm": ("spot", "mm", "md"),
-}
-SMALL = {
-    "experiment": {"name": "small", "seed": 3, "duration": "20s"},
-    "spot": {
-        "spot": {
-            "tick": 0.001,
-            "book": {
-                "mid": 10.0,
-                "owner": "holders",
-                "asks": {"notional": 180_000, "range": "10%", "shape": "linear", "extent": "90%", "step": "0.5%"},
-                "bids": {"notional": 100_000, "range": "10%", "shape": "flat", "extent": "50%", "step": "0.5%"},
-            },
-        }
-    },
-    "index": {"index": {"sources": {"spot": 1.0}, "interval": "1s"}},
-    "perp": {
-        "perp": {
-            "index": "index",
-            "mmr": "1%",
-            "liquidation_fee": "1%",
-            "insurance_fund": 100_000,
-            "populations": {
-                "shorts": {
-                    "side": "short",
-                    "count": 60,
-                    "notional": 2_000_000,
-                    "leverage": 10,
-                    "liq_price": {"low": 10.8, "high": 13.0},
-                    "counterparty": {"owner": "longs", "count": 10},
-                }
-            },
-        }
-    },
-    "market_maker": {
-        "mm": {
-            "perp": "perp",
-            "hedge": {"spot": 1.0},
-            "quotes": {"notional": 300_000, "range": "2%", "extent": "20%", "step": "0.5%"},
-            "capital": 20_000_000,
-            "margin": 5_000_000,
-        }
-    },
-    "igniter": {"whale": {"venue": "spot", "notional": 200_000, "start": "5s", "duration": "5s", "slices": 5}},
-    "link": {lid: {"src": s, "dst": d, "kind": k, "latency": LATENCY[lid]} for lid, (s, d, k) in LINKS.items()},
-}
+from tests import worlds
 
 
 def small_raw() -> dict:
-    """The small world's raw (TOML-shaped) config; callers may change it."""
-    return copy.deepcopy(SMALL)
+    """The small world's raw (TOML-shaped) config, 20 s long; callers may change it."""
+    raw = worlds.small_raw()
+    raw["experiment"]["duration"] = "20s"
+    return raw
 
 
 def write_small_run(folder: Path, overrides: list[str] = ()) -> Path:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cascade_world import LATENCY, LINKS, handmade_trace, write_small_run
+from cascade_world import handmade_trace, write_small_run
 
 from sim import analysis
 from sim.metrics import summarize, wave_table
 from sim.runfolder import open_run
+from tests.worlds import LATENCY, LINKS
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_chain_rejects_an_unknown_record():
 
 def test_hop_delays_over_constant_links_equal_their_latencies(small):
     stats = {(e.src, e.dst): e for e in analysis.edge_delays(small.trace)}
-    for lid in ("whale-spot", "index-perp", "perp-mm", "hedge"):
+    for lid in ("whale", "index-perp", "perp-mm", "hedge"):
         src, dst, _ = LINKS[lid]
         e = stats[src, dst]
         assert e.count > 0
