@@ -97,8 +97,8 @@ def worlds(draw) -> dict:
             capital = draw(st.sampled_from([2_000, 20_000]))
             raw["order_flow"][f"crowd-{s}"] = {
                 "venue": s,
-                "traders": draw(st.integers(1, 20)),
-                "rate": draw(st.sampled_from([0.2, 1.0])),
+                "traders": draw(st.integers(1, 8)),
+                "rate": draw(st.sampled_from([0.2, 0.5])),
                 "lifetime": draw(st.sampled_from(["1s", "10s"])),
                 "notional": draw(st.sampled_from([500, 3_000])),
                 "capital": capital,
