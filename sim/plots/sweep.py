@@ -9,6 +9,7 @@ a crossed 2-D grid, the mean of each metric over the grid, a panel per metric.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,7 +170,7 @@ def sweep_figure(
             _draw_series(ax, groups, xs, value, color, bys, single=by is None)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
-        _fit_to_runs(ax, groups, threshold if i == 0 else None)
+        _fit_to_runs(ax, groups, threshold if i == 0 else None, single=by is None)
         ax.set_ylabel(metric_label(metric))
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)
@@ -185,20 +186,42 @@ def sweep_figure(
             )
     axes[-1].set_xlabel(xs.label)
     xs.ticks(axes[-1])
+    paired = [p for p in data.params if p != x] if data.zipped else []
+    if paired and xs.numeric:
+        _paired_ticks(axes[-1], data, xs, paired)
     return fig
 
 
-def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None) -> None:
-    """Scale the y axis to the runs (and threshold), not to the band: with few seeds a 95% band
-    is many times wider than the runs themselves, and would flatten them; it runs off the axes."""
-    values = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
-    values = values[np.isfinite(values)]
-    if threshold is not None:
-        values = np.append(values, threshold)
-    if not len(values):
+def _paired_ticks(ax: Axes, data: SweepData, xs: Scale, paired: list[str]) -> None:
+    """On a zipped sweep, label each x tick with the values swept with it, a line per parameter."""
+    scales = [Scale(p, data.units.get(p), data.values(p)) for p in paired]
+    partner = {_number(r[xs.key]): [_number(r[p]) for p in paired] for r in data.rows}
+    xv = sorted(partner)
+    step = max(1, math.ceil(len(xv) / 12))
+    shown = xv[::step]
+    labels = [
+        "\n".join(f"{s(v):.4g}" if s.numeric else str(v) for s, v in zip([xs, *scales], [x, *partner[x]], strict=True))
+        for x in shown
+    ]
+    ax.set_xticks([xs(x) for x in shown], labels)
+    ax.set_xlabel("\n".join([xs.label, *(f"with {s.label}" for s in scales)]))
+
+
+def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) -> None:
+    """Scale the y axis to what the runs span, not to the bands: with few seeds a 95% band is
+    many times wider than the runs themselves and would flatten them (it runs off the axes).
+    The means, and the single runs when they are drawn, are always inside."""
+    runs = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
+    runs = runs[np.isfinite(runs)]
+    if not len(runs):
         return
+    stats = np.array([ci95(v) for v in groups.values()])
+    stats = stats[np.isfinite(stats[:, 0])]
+    shown = np.concatenate((runs, stats[:, 0])) if single else stats[:, 0]
+    bands = np.clip(np.concatenate((stats[:, 0] - stats[:, 1], stats[:, 0] + stats[:, 1])), runs.min(), runs.max())
+    values = np.concatenate((shown, bands, [] if threshold is None else [threshold]))
     low, high = float(values.min()), float(values.max())
-    pad = 0.15 * (high - low) or 0.05 * max(abs(high), 1.0)
+    pad = 0.1 * (high - low) or 0.05 * max(abs(high), 1.0)
     ax.set_ylim(low - pad, high + pad)
 
 
@@ -229,9 +252,11 @@ def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | N
 
 def heatmap_figure(data: SweepData, metrics: list[str], x: str, y: str) -> Figure:
     """The mean of each metric over a crossed 2-D grid, a panel per metric."""
-    fig = style.new_figure((5.8 * len(metrics) + 1.0, 5.6))
+    width = 5.8 * len(metrics) + 1.0
+    fig = style.new_figure((width, 5.6))
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
-    fig.suptitle(f"{data.experiment}: mean over seeds on the {x} × {y} grid", fontsize=14, fontweight="bold")
+    title = f"{data.experiment}: mean over seeds on the {x} × {y} grid"
+    fig.suptitle(textwrap.fill(title, width=int(width * 7)), fontsize=14, fontweight="bold")
     xv = sorted(data.values(x), key=str) if not _numeric(data.values(x)) else sorted(data.values(x))
     yv = sorted(data.values(y), key=str) if not _numeric(data.values(y)) else sorted(data.values(y))
     xs, ys = Scale(x, data.units.get(x), xv), Scale(y, data.units.get(y), yv)
@@ -264,10 +289,11 @@ def _grid_ticks(set_ticks, values: list, scale: Scale) -> None:
 
 
 def _annotate(ax: Axes, grid: np.ndarray, image) -> None:
-    """Write each cell's value, dark on light cells and light on dark ones."""
+    """Write each cell's value, dark on light cells and light on dark ones (by perceived luminance)."""
     for (i, j), v in np.ndenumerate(grid):
         if np.isfinite(v):
-            light = sum(image.cmap(image.norm(v))[:3]) > 1.5
+            r, g, b = image.cmap(image.norm(v))[:3]
+            light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
             ax.text(j, i, f"{v:.4g}", ha="center", va="center", fontsize=8, color="black" if light else "white")
 
 

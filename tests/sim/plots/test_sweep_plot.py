@@ -28,3 +28,35 @@ def test_the_y_axis_fits_the_runs_not_a_wide_band():
 def test_the_threshold_is_inside_the_axes():
     fig = sweep_figure(two_seed_sweep(), ["amplification"], "link.hedge.latency", threshold=120.0)
     assert fig.axes[0].get_ylim()[1] > 120.0
+
+
+def by_sweep() -> SweepData:
+    """Two lines (by mark) of 30 seeds whose single runs, not drawn, stray far from the means."""
+    rows = []
+    for mark, base in (("binance", 5.0), ("hyperliquid", 6.0)):
+        for x in (0.0, 1.0, 2.0):
+            for seed in range(30):
+                value = base + x + (25.0 if seed == 0 else 0.1 * (seed % 3))  # one outlier per point
+                rows.append({"link.feed_b.latency": str(x), "perp.perp_b.mark": mark, "lag_s": str(value)})
+    units = {"link.feed_b.latency": "duration", "perp.perp_b.mark": None}
+    return SweepData("contagion", ["link.feed_b.latency", "perp.perp_b.mark"], units, False, rows, 0, ["lag_s"])
+
+
+def test_with_a_line_per_value_the_axis_fits_the_means_and_their_bands_not_unseen_runs():
+    fig = sweep_figure(by_sweep(), ["lag_s"], "link.feed_b.latency", by="perp.perp_b.mark")
+    low, high = fig.axes[0].get_ylim()
+    assert low < 5.0 and high > 9.0  # both lines are on the axes
+    assert high < 20.0  # the outliers at 30 (not drawn) do not stretch it
+
+
+def test_a_zipped_sweep_labels_each_tick_with_its_paired_values():
+    rows = [
+        {"link.hedge.latency": str(h), "link.spot-index.latency": str(i), "peak": str(15.0 - h)}
+        for h, i in ((0.05, 0.02), (0.15, 0.05))
+        for _ in range(3)
+    ]
+    units = {"link.hedge.latency": "duration", "link.spot-index.latency": "duration"}
+    data = SweepData("rocket", ["link.hedge.latency", "link.spot-index.latency"], units, True, rows, 0, ["peak"])
+    ax = sweep_figure(data, ["peak"], "link.hedge.latency").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["50\n20", "150\n50"]
+    assert ax.get_xlabel() == "link.hedge.latency (ms)\nwith link.spot-index.latency (ms)"
