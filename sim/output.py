@@ -50,8 +50,7 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
 
 
 def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, plots: bool = True) -> Path:
-    """One folder per arm, plus comparison.json and comparison.png side by side."""
-    from sim.plots.comparison import plot_arm_comparison  # here: matplotlib loads only when a plot is drawn
+    """One folder per arm, plus comparison.json and (with ``plots``) comparison.png side by side."""
 
     def fill(folder: Path) -> None:
         comparison = {}
@@ -61,6 +60,10 @@ def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, pl
             metrics = arm_metrics(result.trace, result.nodes, result.config.experiment.duration)
             comparison[name] = {"description": result.config.experiment.description, **metrics}
         (folder / "comparison.json").write_text(json.dumps(comparison, indent=2) + "\n")
+        if not plots:
+            return
+        from sim.plots.comparison import plot_arm_comparison  # here: matplotlib loads only when a plot is drawn
+
         first = next(iter(results.values())).config.experiment
         title = f"{first.name.split(':')[0]} (seed {first.seed}): arms side by side"
         plot_arm_comparison(

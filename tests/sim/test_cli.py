@@ -340,6 +340,14 @@ def test_bad_usage_through_the_entry_point(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_arms_run_without_plots_writes_no_png(tmp_path):
+    out = tmp_path / "crash"
+    assert main(["run", "crash", "--out", str(out), "--no-plots", "--set", "experiment.duration=10s"]) == 0
+    assert (out / "comparison.json").is_file()
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["binance", "hyperliquid"]
+    assert list(out.rglob("*.png")) == []
+
+
 @pytest.mark.parametrize("argv", [["plot", "sweep", "--help"], ["plot", "--help"]])
 def test_help_prints_percent_signs_once(capsys, argv):
     with pytest.raises(SystemExit) as exc:
