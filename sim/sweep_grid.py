@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config import Config, Latency
-from sim.schema import ConfigError
+from sim.schema import ConfigError, did_you_mean
 from sim.units import parse_duration, parse_fraction
 
 MAX_POINTS = 100_000
@@ -57,7 +57,8 @@ class Point:
 
 
 def unit_of(key: str) -> str | None:
-    """The unit of a dotted config key (DURATION, FRACTION or None), read from the schema."""
+    """The unit of a dotted config key (DURATION, FRACTION or None), read from the schema;
+    ConfigError if a part of it names no field of the schema."""
     tp: Any = Config
     meta: typing.Mapping[str, Any] = {}
     parts = key.split(".")
@@ -68,9 +69,10 @@ def unit_of(key: str) -> str | None:
             tp = typing.get_args(tp)[1]
         elif dataclasses.is_dataclass(tp):
             fields = {f.name: f for f in dataclasses.fields(tp)}
-            field = fields.get(parts.pop(0))
+            name = parts.pop(0)
+            field = fields.get(name)
             if field is None:
-                return None
+                raise ConfigError(key, "unknown key" + did_you_mean(name, fields))
             meta, tp = field.metadata, typing.get_type_hints(tp)[field.name]
         else:
             return None

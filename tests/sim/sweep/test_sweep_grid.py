@@ -50,6 +50,8 @@ def test_units_come_from_the_schema():
         ("link.hedge.latency=0s:1s", "link.hedge.latency: a range must look like lo:hi:step"),
         ("perp.perp.mmr=1%,1%", "perp.perp.mmr: repeated values"),
         ("no-equals-sign", "a grid axis must look like"),
+        ("link.hedge.latncy=0ms:1s:100ms", "link.hedge.latncy: unknown key (did you mean 'latency'?)"),
+        ("perp.perp.mmrr=1%,2%", "perp.perp.mmrr: unknown key (did you mean 'mmr'?)"),
     ],
 )
 def test_bad_axes_name_the_key(text, message):
