@@ -6,7 +6,9 @@
   collateral's opening value, annualised;
 - the project's cost of a token-loan + call-option contract: the Black–Scholes value of the
   call (on the realised volatility) plus what was paid out at exercise;
-- lending and perp liquidations (count, notional) and the funding-rate path.
+- lending and perp liquidations (count, notional) and the funding-rate path;
+- the perp venues' losses: ADL closes (count, notional, notional per venue and account),
+  the insurance funds' change and bad debt.
 """
 
 from __future__ import annotations
@@ -70,6 +72,19 @@ def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> di
     for label, k in (("lending_liquidations", "lending_liquidation"), ("perp_liquidations", "liquidation")):
         m = kind == k
         metrics[label] = {"count": int(m.sum()), "notional": float(table.notional[m].sum())}
+    adl = kind == "adl"
+    metrics["adl"] = {
+        "count": int(adl.sum()),
+        "notional": float(table.notional[adl].sum()),
+        "by_venue": {
+            venue: _sum_by(table.account[at], table.notional[at])
+            for venue in dict.fromkeys(table.node[adl].tolist())
+            for at in [adl & (table.node == venue)]
+        },
+    }
+    metrics["insurance_fund_change"] = float(table.notional[kind == "insurance"].sum())
+    metrics["bad_debt"] = float(table.notional[kind == "bad_debt"].sum())
+    metrics["duration_s"] = float(duration)
     rates = np.flatnonzero(kind == "funding_rate")
     hours = {n: _interval_hours(table, rates, n) for n in set(table.node[rates])}
     metrics["funding_path"] = [
@@ -82,6 +97,11 @@ def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> di
         for i in rates
     ]
     return metrics
+
+
+def _sum_by(keys: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    """``values`` summed per key, keys in order of first appearance."""
+    return {k: float(values[keys == k].sum()) for k in dict.fromkeys(keys.tolist())}
 
 
 def _interval_hours(table: TraceTable, rates: np.ndarray, node: str) -> float:

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.config import Config, Latency
-from sim.plots import formats, style
+from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
 from sim.units import format_duration
 from topology.latency import LatencyModel
@@ -114,7 +114,7 @@ def _draw_spot(ax: Axes, run: Run, x0: float, x1: float, **line) -> tuple[float,
     return lo, hi, peak
 
 
-def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, **line) -> str:
+def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, unit: str = formats.TIME_UNIT, **line) -> str:
     """Cumulative liquidated notional over all perp venues and sides; returns a summary."""
     table = run.trace
     liq = table.where("liquidation")
@@ -128,7 +128,7 @@ def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, **line) -> str:
     )
     if not len(cum):
         return "no liquidations"
-    return f"{formats.usd_short(total)} liquidated, the last at {table.t[liq][-1]:,.1f} s"
+    return f"{formats.usd_short(total)} liquidated, the last at {formats.time_at(table.t[liq][-1], unit)}"
 
 
 def compare_figure(runs: list[Run], title: str) -> Figure:
@@ -138,8 +138,8 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     top.set_ylabel(formats.label("spot last price", formats.PRICE_UNIT))
     bottom.set_ylabel(formats.label("cumulative liquidated\nnotional", formats.NOTIONAL_UNIT))
-    bottom.set_xlabel(formats.TIME_LABEL)
     x0, x1, cropped = _span(runs)
+    unit = timeaxis.set_time_axis(bottom, x1 - x0)
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)
@@ -148,7 +148,7 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
         line = {"color": RUN_COLORS[i % len(RUN_COLORS)], "lw": _width(i, len(runs))}
         low, high, peak = _draw_spot(top, run, x0, x1, **line)
         lo, hi = min(lo, low), max(hi, high)
-        summary = _draw_liquidated(bottom, run, x0, x1, **line)
+        summary = _draw_liquidated(bottom, run, x0, x1, unit, **line)
         spot = f"peak spot {peak:,.4g}, " if np.isfinite(peak) else ""
         sep = "\n    " if len(run.label) > LONG_LABEL else "  "
         handles.append(Line2D([], [], **line, label=f"{run.label}{sep}({spot}{summary})"))
@@ -165,7 +165,7 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
     fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False)
     note = f"{len(runs)} runs, labelled by what differs between their configs"
     if cropped:
-        note += f" · zoomed to {x0:,.1f}–{x1:,.1f} s (first ignition to last liquidation)"
+        note += f" · zoomed to {formats.time_range(x0, x1, unit)} (first ignition to last liquidation)"
     style.set_titles(fig, top, title, note)
     return fig
 

@@ -17,6 +17,36 @@ def label(quantity: str, unit: str) -> str:
 
 TIME_LABEL = label("time since start", TIME_UNIT)
 
+# Time axes read in seconds for spans up to SECONDS_UP_TO, in minutes up to MINUTES_UP_TO,
+# in hours beyond: a rocket's 3 minutes stay in seconds, seed 004's 3 days read in hours.
+TIME_UNITS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0}
+SECONDS_UP_TO = 600.0
+MINUTES_UP_TO = 3 * 3600.0
+
+
+def time_unit(span_s: float) -> str:
+    """The unit a time axis spanning ``span_s`` seconds reads in: "s", "min" or "h"."""
+    if span_s <= SECONDS_UP_TO:
+        return "s"
+    return "min" if span_s <= MINUTES_UP_TO else "h"
+
+
+def time_label(unit: str = TIME_UNIT) -> str:
+    """A time axis label: ``time_label("h") == "time since start (h)"``."""
+    return label("time since start", unit)
+
+
+def time_range(t0_s: float, t1_s: float, unit: str = TIME_UNIT) -> str:
+    """Two times in ``unit`` (ms precision in seconds): ``"6.819–181.752 s"``, ``"1.5–70.2 h"``."""
+    scale = TIME_UNITS[unit]
+    digits = 3 if unit == "s" else 1
+    return f"{t0_s / scale:,.{digits}f}–{t1_s / scale:,.{digits}f} {unit}"
+
+
+def time_at(t_s: float, unit: str = TIME_UNIT) -> str:
+    """A time in ``unit``, one decimal: ``"45.8 s"``, ``"12.5 h"``."""
+    return f"{t_s / TIME_UNITS[unit]:,.1f} {unit}"
+
 
 def usd(x: float) -> str:
     """A dollar amount with thousands separators and the unit: ``"1,234,567 USDT"``."""

@@ -1,8 +1,9 @@
 """Prices and liquidations over time.
 
 Top panel: spot last price per spot venue, index per index node, mark and last price per
-perp venue, liquidations on the mark line. Bottom panel: cumulative liquidated notional
-per perp venue and position side.
+perp venue, liquidations on the mark line (colour by position side, marker shape by venue
+when there are several). Bottom panel: cumulative liquidated notional per perp venue and
+position side. The time axis reads in s, min or h by the run's length.
 """
 
 from __future__ import annotations
@@ -14,12 +15,28 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots import formats, style
+from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
 
 SPARSE = 30  # series with at most this many points also get a marker per point
 LIQ_SIZE = (20.0, 300.0)  # marker area range (pt²) from the smallest to the largest notional
 VENUE_LINESTYLES = ("-", "--", ":", "-.")
+VENUE_MARKERS = ("o", "s", "^", "D", "v", "P")  # liquidations' marker per perp venue
+# Distinct hues when several nodes of one kind share the price panel (style's palettes put
+# two similar blues among the spot shades).
+PRICE_SHADES: dict[str, tuple[str, ...]] = {
+    "spot": ("#1f77b4", "#17becf", "#7b3294", "#08306b"),
+}
+
+
+def price_colors(nodes: dict[str, str]) -> dict[str, str]:
+    """style.node_colors, with PRICE_SHADES for kinds that have several nodes."""
+    colors = style.node_colors(nodes)
+    for kind, shades in PRICE_SHADES.items():
+        names = [name for name, k in nodes.items() if k == kind]
+        if len(names) > 1:
+            colors.update({name: shades[i % len(shades)] for i, name in enumerate(names)})
+    return colors
 
 
 def _series(table: TraceTable, kind: str, node: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +61,7 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
 
 
 def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
-    colors = style.node_colors(nodes)
+    colors = price_colors(nodes)
     for name, kind in nodes.items():
         if kind == "spot":
             t, p = _series(table, "trade", name)
@@ -62,39 +79,59 @@ def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float
             _step(ax, t, p, t_end, color=colors[name], lw=0.7, alpha=0.7, zorder=3, label=f"{name} last (perp)")
 
 
-def _draw_liquidations(ax: Axes, table: TraceTable) -> list[Line2D]:
-    """Liquidation markers at the mark price, largest first so small ones stay visible on top;
-    returns legend proxies."""
+def _draw_liquidations(ax: Axes, table: TraceTable, nodes: dict[str, str]) -> list[Line2D]:
+    """Liquidation markers at the mark price, largest first so small ones stay visible on top,
+    coloured by position side and shaped by perp venue; returns legend proxies."""
     liq = np.flatnonzero(
         table.where("liquidation") & np.isfinite(table.price) & np.isin(table.side, list(style.SIDE_COLORS))
     )
     if len(liq) == 0:
         return []
     liq = liq[np.argsort(-np.nan_to_num(table.notional[liq], nan=0.0), kind="stable")]
-    colors = np.where(table.side[liq] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1])
-    ax.scatter(
-        table.t[liq],
-        table.price[liq],
-        s=style.notional_areas(table.notional[liq], *LIQ_SIZE),
-        c=colors,
-        alpha=0.75,
-        edgecolors="black",
-        linewidths=0.5,
-        zorder=5,
-    )
+    areas = style.notional_areas(table.notional[liq], *LIQ_SIZE)
+    perps = [name for name, kind in nodes.items() if kind == "perp"]
+    venues = perps + sorted(set(table.node[liq].tolist()) - set(perps))
+    venues = [v for v in venues if (table.node[liq] == v).any()]
+    for i, venue in enumerate(venues):
+        at = table.node[liq] == venue
+        ax.scatter(
+            table.t[liq][at],
+            table.price[liq][at],
+            s=areas[at],
+            c=np.where(table.side[liq][at] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1]),
+            marker=VENUE_MARKERS[i % len(VENUE_MARKERS)],
+            alpha=0.75,
+            edgecolors="black",
+            linewidths=0.5,
+            zorder=5,
+        )
+    several = len(venues) > 1
     handles = [
         Line2D(
             [],
             [],
             ls="",
-            marker="o",
+            marker="o" if several else VENUE_MARKERS[0],
             color=style.SIDE_COLORS[side],
             markeredgecolor="black",
-            label=f"{style.SIDE_NAMES[side]} liquidation",
+            label=f"{style.SIDE_NAMES[side]} liquidation" + (" (colour)" if several else ""),
         )
         for side in (-1, 1)
         if (table.side[liq] == side).any()
     ]
+    if several:
+        handles += [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=VENUE_MARKERS[i % len(VENUE_MARKERS)],
+                color="white",
+                markeredgecolor="black",
+                label=f"on {venue} (shape)",
+            )
+            for i, venue in enumerate(venues)
+        ]
     biggest = np.nanmax(table.notional[liq], initial=0.0)
     label = f"marker area ∝ notional\n(max {formats.usd(biggest)})"
     return [*handles, Line2D([], [], ls="", label=label)]
@@ -139,17 +176,18 @@ def prices_figure(table: TraceTable, nodes: dict[str, str], title: str) -> Figur
     style.set_titles(fig, top, title, _subtitle(table))
     top.set_ylabel(formats.label("price", formats.PRICE_UNIT))
     bottom.set_ylabel(formats.label("cumulative liquidated\nnotional", formats.NOTIONAL_UNIT))
-    bottom.set_xlabel(formats.TIME_LABEL)
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)
     if len(table) == 0:
         style.no_data(top)
         style.no_data(bottom)
+        bottom.set_xlabel(formats.TIME_LABEL)
         return fig
     t0, t_end = float(table.t.min()), float(table.t.max())
+    timeaxis.set_time_axis(bottom, t_end - t0)
     draw_prices(top, table, nodes, t_end)
-    handles = top.get_legend_handles_labels()[0] + _draw_liquidations(top, table)
+    handles = top.get_legend_handles_labels()[0] + _draw_liquidations(top, table, nodes)
     if handles:
         top.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False

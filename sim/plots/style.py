@@ -31,43 +31,75 @@ NODE_KIND_COLORS: dict[str, str] = {
     "perp": "#ff7f0e",
     "market_maker": "#9467bd",
     "liquidity": "#8c564b",
+    "basis": "#e6ab02",
+    "option_mm": "#e377c2",
+    "oracle": "#17becf",
+    "lending": "#2ca02c",
+    "liquidator": "#00441b",
+    "holder": "#000080",
+    "forward": "#fb9a99",
+    "profit_taker": "#a6d854",
+    "order_flow": "#cab2d6",
 }
 
-# Shades used when several nodes of one kind share a plot (nth node of a kind gets the nth).
+# Shades used when several nodes of one kind share a plot (nth node of a kind gets the nth);
+# shades of the kind's own hue, none close to another kind's colour.
 NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
-    "spot": ("#1f77b4", "#17becf", "#08519c", "#6baed6"),
-    "index": ("#2f4f4f", "#7a7a7a", "#000000"),
-    "perp": ("#ff7f0e", "#8c2d04", "#e377c2", "#bcbd22"),
+    "spot": ("#1f77b4", "#6baed6", "#08519c", "#9ecae1"),
+    "index": ("#2f4f4f", "#000000", "#3d6b6b"),
+    "perp": ("#ff7f0e", "#8c2d04", "#fdae6b", "#d94801"),
 }
 
 # Record kinds in causal order; timeline sub-rows and legends follow it.
 # fmt: off
 RECORD_KINDS: tuple[str, ...] = (
-    "open", "ignite", "noise", "quote", "hedge", "order", "trade", "fill",
-    "index", "mark", "funding_rate", "funding", "liquidation", "adl", "insurance", "bad_debt",
+    "open", "option", "supply", "deposit", "ignite", "noise", "quote", "depth", "hedge", "basis", "holder",
+    "forward", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding", "margin",
+    "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
+    "lending_liquidation", "refused", "exercise",
 )
 RECORD_KIND_COLORS: dict[str, str] = {
     "open": "#969696",
+    "option": "#bc80bd",
+    "supply": "#b3de69",
+    "deposit": "#33a02c",
     "ignite": "#d62728",
     "noise": "#9a9a9a",
     "quote": "#c5b0d5",
+    "depth": "#393b79",
     "hedge": "#9467bd",
+    "basis": "#b35806",
+    "holder": "#01665e",
+    "forward": "#f1b6da",
     "order": "#6baed6",
     "trade": "#1f77b4",
     "fill": "#17becf",
+    "oracle": "#1b9e77",
     "index": "#2f4f4f",
     "mark": "#ff7f0e",
     "funding_rate": "#e6ab02",
     "funding": "#a6761d",
+    "margin": "#7b4173",
+    "borrow": "#fb8072",
+    "repay": "#8dd3c7",
+    "withdraw": "#006d2c",
+    "release": "#fdb462",
     "liquidation": "#e7298a",
     "adl": "#000000",
     "insurance": "#8c564b",
     "bad_debt": "#7f0000",
+    "liquidate": "#ff00ff",
+    "lending_liquidation": "#b2182b",
+    "refused": "#525252",
+    "exercise": "#ffd92f",
 }
 RECORD_KIND_MARKERS: dict[str, str] = {
-    "open": "s", "ignite": "^", "noise": "v", "quote": "o", "hedge": "D", "order": ">", "trade": "o",
-    "fill": "s", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "liquidation": "o", "adl": "X",
-    "insurance": "P", "bad_debt": "X",
+    "open": "s", "option": "p", "supply": "P", "deposit": "s", "ignite": "^", "noise": "v", "quote": "o",
+    "depth": "H", "hedge": "D", "basis": "h", "holder": "8", "forward": "<", "order": ">", "trade": "o",
+    "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
+    "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
+    "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",
+    "exercise": "p",
 }
 # fmt: on
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous

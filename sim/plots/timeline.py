@@ -6,7 +6,10 @@ fills, marks and liquidations stay apart. Lines join a record to its cause when 
 happened at another node; they run forward in time (left to right). Records are
 aggregated per sub-row and time bin (a liquidation marker's area is the bin's notional),
 and cause lines per pair of sub-rows and time bins (a bundle's width grows with its
-count), so a dense run draws a few thousand artists, not one per record.
+count), so a dense run draws a few thousand artists, not one per record. Steady flows (a
+pair of sub-rows with cause lines in most time bins, e.g. noise orders or index updates
+over a long run) are thinned to STEADY_BINS faint lines across the axis, so they do not
+wall off the lanes. The time axis reads in s, min or h by the span shown.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis import waves
-from sim.plots import formats, style
+from sim.plots import formats, style, timeaxis
 from sim.plots.prices import draw_cumulative, draw_prices
 from sim.trace import TraceTable
 
@@ -42,6 +45,10 @@ BUNDLE_LEGEND_COLOR = "#b0b0b0"
 PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"), ("perp", "trade"))  # (node, record) kinds
 WAVE_LABEL_GAP = 0.025  # fraction of the time axis between two wave labels
 MAX_WAVE_LINES = 30
+STEADY_FILL = 0.5  # a pair of sub-rows with cause lines in more than this share of time bins...
+STEADY_BINS = 48  # ...is drawn as one faint line per 1/STEADY_BINS of the time axis
+STEADY_ALPHA = 0.3
+SUBTITLE_WIDTH = 150  # characters of the subtitle on one line
 HEADROOM = 1.2  # the cumulative panel's top, as a multiple of its highest value (room for wave labels)
 
 
@@ -96,7 +103,7 @@ def _window(table: TraceTable) -> tuple[float, float, str]:
     what = ("first ignition" if table.where("ignite").any() else "first exogenous record") + (
         " to last liquidation" if table.where("liquidation").any() else " to end"
     )
-    return x0, x1, f"zoomed to {x0:,.3f}–{x1:,.3f} s ({what})"
+    return x0, x1, f"zoomed to {formats.time_range(x0, x1, formats.time_unit(x1 - x0))} ({what})"
 
 
 def _cause_rows(table: TraceTable) -> np.ndarray:
@@ -138,15 +145,21 @@ def _group_mean(values: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np
 
 
 def bundles(
-    t0: np.ndarray, y0: np.ndarray, t1: np.ndarray, y1: np.ndarray, x0: float, x1: float, budget: int
+    t0: np.ndarray,
+    y0: np.ndarray,
+    t1: np.ndarray,
+    y1: np.ndarray,
+    x0: float,
+    x1: float,
+    budget: int,
+    bins: int = TIME_BINS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cause lines (t0, y0) → (t1, y1) bundled by equal sub-rows and time bins at both ends:
-    line segments (k×2×2, at the bundles' mean times) and counts. Bins start at TIME_BINS
+    line segments (k×2×2, at the bundles' mean times) and counts. Bins start at ``bins``
     and halve until there are at most ``budget`` bundles."""
     if len(t0) == 0:
         return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
     rows = np.unique(np.concatenate([y0, y1]), return_inverse=True)[1].reshape(2, -1)
-    bins = TIME_BINS
     while True:
         group, counts = _groups(rows[0], rows[1], _time_bins(t0, x0, x1, bins), _time_bins(t1, x0, x1, bins))
         if len(counts) <= budget or bins == 1:
@@ -229,23 +242,58 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
     return handles
 
 
+def steady_flows(t0: np.ndarray, y0: np.ndarray, t1: np.ndarray, y1: np.ndarray, x0: float, x1: float) -> np.ndarray:
+    """Which cause lines belong to a steady flow: a pair of sub-rows whose lines start in more
+    than STEADY_FILL of the TIME_BINS time bins."""
+    if len(t0) == 0:
+        return np.zeros(0, dtype=bool)
+    rows = np.unique(np.concatenate([y0, y1]), return_inverse=True)[1].reshape(2, -1)
+    pair, _ = _groups(rows[0], rows[1])
+    occupied, _ = _groups(pair, _time_bins(t0, x0, x1, TIME_BINS))
+    first = np.unique(occupied, return_index=True)[1]  # one element per occupied (pair, bin)
+    bins_per_pair = np.bincount(pair[first], minlength=pair.max() + 1)
+    return bins_per_pair[pair] > STEADY_FILL * TIME_BINS
+
+
 def _draw_arrows(
     ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray, x0: float, x1: float, max_arrows: int
 ) -> tuple[list[Line2D], str]:
     """Cross-node cause lines with an end in view, bundled (see ``bundles``), liquidation
-    chains in purple over the rest; returns legend proxies and a subtitle note."""
+    chains in purple over the rest, steady flows thinned; returns legend proxies and a
+    subtitle note."""
     cause = _cause_rows(table)
     idx = np.flatnonzero(cause >= 0)
     c = cause[idx]
     keep = (table.node[c] != table.node[idx]) & (visible[idx] | visible[c])
     idx, c = idx[keep], c[keep]
     in_chain = _liquidation_chains(cause, table.where("liquidation"))[idx]
+    steady = ~in_chain
+    steady[steady] = steady_flows(table.t[c[steady]], y[c[steady]], table.t[idx[steady]], y[idx[steady]], x0, x1)
+    handles, thinned = [], ""
+    if steady.any():
+        m = steady
+        every = formats.time_at((x1 - x0) / STEADY_BINS, formats.time_unit(x1 - x0))
+        segments, counts = bundles(table.t[c[m]], y[c[m]], table.t[idx[m]], y[idx[m]], x0, x1, len(idx), STEADY_BINS)
+        ax.add_collection(
+            LineCollection(segments, colors=[to_rgba(OTHER_ARROW_COLOR, STEADY_ALPHA)], linewidths=0.6, zorder=1)
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=OTHER_ARROW_COLOR,
+                alpha=STEADY_ALPHA + 0.2,
+                lw=0.8,
+                label=f"cause → effect, steady flow ({m.sum():,}),\n  one faint line per {every}",
+            )
+        )
+        thinned = f", {m.sum():,} of them in steady flows (thinned to {len(counts):,} faint lines)"
+    rest = int((~steady).sum())
     parts = []
-    for m in (~in_chain, in_chain):
-        budget = max(1, round(max_arrows * m.sum() / max(len(idx), 1)))
+    for m in (~in_chain & ~steady, in_chain):
+        budget = max(1, round(max_arrows * m.sum() / max(rest, 1)))
         parts.append(bundles(table.t[c[m]], y[c[m]], table.t[idx[m]], y[idx[m]], x0, x1, budget))
     top = max((int(counts.max()) for _, counts in parts if len(counts)), default=1)
-    handles = []
     for (segments, counts), color, what, z in zip(
         parts, (OTHER_ARROW_COLOR, CHAIN_ARROW_COLOR), ("other", "liquidation chain"), (1, 1.5), strict=True
     ):
@@ -262,8 +310,10 @@ def _draw_arrows(
     shown = sum(len(counts) for _, counts in parts)
     if not len(idx):
         return handles, ""
-    if shown == len(idx):
+    if shown == rest and not thinned:
         return handles, f"lines: all {len(idx):,} cross-node cause{'s' * (len(idx) != 1)}"
+    if shown == rest:
+        return handles, f"lines: {len(idx):,} cross-node causes{thinned}; the other {rest:,} drawn one by one"
     handles.append(
         Line2D(
             [],
@@ -273,7 +323,9 @@ def _draw_arrows(
             label=f"bundle of {top:,} causes\n  (width, opacity ∝ √count)",
         )
     )
-    return handles, f"lines: {len(idx):,} cross-node causes in {shown:,} bundles"
+    return handles, f"lines: {len(idx):,} cross-node causes{thinned}" + (
+        f"; the other {rest:,} in {shown:,} bundles" if thinned else f" in {shown:,} bundles"
+    )
 
 
 def _price_limits(table: TraceTable, nodes: dict[str, str], x0: float, x1: float) -> tuple[float, float] | None:
@@ -315,6 +367,8 @@ def _draw_waves(ax: Axes, table: TraceTable) -> None:
             fontsize=7,
             color=style.MUTED,
             va="top",
+            zorder=3,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},  # over later waves' lines
         )
 
 
@@ -345,7 +399,6 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
     _draw_lanes(ax, lanes)
     prices.set_ylabel(formats.label("price", formats.PRICE_UNIT))
     cumulative.set_ylabel(formats.label("cumulative\nliquidated", formats.NOTIONAL_UNIT))
-    cumulative.set_xlabel(formats.TIME_LABEL)
     for panel in (prices, cumulative):
         panel.yaxis.set_major_formatter(style.Thousands())
         panel.grid(True, color="#e5e5e5", lw=0.6)
@@ -355,9 +408,11 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
         _empty(prices)
         _empty(cumulative)
         style.set_titles(fig, prices, title, notes[0])
+        cumulative.set_xlabel(formats.TIME_LABEL)
         return fig
     x0, x1, zoom = _window(table)
     ax.set_xlim(x0, x1)
+    timeaxis.set_time_axis(cumulative, x1 - x0)
     t0, t_end = float(table.t.min()), float(table.t.max())
     draw_prices(prices, table, nodes, t_end)
     if (limits := _price_limits(table, nodes, x0, x1)) is not None:
@@ -377,7 +432,10 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
     else:
         _empty(cumulative, "no liquidations")
     notes += [note for note in (zoom, arrow_note) if note]
-    style.set_titles(fig, prices, title, " · ".join(notes))
+    subtitle = " · ".join(notes)
+    if len(subtitle) > SUBTITLE_WIDTH:  # the lines' note on a line of its own
+        subtitle = " · ".join(notes[:-1]) + "\n" + notes[-1]
+    style.set_titles(fig, prices, title, subtitle)
     return fig
 
 

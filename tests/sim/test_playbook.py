@@ -91,11 +91,34 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
             "lending_liquidations",
             "perp_liquidations",
             "funding_path",
+            "adl",
+            "insurance_fund_change",
+            "bad_debt",
+            "duration_s",
         ):
             assert key in metrics, (name, key)
     assert comparison["call_option"]["project_cost"] > 0
     assert comparison["neither"]["project_cost"] == 0
-    assert (out / "comparison.png").stat().st_size > 10_000
+    assert not (out / "comparison.png").exists()  # plots=False: no PNG at all
+
+
+def test_the_comparison_figure_shows_what_the_arms_have(results, tmp_path):
+    from sim.playbook import arm_metrics
+    from sim.plots.comparison import arm_comparison_figure, plot_arm_comparison, table_rows
+
+    arms = {name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration)) for name, r in results.items()}
+    labels = [label for label, _ in table_rows(arms, 8 * 3600.0)]
+    assert "holder funding yield, a year" in labels and "project's cost (call + exercise)" in labels
+    assert not any("volatility" in label for label in labels)  # 8 h: too short to annualise
+    fig = arm_comparison_figure(arms, "bear")
+    time_axes = {ax.get_title(): ax for ax in fig.axes if ax.get_title() != "headline figures (USDT)"}
+    funding = any((r.trace.kind == "funding_rate").any() for r in results.values())
+    assert ("funding rate per interval, annualised" in time_axes) == funding  # 8 h: no interval ended
+    assert "spot depth within ±2% of mid" in time_axes
+    for ax in time_axes.values():  # one time axis, to the run's end
+        assert ax.get_xlim() == (0.0, 8 * 3600.0)
+    assert fig.axes[len(time_axes) - 1].get_xlabel() == "time since start (h)"
+    assert plot_arm_comparison(arms, tmp_path / "c.png", "bear").stat().st_size > 10_000
 
 
 def _option_world(strike: float) -> dict:
