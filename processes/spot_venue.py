@@ -2,8 +2,8 @@
 
 Taker orders arrive over links (``order`` records), wait for the engine, execute
 (``trade`` records) and move cash and tokens between taker and makers. Limit orders rest
-under their sender's reference until it cancels them (neither is recorded; a limit order
-that crosses records its trade). Resting orders hold the funds they may need
+under their sender's reference until it cancels them (neither is recorded unless the venue
+has ``record_limits``; a limit order that crosses records its trade). Resting orders hold the funds they may need
 (sim/market/holds.py): every order is cut to its sender's balance less its holds. Whenever
 the top of book or last price changes, the venue publishes MarketData on its outgoing ``md``
 links.
@@ -55,6 +55,7 @@ class SpotVenue:
         self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
         self._submit = self.engine.submit
         self._env, self._record = ctx.env, ctx.trace.record
+        self._record_limits = cfg.record_limits
 
     def open(self) -> None:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
@@ -92,7 +93,9 @@ class SpotVenue:
             )
 
     def receive(self, msg: Order | Quotes | Limit | Cancel) -> None:
-        if type(msg) is Order:
+        if self._record_limits and type(msg) in (Limit, Cancel):
+            msg.cause = self._record_limit(msg)
+        elif type(msg) is Order:
             size = msg.qty if msg.qty == msg.qty else msg.notional
             rid = self.ctx.trace.record(
                 self.ctx.env.now,
@@ -108,6 +111,14 @@ class SpotVenue:
             )
             msg.cause = rid
         self._submit(msg)
+
+    def _record_limit(self, msg: Limit | Cancel) -> int:
+        """An ``order`` record of a limit order or cancel, its info naming which and the sender's reference."""
+        name = self.ctx.ledger.names[msg.account]
+        if type(msg) is Cancel:
+            return self._record(self._env.now, "order", self.name, msg.cause, name, info=f"cancel ref={msg.ref}")
+        info = f"limit ref={msg.ref}"
+        return self._record(self._env.now, "order", self.name, msg.cause, name, msg.side, msg.price, msg.qty, info=info)
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
         self._publish(msg.cause, self._jobs[type(msg)](msg))

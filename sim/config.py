@@ -96,6 +96,7 @@ class Spot:
     book: Book | None = None
     depth_interval: float = duration(0.0)  # sample ±depth_range depth every so often (0 = never)
     depth_range: float = fraction(0.02)
+    record_limits: bool = False  # also record limit orders and cancels (a crowd may send millions)
 
     def check(self, key: str) -> None:
         _positive(self.tick, f"{key}.tick")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 import pytest
 
 from processes.messages import Cancel, Limit
@@ -166,6 +167,27 @@ def test_a_poor_crowd_never_overdraws_and_its_holds_match_its_resting_orders():
         assert spot.holds.tokens.get(account, 0.0) == pytest.approx(held_tokens.get(account, 0.0), abs=1e-9)
         assert ledger.balance(account, QUOTE) >= spot.holds.cash.get(account, 0.0) - 1e-6
         assert ledger.balance(account, ASSET) >= spot.holds.tokens.get(account, 0.0) - 1e-9
+
+
+def test_a_venue_with_record_limits_records_every_limit_and_cancel_and_what_they_cause(crowd_run):
+    world, result = run(overrides=["spot.spot.record_limits=true"])
+    t, crowd = result.trace, world.by_section["order_flow"]["crowd"]
+    limits = t.where("order", "spot") & np.char.startswith(t.info.astype(str), "limit ref=")
+    cancels = t.where("order", "spot") & np.char.startswith(t.info.astype(str), "cancel ref=")
+    assert crowd.sent["limit"] - 5 <= limits.sum() <= crowd.sent["limit"]  # the last few are in flight
+    assert crowd.sent["cancel"] - 5 <= cancels.sum() <= crowd.sent["cancel"]
+    first = np.flatnonzero(limits)[0]
+    assert t.account[first].startswith("crowd:") and t.side[first] in (1, -1) and t.price[first] > 0
+    # a crossing limit order's trade is caused by its order record, no longer exogenous
+    by_limits = t.where("trade", "spot") & np.isin(t.cause, np.flatnonzero(limits))
+    assert by_limits.sum() > 100
+    assert not (t.where("trade", "spot") & (t.cause == -1)).any()
+    # recording changes nothing else: the same trades at the same times and prices
+    base = crowd_run[1].trace
+    for column in ("t", "price", "qty", "notional"):
+        np.testing.assert_array_equal(
+            getattr(t, column)[t.kind == "trade"], getattr(base, column)[base.kind == "trade"]
+        )
 
 
 @pytest.mark.parametrize(
