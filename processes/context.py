@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
+from processes.messages import Order
 from sim.ledger import Ledger
 from sim.trace import Trace
 from topology.network import Network
@@ -29,3 +31,21 @@ class Context:
             for dst in graph.successors(node)
             if kind is None or graph.edges[node, dst]["kind"] == kind
         ]
+
+    def record_order(self, venue: str, msg: Order) -> int:
+        """The ``order`` record of a taker order arriving at ``venue``: its qty, or its notional
+        when it is by notional; info "empty" when it is for nothing."""
+        by_notional = msg.qty != msg.qty
+        size = msg.notional if by_notional else msg.qty
+        return self.trace.record(
+            self.env.now,
+            "order",
+            venue,
+            msg.cause,
+            self.ledger.names[msg.account],
+            msg.side,
+            math.nan,
+            msg.qty,
+            msg.notional if by_notional else math.nan,
+            "" if size > 0 else "empty",
+        )

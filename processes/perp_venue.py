@@ -112,15 +112,7 @@ class PerpVenue:
             self._transfer_margin(msg)
             return
         if isinstance(msg, Order):
-            msg.cause = self.ctx.trace.record(
-                self.ctx.env.now,
-                "order",
-                self.name,
-                msg.cause,
-                self.ctx.ledger.names[msg.account],
-                msg.side,
-                qty=msg.qty,
-            )
+            msg.cause = self.ctx.record_order(self.name, msg)
         self.engine.submit(msg)
 
     def _on_index(self, msg: IndexUpdate) -> None:

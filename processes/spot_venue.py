@@ -96,20 +96,7 @@ class SpotVenue:
         if self._record_limits and type(msg) in (Limit, Cancel):
             msg.cause = self._record_limit(msg)
         elif type(msg) is Order:
-            size = msg.qty if msg.qty == msg.qty else msg.notional
-            rid = self.ctx.trace.record(
-                self.ctx.env.now,
-                "order",
-                self.name,
-                msg.cause,
-                self.ctx.ledger.names[msg.account],
-                msg.side,
-                math.nan,
-                msg.qty,
-                msg.notional if msg.qty != msg.qty else math.nan,
-                "" if size > 0 else "empty",
-            )
-            msg.cause = rid
+            msg.cause = self.ctx.record_order(self.name, msg)
         self._submit(msg)
 
     def _record_limit(self, msg: Limit | Cancel) -> int:
