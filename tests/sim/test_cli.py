@@ -18,6 +18,7 @@ from sim.cli import main
 from sim.commands import COMMANDS
 from sim.config import from_dict, read_toml
 from sim.experiments import load_experiment
+from tests.mutations import drop, put
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -194,41 +195,19 @@ def test_results_folder_has_ordinary_permissions(rocket_run):
 # ----------------------------------------------------------------------------- bad experiment files
 
 
-def _set(path: str, value):
-    def mutate(raw):
-        *parents, leaf = path.split(".")
-        node = raw
-        for k in parents:
-            node = node[k]
-        node[leaf] = value
-
-    return mutate
-
-
-def _drop(path: str):
-    def mutate(raw):
-        *parents, leaf = path.split(".")
-        node = raw
-        for k in parents:
-            node = node[k]
-        del node[leaf]
-
-    return mutate
-
-
 BAD_FILES = [
     (
         "unknown-key",
-        _set("perp.perp.liquidaton_fee", 0.01),
+        put("perp.perp.liquidaton_fee", 0.01),
         "perp.perp.liquidaton_fee: unknown key (did you mean 'liquidation_fee'?)",
     ),
-    ("mmr-out-of-range", _set("perp.perp.mmr", "150%"), "perp.perp.mmr: must be in (0, 1), got 1.5"),
-    ("nan-latency", _set("link.hedge.latency", math.nan), "link.hedge.latency: expected a finite duration, got nan"),
-    ("dangling-link", _set("link.hedge.dst", "spot2"), "link.hedge.dst: unknown node 'spot2' (did you mean 'spot'?)"),
-    ("hedge-link-to-itself", _set("link.hedge.dst", "mm"), "link.hedge.dst: a link cannot connect 'mm' to itself"),
+    ("mmr-out-of-range", put("perp.perp.mmr", "150%"), "perp.perp.mmr: must be in (0, 1), got 1.5"),
+    ("nan-latency", put("link.hedge.latency", math.nan), "link.hedge.latency: expected a finite duration, got nan"),
+    ("dangling-link", put("link.hedge.dst", "spot2"), "link.hedge.dst: unknown node 'spot2' (did you mean 'spot'?)"),
+    ("hedge-link-to-itself", put("link.hedge.dst", "mm"), "link.hedge.dst: a link cannot connect 'mm' to itself"),
     (
         "wrong-type",
-        _set("perp.perp.populations.shorts.count", "many"),
+        put("perp.perp.populations.shorts.count", "many"),
         "perp.perp.populations.shorts.count: expected an integer, got 'many'",
     ),
 ]
@@ -254,7 +233,7 @@ def test_run_bad_experiment_file_is_one_line_and_writes_nothing(tmp_path, capsys
 
 def test_run_bad_graph_through_the_entry_point_is_one_line_and_writes_nothing(tmp_path):
     """A perp venue with no index source: caught when the world builds its graph, after --out was checked."""
-    write_experiment(tmp_path / "bad.toml", _drop("link.index-perp"))
+    write_experiment(tmp_path / "bad.toml", drop("link.index-perp"))
     done = perpsim("run", "bad.toml", "--out", "out", "--no-plots", cwd=tmp_path)
     expected = (
         "perp.perp.index: no link from 'index' to 'perp' "
@@ -282,7 +261,7 @@ def test_run_missing_experiment_file_is_one_line(tmp_path, capsys, monkeypatch):
 
 
 def test_run_negative_latency_is_one_line_and_writes_nothing(tmp_path, capsys):
-    path = write_experiment(tmp_path / "bad.toml", _set("link.hedge.latency", "-150ms"))
+    path = write_experiment(tmp_path / "bad.toml", put("link.hedge.latency", "-150ms"))
     code = main(["run", str(path), "--out", str(tmp_path / "out"), "--no-plots"])
     assert_one_line_error_and_nothing_written(
         code, *capsys.readouterr(), tmp_path, "link.hedge.latency: latency must be >= 0, got -0.15", {"bad.toml"}
@@ -369,7 +348,7 @@ def test_topology_writes_a_png(tmp_path, capsys):
 
 
 def test_topology_bad_graph_is_one_line(tmp_path, capsys):
-    path = write_experiment(tmp_path / "bad.toml", _drop("link.index-perp"))
+    path = write_experiment(tmp_path / "bad.toml", drop("link.index-perp"))
     assert main(["topology", str(path), "--out", str(tmp_path / "X.png")]) == 2
     out, err = capsys.readouterr()
     assert out == ""

@@ -16,6 +16,7 @@ import sim.experiments
 from sim.config import Latency, from_dict, read_toml
 from sim.experiments import load_experiment
 from sim.schema import ConfigError
+from tests.mutations import both, drop, put
 from topology.graph import build_graph
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,40 +25,6 @@ ROCKET = REPO / "runs" / "rocket.toml"
 
 def rocket_raw() -> dict:
     return read_toml(ROCKET)
-
-
-def put(path: str, value):
-    """A mutation setting raw[a][b]...[z] = value."""
-
-    def mutate(raw):
-        *parents, leaf = path.split(".")
-        node = raw
-        for k in parents:
-            node = node[k]
-        node[leaf] = value
-
-    return mutate
-
-
-def drop(path: str):
-    """A mutation deleting raw[a][b]...[z]."""
-
-    def mutate(raw):
-        *parents, leaf = path.split(".")
-        node = raw
-        for k in parents:
-            node = node[k]
-        del node[leaf]
-
-    return mutate
-
-
-def both(*mutations):
-    def mutate(raw):
-        for m in mutations:
-            m(raw)
-
-    return mutate
 
 
 # ----------------------------------------------------------------------------- typed values

@@ -18,20 +18,11 @@ from sim import tomlwrite
 from sim.cli import main
 from sim.config import from_dict, read_toml
 from sim.schema import ConfigError
+from tests.mutations import put
 from topology.graph import build_graph
 
 REPO = Path(__file__).resolve().parents[3]
 PERPSIM = Path(sys.executable).parent / "perpsim"
-
-
-def put(path: str, value):
-    def mutate(raw):
-        *parents, leaf = path.split(".")
-        for key in parents:
-            raw = raw[key]
-        raw[leaf] = value
-
-    return mutate
 
 
 def drop_book_sides(raw):
