@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import config_hash, from_dict, read_toml
+from sim.config import Config, config_hash, from_dict, read_toml
 from sim.experiments import resolve
 from sim.schema import ConfigError
 from sim.sweep_exec import Run
@@ -108,19 +108,34 @@ def load_study(
     texts = list(grid) or (table.grid if table else [])
     if not texts:
         raise ConfigError("--grid", f"nothing to sweep: give --grid KEY=VALUES or a [sweep] table in {experiment}")
+    zipped = zipped if zipped is not None else bool(table and table.zip and not grid)
+    study = study_of(raw, base, overrides, (parse_axis(t) for t in texts), zipped, seeds, seed)
+    check(study, study.points())
+    return study
+
+
+def study_of(
+    raw: dict[str, Any],
+    base: Config,
+    overrides: Iterable[str],
+    axes: Iterable[Axis],
+    zipped: bool,
+    seeds: int | None,
+    seed: int | None,
+) -> Study:
+    """The Study of experiment ``base`` (loaded from ``raw``): ``--seeds`` checked first, then
+    ``axes`` taken; seeds and base seed default to the ``[sweep]`` table's and the experiment's."""
     if seeds is not None and seeds < 1:
         raise ConfigError("--seeds", f"must be >= 1, got {seeds}")
-    study = Study(
+    return Study(
         name=base.experiment.name,
         raw=raw,
         overrides=tuple(overrides),
-        axes=tuple(parse_axis(t) for t in texts),
-        zipped=zipped if zipped is not None else bool(table and table.zip and not grid),
-        seeds=seeds or (table.seeds if table else 1),
+        axes=tuple(axes),
+        zipped=zipped,
+        seeds=seeds or (base.sweep.seeds if base.sweep else 1),
         base_seed=base.experiment.seed if seed is None else seed,
     )
-    check(study, study.points())
-    return study
 
 
 def check(study: Study, pts: Iterable[Point]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from sim.config import from_dict, read_toml
 from sim.experiments import resolve
 from sim.schema import ConfigError, did_you_mean
-from sim.sweep import Study, check, execute, flatten, open_store, pending, tasks
+from sim.sweep import Study, check, execute, flatten, open_store, pending, study_of, tasks
 from sim.sweep_critical import Bracket, NoCrossing, bisect
 from sim.sweep_exec import executor
 from sim.sweep_grid import Axis, Point, parse_axis, parse_value, show, unit_of
@@ -80,16 +80,8 @@ class Search:
         width = parse_value(param, tol, unit) if tol else (high - low) / 64
         if not (isinstance(width, (int, float)) and width > 0):
             raise ConfigError("--tol", f"must be > 0, got {tol!r}")
-        if seeds is not None and seeds < 1:
-            raise ConfigError("--seeds", f"must be >= 1, got {seeds}")
-        study = Study(
-            name=base.experiment.name,
-            raw=raw,
-            overrides=tuple(overrides),
-            axes=(Axis(param, (low, high), unit, f"{param}={low!r}:{high!r}"),),
-            seeds=seeds or (base.sweep.seeds if base.sweep else 1),
-            base_seed=base.experiment.seed if seed is None else seed,
-        )
+        axis = Axis(param, (low, high), unit, f"{param}={low!r}:{high!r}")
+        study = study_of(raw, base, overrides, [axis], False, seeds, seed)
         check(study, [Point(0, {param: low}), Point(1, {param: high})])
         known = metric_names(study)
         if metric not in known:
