@@ -22,21 +22,6 @@ SPARSE = 30  # series with at most this many points also get a marker per point
 LIQ_SIZE = (20.0, 300.0)  # marker area range (pt²) from the smallest to the largest notional
 VENUE_LINESTYLES = ("-", "--", ":", "-.")
 VENUE_MARKERS = ("o", "s", "^", "D", "v", "P")  # liquidations' marker per perp venue
-# Distinct hues when several nodes of one kind share the price panel (style's palettes put
-# two similar blues among the spot shades).
-PRICE_SHADES: dict[str, tuple[str, ...]] = {
-    "spot": ("#1f77b4", "#17becf", "#7b3294", "#08306b"),
-}
-
-
-def price_colors(nodes: dict[str, str]) -> dict[str, str]:
-    """style.node_colors, with PRICE_SHADES for kinds that have several nodes."""
-    colors = style.node_colors(nodes)
-    for kind, shades in PRICE_SHADES.items():
-        names = [name for name, k in nodes.items() if k == kind]
-        if len(names) > 1:
-            colors.update({name: shades[i % len(shades)] for i, name in enumerate(names)})
-    return colors
 
 
 def _series(table: TraceTable, kind: str, node: str) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +46,7 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
 
 
 def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
-    colors = price_colors(nodes)
+    colors = style.node_colors(nodes)
     for name, kind in nodes.items():
         if kind == "spot":
             t, p = _series(table, "trade", name)

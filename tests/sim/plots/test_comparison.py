@@ -3,8 +3,9 @@
 import numpy as np
 
 from sim.playbook import arm_metrics
+from sim.plots import style
 from sim.plots.comparison import arm_comparison_figure, table_rows
-from sim.plots.prices import VENUE_MARKERS, price_colors, prices_figure
+from sim.plots.prices import VENUE_MARKERS, prices_figure
 from sim.trace import Trace
 
 NODES = {"spot": "spot", "index": "index", "perp": "perp", "perp_w": "perp"}
@@ -77,6 +78,6 @@ def test_liquidations_on_two_venues_get_a_marker_shape_each():
 
 
 def test_several_spot_venues_get_distinct_hues():
-    colors = price_colors({"deep": "spot", "mid": "spot", "thin": "spot", "perp": "perp"})
+    colors = style.node_colors({"deep": "spot", "mid": "spot", "thin": "spot", "perp": "perp"})
     assert len({colors["deep"], colors["mid"], colors["thin"]}) == 3
     assert colors["thin"] not in ("#08519c", "#1f77b4")  # not a second blue
