@@ -5,8 +5,9 @@ index and publishes the venue's state (PerpData: mark, index, predicted funding 
 venue's outgoing ``md`` and ``fill`` links (a participant's fill link carries its data too).
 At the end of every ``funding_interval`` it sets the rate F = P̄ + clamp(r − P̄, ±c) (scaled
 to the interval, capped) and moves the payments between the positions' margins: longs pay
-shorts ``qty × mark × F`` when F > 0. The trace gets one ``funding_rate`` record per
-interval and one ``funding`` record per account (notional > 0: received); they sum to zero.
+shorts ``qty × price × F`` when F > 0, the price being the mark (the oracle on Hyperliquid).
+The trace gets one ``funding_rate`` record per interval and one ``funding`` record per account
+(notional > 0: received); they sum to zero. A liquidation a payment causes names its record.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ class FundingClock:
     def _pay(self) -> None:
         venue = self.venue
         trace, now, names = venue.ctx.trace, venue.ctx.env.now, venue.ctx.ledger.names
-        price = venue.mark if venue.mark == venue.mark else venue.index
+        # Hyperliquid pays on the oracle price, Binance and dYdX on the mark (MECHANICS.md §3)
+        on_oracle = venue.cfg.style == "hyperliquid" or venue.mark != venue.mark
+        price = venue.index if on_oracle else venue.mark
         avg = float(np.mean(self.samples)) if self.samples else 0.0
         rate = self.rate(avg)
         self.samples = []

@@ -14,7 +14,7 @@ import math
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
 from sim.config import Index
-from sim.market.index import index_price
+from sim.market.index import index_price, median_index
 
 
 class IndexPublisher:
@@ -49,10 +49,15 @@ class IndexPublisher:
         env, cfg = self.ctx.env, self.cfg
         while True:
             yield env.timeout(cfg.interval)
-            result = index_price(self.prices, self.weights, self.updated, env.now, cfg.stale_after, cfg.outlier)
-            if result.price != result.price:
+            if cfg.method == "median":
+                price = median_index(self.prices, self.weights, self.updated, env.now, cfg.stale_after)
+            else:
+                price = index_price(
+                    self.prices, self.weights, self.updated, env.now, cfg.stale_after, cfg.outlier
+                ).price
+            if price != price:
                 continue
-            self.price = result.price
-            rid = self.ctx.trace.record(env.now, "index", self.name, self.cause, price=result.price)
+            self.price = price
+            rid = self.ctx.trace.record(env.now, "index", self.name, self.cause, price=price)
             for channel in self.out:
-                channel.send(IndexUpdate(rid, self.name, result.price))
+                channel.send(IndexUpdate(rid, self.name, price))

@@ -59,6 +59,18 @@ class FillReport:
     price: float
 
 
+@dataclass(slots=True)
+class Takeover:
+    """A position the venue's insurance fund or liquidator vault took over (its ``takeover`` or
+    ``backstop`` record), sent to the node that unwinds it."""
+
+    cause: int
+    venue: str
+    side: int  # the side of the position now held
+    qty: float
+    price: float
+
+
 # ----------------------------------------------------------------------------- lending pool
 
 QUOTE_ASSET = 0  # the quote currency (USDT); matches sim.ledger.QUOTE

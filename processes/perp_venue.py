@@ -2,11 +2,12 @@
 
 Index updates arrive over the index link and move the mark price (``mark`` records). The
 liquidation engine finds crossed positions by binary search (``liquidation`` records) and
-queues their close orders in the matching engine; fills realise PnL between positions
-through the venue's settlement account, makers get a FillReport over their fill link, the
-liquidation fee and any shortfall go through the insurance fund, and what the book or the
-fund cannot take is auto-deleveraged against profitable opposite positions at the
-bankruptcy price (MECHANICS.md §5).
+queues them in the matching engine; each runs through its venue style's waterfall, whose
+rules live in ``sim.market.clearing`` (docs/MECHANICS.md §5): book orders bounded as the
+style says, takeover by the insurance fund or backstop to the liquidator vault (both
+position records of their own, unwound by an ``unwinder`` node over its links), ADL, and
+the settlement of the margin left. Fills realise PnL between positions through the venue's
+settlement account; makers get a FillReport over their fill link.
 """
 
 from __future__ import annotations
@@ -19,18 +20,29 @@ import numpy as np
 from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
-from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes
+from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
 from sim.config import Perp
 from sim.ledger import QUOTE
-from sim.market.liquidation import AdlRanking, settle_liquidation
+from sim.market.clearing import (
+    BookOrder,
+    ClearingRules,
+    Position,
+    Resolution,
+    Step,
+    adl_allocation,
+    after_book,
+    liquidation_order,
+    settle_closed,
+)
+from sim.market.liquidation import AdlRanking
 from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.positions import PositionBook
-from sim.market.sides import LONG, SHORT
+from sim.market.sides import DUST, LONG, SHORT
 from sim.populations import Cohort
 
-_DUST = 1e-9
+BOOK_EMA_S = 30.0  # Hyperliquid's third mark input when there are no external perp mids (§2)
 
 
 @dataclass(slots=True)
@@ -46,8 +58,25 @@ def margin_tiers(cfg: Perp) -> MarginTiers:
     return MarginTiers.flat(cfg.mmr)
 
 
+def clearing_rules(cfg: Perp) -> ClearingRules:
+    """The venue's liquidation waterfall rules (its style and their parameters)."""
+    return ClearingRules(
+        style=cfg.style,
+        fee_rate=cfg.liquidation_fee,
+        partial=cfg.partial,
+        backstop_ratio=cfg.backstop_ratio,
+        slice_notional=cfg.slice_notional,
+        slice_fraction=cfg.slice_fraction,
+        cooldown=cfg.cooldown,
+        smmr=cfg.smmr,
+        bankruptcy_adjustment=cfg.bankruptcy_adjustment,
+        adl_price=cfg.adl_price,
+    )
+
+
 class PerpVenue:
-    def __init__(self, ctx: Context, name: str, cfg: Perp) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: Perp, unwinder: str | None = None) -> None:
+        """``unwinder``: the node that unwinds what the fund (or, on hyperliquid, the vault) takes over."""
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
@@ -60,8 +89,19 @@ class PerpVenue:
         self.settlement = ledger.account(f"{name}:settlement")
         self.insurance = ledger.account(f"{name}:insurance")
         self.bad_debt_account = ledger.account(f"{name}:bad_debt")
+        self.rules = clearing_rules(cfg)
         # fill reports go to a participant over its fill or md link
         self.fill_out = {ch.dst: ch for ch in ctx.out_channels(name) if ch.kind in ("fill", "md")}
+        # the fund and the vault: a cash account, a position record (opened at t = 0), an unwinder
+        self.holder_account = {"insurance": self.insurance}
+        if cfg.style == "hyperliquid":
+            self.holder_account["vault"] = ledger.account(f"{name}:vault")
+        self.holder_pid: dict[str, int] = {}
+        self.holders: dict[int, str] = {}  # position record → "insurance" or "vault"
+        holds = "vault" if cfg.style == "hyperliquid" else "insurance"
+        self.unwinder_out = {holds: self.fill_out[unwinder]} if unwinder is not None else {}
+        for holds, channel in self.unwinder_out.items():
+            self.fill_out[ledger.names[self.holder_account[holds]]] = channel
         self.pid_of: dict[int, int] = {}
         self.pending = np.zeros(0, dtype=bool)
         self.index = math.nan
@@ -70,6 +110,7 @@ class PerpVenue:
         self.last = math.nan
         self.basis_ma = MovingAverage(30)
         self.basis_ema = IrregularEMA(150.0)
+        self.book_ema = IrregularEMA(BOOK_EMA_S)
         self.liquidated = 0
         self.funding = FundingClock(self)
 
@@ -80,13 +121,21 @@ class PerpVenue:
         ledger = self.ctx.ledger
         if self.cfg.insurance_fund:
             ledger.endow(self.insurance, QUOTE, self.cfg.insurance_fund)
+        if self.cfg.vault_capital and "vault" in self.holder_account:
+            ledger.endow(self.holder_account["vault"], QUOTE, self.cfg.vault_capital)
         for cohort in cohorts:
             owner = ledger.account(cohort.owner)
             total = float(cohort.margin.sum())
             ledger.endow(owner, QUOTE, total)
             ledger.transfer(owner, self.margin_account, QUOTE, total)
             self.positions.open_many(owner, cohort.side, cohort.qty, cohort.entry, cohort.margin)
+        for holds, account in self.holder_account.items():
+            pid = self._pid_for(account)
+            self.holder_pid[holds] = pid
+            self.holders[pid] = holds
         self._grow_pending()
+        for pid in self.holders:
+            self.pending[pid] = True  # the fund and the vault are never liquidated
         self.ctx.env.process(self._sample_basis())
         self.funding.start()
         if self.cfg.engine_interval > 0:
@@ -128,8 +177,12 @@ class PerpVenue:
         else:
             if mid == mid:
                 self.basis_ema.add(mid - msg.price, now)
+                self.book_ema.add(mid, now)
             bid, ask = self.book.best_bid(), self.book.best_ask()
-            mark = hyperliquid_mark(msg.price, self.basis_ema.value, _or(bid, last), _or(ask, last), last)
+            book_ema = self.book_ema.value or last  # 0.0 until the book has had a mid
+            mark = hyperliquid_mark(
+                msg.price, self.basis_ema.value, _or(bid, last), _or(ask, last), last, external_mids=(book_ema,)
+            )
         self.mark = mark
         self.mark_cause = self.ctx.trace.record(now, "mark", self.name, msg.cause, price=mark)
         if self.cfg.engine_interval == 0:
@@ -175,7 +228,9 @@ class PerpVenue:
         )
 
     def check_liquidations(self, cause: int) -> None:
-        """Queue the liquidation of every position the mark has crossed (``cause``: the record that moved it)."""
+        """Queue the liquidation of every position the mark has crossed (``cause``: the record that
+        moved it: a mark, or a funding payment). Positions already queued, cooling down between
+        Hyperliquid slices, or held by the fund or the vault are skipped."""
         if self.mark != self.mark:
             return
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
@@ -192,13 +247,13 @@ class PerpVenue:
                     now,
                     "liquidation",
                     self.name,
-                    self.mark_cause,
+                    cause,
                     names[int(positions.owner[pid])],
                     side,
                     self.mark,
                     qty,
                     qty * self.mark,
-                    f"pid={pid}",
+                    f"pid={pid} bankruptcy={float(positions.bankruptcy_price[pid])!r}",
                 )
                 self.engine.submit(LiquidationJob(pid, rid))
 
@@ -209,73 +264,188 @@ class PerpVenue:
             self._requote(job)
         else:
             pid = self._pid_for(job.account)
-            fills = self.book.market(job.side, job.qty, owner=job.account)
+            limit = None if job.limit != job.limit else job.limit
+            fills = self.book.market(job.side, job.qty, owner=job.account, limit_price=limit)
             if fills:
                 self._settle_fills(pid, job.account, job.side, fills, job.cause)
+            if pid in self.holders:
+                self._sweep(pid, job.cause)
+
+    def _position(self, pid: int) -> Position:
+        p = self.positions
+        return Position(int(p.side[pid]), float(p.qty[pid]), float(p.entry[pid]), float(p.margin[pid]))
 
     def _liquidate(self, job: LiquidationJob) -> None:
-        positions, ledger, pid = self.positions, self.ctx.ledger, job.pid
-        qty = float(positions.qty[pid])
-        side = int(positions.side[pid])
+        """One position through the venue style's waterfall (docs/MECHANICS.md §5), in order:
+
+        1. a position closed meanwhile is dropped; the owner's resting orders are cancelled;
+        2. ``clearing.liquidation_order``: the book order (bounded as the style says) or BACKSTOP;
+        3. the order fills against the book and settles like any trade;
+        4. ``clearing.after_book`` decides the rest: done, retry (after a Hyperliquid cooldown,
+           or at the next mark), takeover by the fund, backstop to the vault, or ADL;
+        5. a closed position's margin is settled (``clearing.settle_closed``), a backstopped one's
+           goes to the vault.
+        """
+        positions, pid, cause = self.positions, job.pid, job.cause
+        pos = self._position(pid)
         owner = int(positions.owner[pid])
-        if qty <= _DUST:
+        if pos.qty <= DUST:
             self.pending[pid] = False
             return
         if owner in self.pid_of:
             self.book.cancel_owner(owner)
-        closed_notional = 0.0
-        bankruptcy = float(positions.bankruptcy_price[pid])  # before the book fills move the margin
-        fund = ledger.balance(self.insurance, QUOTE)
-        if fund > 0:
-            fills = self.book.market(-side, qty, owner=owner)
+        mark = self.mark
+        order = liquidation_order(self.rules, positions.tiers, pos, mark)
+        closed = 0.0
+        if isinstance(order, BookOrder):
+            fills = self.book.market(-pos.side, order.qty, owner=owner, limit_price=order.limit)
             if fills:
-                closed_notional += self._settle_fills(pid, owner, -side, fills, job.cause)
-        remaining = float(positions.qty[pid])
-        if remaining > _DUST:
-            closed_notional += self._auto_deleverage(pid, remaining, bankruptcy, job.cause)
-        self._settle_liquidation(pid, owner, closed_notional, job.cause)
+                closed += self._settle_fills(pid, owner, -pos.side, fills, cause)
+        rest = self._position(pid)
+        outcome = after_book(
+            self.rules, positions.tiers, rest, mark, order, self._capacity("insurance"), self._capacity("vault")
+        )
+        if outcome.step is Step.TAKEOVER:
+            closed += self._take_over(pid, outcome, "insurance", cause)
+        elif outcome.step is Step.BACKSTOP:
+            self._take_over(pid, outcome, "vault", cause)
+            self._margin_to_vault(pid, owner, cause)
+        elif outcome.step is Step.ADL:
+            closed += self._auto_deleverage(pid, outcome.qty, outcome.price, cause)
+        if positions.qty[pid] > DUST:
+            self._retry_later(pid, order)
+            return
+        if outcome.step is not Step.BACKSTOP:
+            self._settle_closed(pid, owner, closed, cause)
         self.pending[pid] = False
         self.liquidated += 1
         if owner in self.pid_of:
             del self.pid_of[owner]
 
-    def _settle_liquidation(self, pid: int, owner: int, notional: float, cause: int) -> None:
+    def _retry_later(self, pid: int, order: BookOrder | Step) -> None:
+        """An open remainder: liquidatable again at the next mark, or, after a Hyperliquid slice,
+        once the cooldown has passed (the engine then checks the current mark)."""
+        if not (isinstance(order, BookOrder) and order.partial and self.rules.style == "hyperliquid"):
+            self.pending[pid] = False
+            return
+        env = self.ctx.env
+
+        def release(_event) -> None:
+            self.pending[pid] = False
+            self.check_liquidations(self.mark_cause)
+
+        env.timeout(self.rules.cooldown).callbacks.append(release)
+
+    def _capacity(self, holds: str) -> float:
+        """The loss at the mark the fund (``insurance``) or the vault can still absorb: its cash plus
+        its inventory's value at the mark; 0 when the venue has none."""
+        pid = self.holder_pid.get(holds)
+        if pid is None:
+            return 0.0
+        cash = self.ctx.ledger.balance(self.holder_account[holds], QUOTE)
+        return cash + float(self.positions.equity([pid], self.mark)[0])
+
+    def _take_over(self, pid: int, outcome: Resolution, holds: str, cause: int) -> float:
+        """Move the rest of ``pid`` to the fund or vault at ``outcome.price`` (a ``takeover`` or
+        ``backstop`` record, reported to its unwinder); the notional moved."""
+        positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
+        holder = self.holder_pid[holds]
+        side, qty, price = int(positions.side[pid]), outcome.qty, outcome.price
+        self._trade(pid, -side, qty, price)
+        self._trade(holder, side, qty, price)
+        kind = "takeover" if holds == "insurance" else "backstop"
+        account = self.ctx.ledger.names[self.holder_account[holds]]
+        rid = trace.record(now, kind, self.name, cause, account, side, price, qty, qty * price)
+        channel = self.unwinder_out.get(holds)
+        if channel is not None:
+            channel.send(Takeover(rid, self.name, side, qty, price))
+        return qty * price
+
+    def _margin_to_vault(self, pid: int, owner: int, cause: int) -> None:
+        """Hyperliquid backstop: the position's margin goes with it to the vault (negative: the
+        vault pays it), and the maintenance margin is not returned (a ``vault`` record)."""
+        ledger, positions = self.ctx.ledger, self.positions
+        vault = self.holder_account["vault"]
+        left = float(positions.margin[pid])
+        if left > 0:
+            positions.withdraw(pid, left)
+            ledger.transfer(self.margin_account, vault, QUOTE, left)
+        elif left < 0:
+            ledger.transfer(vault, self.margin_account, QUOTE, -left)
+            positions.deposit(pid, -left)
+        if left:
+            self.ctx.trace.record(
+                self.ctx.env.now, "vault", self.name, cause, ledger.names[owner], notional=left, info="backstop margin"
+            )
+
+    def _sweep(self, pid: int, cause: int) -> None:
+        """Move the PnL a fund's or vault's trade realised from its position record to its cash
+        account (an ``insurance`` or ``vault`` record); what the cash cannot pay is bad debt."""
+        ledger, positions = self.ctx.ledger, self.positions
+        holds = self.holders[pid]
+        account = self.holder_account[holds]
+        realised = float(positions.margin[pid])
+        if abs(realised) <= DUST:
+            return
+        if realised > 0:
+            positions.withdraw(pid, realised)
+            ledger.transfer(self.margin_account, account, QUOTE, realised)
+        else:
+            paid = min(-realised, max(ledger.balance(account, QUOTE), 0.0))
+            short = -realised - paid
+            if short <= DUST:  # dust is paid by the cash account, not called bad debt
+                paid, short = -realised, 0.0
+            ledger.transfer(account, self.margin_account, QUOTE, paid)
+            if short:
+                ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, short)
+                self.ctx.trace.record(
+                    self.ctx.env.now, "bad_debt", self.name, cause, ledger.names[account], notional=short
+                )
+            positions.deposit(pid, -realised)
+            realised = -paid
+        if abs(realised) > DUST:
+            kind = "insurance" if holds == "insurance" else "vault"
+            self.ctx.trace.record(
+                self.ctx.env.now, kind, self.name, cause, ledger.names[account], notional=realised, info="unwind pnl"
+            )
+
+    def _settle_closed(self, pid: int, owner: int, notional: float, cause: int) -> None:
+        """A closed position's margin: clearance fee to the fund, the rest to the owner, a shortfall
+        from the fund, and what is left unpaid as bad debt (``clearing.settle_closed``)."""
         ledger, positions, trace, now = self.ctx.ledger, self.positions, self.ctx.trace, self.ctx.env.now
         margin = float(positions.margin[pid])
         fund = ledger.balance(self.insurance, QUOTE)
-        st = settle_liquidation(margin, 0.0, notional, self.cfg.liquidation_fee, fund)
-        if st.from_fund:
+        st = settle_closed(self.rules, margin, notional, fund)
+        if st.from_fund > DUST:
             ledger.transfer(self.insurance, self.margin_account, QUOTE, st.from_fund)
-        if st.bad_debt:
+        if st.bad_debt > DUST:
             ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, st.bad_debt)
             trace.record(now, "bad_debt", self.name, cause, ledger.names[owner], notional=st.bad_debt)
-        if st.from_fund or st.bad_debt:
+        if st.from_fund + st.bad_debt > 0:
             positions.deposit(pid, st.from_fund + st.bad_debt)
         positions.withdraw(pid)
-        if st.fee:
+        if st.fee > 0:
             ledger.transfer(self.margin_account, self.insurance, QUOTE, st.fee)
-        if st.to_owner:
+        if st.to_owner > 0:
             ledger.transfer(self.margin_account, owner, QUOTE, st.to_owner)
-        if st.fee or st.from_fund:
+        if st.fee > DUST or st.from_fund > DUST:
             trace.record(now, "insurance", self.name, cause, ledger.names[owner], notional=st.fee - st.from_fund)
 
     def _auto_deleverage(self, pid: int, qty: float, price: float, cause: int) -> float:
-        """Close ``qty`` of ``pid`` against opposite positions at its bankruptcy ``price`` (MECHANICS.md §5)."""
+        """Close ``qty`` of ``pid`` against the ranked profitable opposite positions at ``price`` (the
+        bankruptcy price, or the mark on Hyperliquid; docs/MECHANICS.md §5); the notional closed.
+        Positions pending liquidation, the fund's and the vault's are not deleveraged."""
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
         names = self.ctx.ledger.names
         side = int(positions.side[pid])
+        pending = self.pending
+        queue = (
+            (other, float(positions.qty[other])) for other in self.adl[-side].queue(self.mark) if not pending[other]
+        )
         notional = 0.0
-        for other in self.adl[-side].queue(self.mark):
-            if qty <= _DUST:
-                break
-            if self.pending[other]:
-                continue
-            take = min(qty, float(positions.qty[other]))
-            if take <= _DUST:
-                continue
+        for other, take in adl_allocation(queue, qty):
             self._trade(other, side, take, price)
             self._trade(pid, -side, take, price)
-            qty -= take
             notional += take * price
             owner = int(positions.owner[other])
             rid = trace.record(now, "adl", self.name, cause, names[owner], -side, price, take, take * price)

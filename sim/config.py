@@ -116,6 +116,7 @@ class Index:
     stale_after: float = duration(300.0)
     outlier: float = fraction(0.05)
     attribution_half_life: float = duration(5.0)
+    method: str = choice("mean", "mean", "median")  # mean: Binance's weighted mean; median: Hyperliquid's
 
     def check(self, key: str) -> None:
         require(bool(self.sources), f"{key}.sources", "an index needs at least one source")
@@ -195,26 +196,61 @@ class Population:
             require(self.liq_price is not None, f"{key}.liq_price", "missing required key")
 
 
+# Per venue style, the defaults its published rules give (docs/MECHANICS.md §2, §3, §5); "auto"
+# in a Perp field means "the style's".
+STYLE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "binance": {"mark": "binance", "adl": "binance", "adl_price": "bankruptcy", "funding_interval": 8 * 3600.0},
+    "hyperliquid": {"mark": "hyperliquid", "adl": "hyperliquid", "adl_price": "mark", "funding_interval": 3600.0},
+    "dydx": {"mark": "binance", "adl": "binance", "adl_price": "bankruptcy", "funding_interval": 3600.0},
+}
+HYPERLIQUID_FUNDING_CAP = 0.04  # per hour (MECHANICS.md §3)
+
+
 @dataclass
 class Perp:
+    """A perp venue. ``style`` (binance, hyperliquid, dydx) picks its liquidation waterfall and the
+    defaults of ``mark``, ``adl``, ``adl_price``, ``funding_interval`` and ``funding_cap``
+    (docs/MECHANICS.md §5); every one of them can be set on its own."""
+
     index: str
+    style: str = choice("binance", "binance", "hyperliquid", "dydx")
     tick: float = 0.001
-    mark: str = choice("binance", "binance", "hyperliquid")
+    mark: str = choice("auto", "auto", "binance", "hyperliquid")
     throughput: float = 0.0
     engine_interval: float = duration(0.0)
-    liquidation_fee: float = fraction(0.01)
+    liquidation_fee: float = fraction(0.015)  # dydx only: fee on the filled notional, capped by the margin left
     insurance_fund: float = 0.0
-    adl: str = choice("binance", "binance", "hyperliquid")
+    vault_capital: float = 0.0  # hyperliquid: the liquidator vault's capital (backstop liquidations)
+    adl: str = choice("auto", "auto", "binance", "hyperliquid")
+    adl_price: str = choice("auto", "auto", "bankruptcy", "mark")
+    partial: bool = True  # binance: partial liquidation down to a lower tier
+    backstop_ratio: float = fraction(2.0 / 3.0)  # hyperliquid: backstop below this × maintenance margin
+    slice_notional: float = 100_000.0  # hyperliquid: positions above it are liquidated in slices
+    slice_fraction: float = fraction(0.2)
+    cooldown: float = duration(30.0)
+    smmr: float = 1.5  # dydx: spread-to-maintenance-margin ratio of the fillable price
+    bankruptcy_adjustment: float = 1.0  # dydx
     mmr: float = fraction(0.01)
     tiers: list[list[float]] | None = None
-    funding_interval: float = duration(8 * 3600.0)
+    funding_interval: float | None = duration(None)  # None: the style's (8 h binance, 1 h hyperliquid/dydx)
     premium_interval: float = duration(5.0)
     basis_interval: float = duration(1.0)  # Binance P2 samples (perp mid − index) every second
     impact_notional: float = 4_000.0
     interest_rate: float = fraction(0.0001)  # per 8 h (MECHANICS.md §3)
     funding_clamp: float = fraction(0.0005)  # per 8 h
-    funding_cap: float | None = fraction(None)  # per interval; None = 0.75 × mmr (Binance)
+    funding_cap: float | None = fraction(None)  # per interval; None: 0.75 × mmr, or 4%/h on hyperliquid
     populations: dict[str, Population] = table(dict)
+
+    def __post_init__(self) -> None:
+        """Resolve "auto" and None to the style's defaults."""
+        defaults = STYLE_DEFAULTS.get(self.style, STYLE_DEFAULTS["binance"])
+        for name in ("mark", "adl", "adl_price"):
+            if getattr(self, name) == "auto":
+                setattr(self, name, defaults[name])
+        if self.funding_interval is None:
+            self.funding_interval = defaults["funding_interval"]
+        if self.funding_cap is None and self.style == "hyperliquid":
+            self.funding_cap = HYPERLIQUID_FUNDING_CAP * self.funding_interval / 3600.0
 
     def check(self, key: str) -> None:
         _positive(self.tick, f"{key}.tick")
@@ -226,6 +262,17 @@ class Perp:
             f"must be in [0, 50%), got {self.liquidation_fee!r}",
         )
         _non_negative(self.insurance_fund, f"{key}.insurance_fund")
+        _non_negative(self.vault_capital, f"{key}.vault_capital")
+        require(
+            0 < self.backstop_ratio <= 1, f"{key}.backstop_ratio", f"must be in (0, 1], got {self.backstop_ratio!r}"
+        )
+        _positive(self.slice_notional, f"{key}.slice_notional")
+        require(
+            0 < self.slice_fraction <= 1, f"{key}.slice_fraction", f"must be in (0, 1], got {self.slice_fraction!r}"
+        )
+        _non_negative(self.cooldown, f"{key}.cooldown")
+        _positive(self.smmr, f"{key}.smmr")
+        _positive(self.bankruptcy_adjustment, f"{key}.bankruptcy_adjustment")
         require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
         _positive(self.funding_interval, f"{key}.funding_interval")
         _positive(self.premium_interval, f"{key}.premium_interval")
@@ -242,6 +289,22 @@ class Perp:
         for i, row in enumerate(self.tiers or []):
             require(len(row) == 3, f"{key}.tiers[{i}]", "expected [notional_cap, mmr, max_leverage]")
             require(0 < row[1] < 1, f"{key}.tiers[{i}]", f"mmr must be in (0, 1), got {row[1]!r}")
+
+
+@dataclass
+class Unwinder:
+    """What a perp venue's waterfall took over, unwound as a participant: the insurance fund's
+    inventory on a binance or dydx perp, the liquidator vault's on a hyperliquid one. It sends
+    ``slice`` of notional every ``interval`` to the venue's book, its orders and fills crossing
+    its links like any other's."""
+
+    perp: str
+    interval: float = duration(1.0)
+    slice: float = 50_000.0
+
+    def check(self, key: str) -> None:
+        _positive(self.interval, f"{key}.interval")
+        _positive(self.slice, f"{key}.slice")
 
 
 @dataclass
@@ -672,6 +735,7 @@ class Config:
     arms: dict[str, Arm] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
     order_flow: dict[str, OrderFlow] = table(dict)
+    unwinder: dict[str, Unwinder] = table(dict)
     sweep: Sweep | None = None
 
     def check(self, key: str) -> None:
@@ -681,6 +745,18 @@ class Config:
                 require(node not in seen, f"{section}.{node}", f"duplicate id (already used in {seen.get(node)})")
                 seen[node] = section
         self._check_refs(seen)
+        self._check_unwinders()
+
+    def _check_unwinders(self) -> None:
+        """At most one unwinder per perp."""
+        owner: dict[str, str] = {}
+        for uid, unwinder in self.unwinder.items():
+            require(
+                unwinder.perp not in owner,
+                f"unwinder.{uid}.perp",
+                f"'{unwinder.perp}' already has an unwinder ('{owner.get(unwinder.perp)}')",
+            )
+            owner[unwinder.perp] = uid
 
     def _check_refs(self, seen: dict[str, str]) -> None:
         def ref(key: str, name: str, *allowed: str) -> None:
@@ -728,6 +804,7 @@ REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "basis": (("perp", ("perp",)), ("spot", ("spot",))),
     "holder": (("pool", ("lending",)), ("perp", ("perp",))),
     "forward": (("pool", ("lending",)), ("spot", ("spot",))),
+    "unwinder": (("perp", ("perp",)),),
 }
 
 NOT_NODES = ("experiment", "link", "sweep", "arms")

@@ -19,6 +19,10 @@ Trace invariants (end of run):
 - ``funding_zero_sum``: the ``funding`` records of each payment (one per account, notional
   = amount received, caused by the payment's ``funding_rate`` record) sum to zero.
 - ``liquidation_delay``: crossed positions are liquidated in time; see sim/liquidation_delays.py.
+- ``liquidation_bound``: on a binance- or dydx-style venue no liquidation order fills beyond
+  the position's bankruptcy price (its ``liquidation`` record's info; docs/MECHANICS.md §5).
+- ``holder_inventory``: the insurance fund's and the liquidator vault's position on each venue
+  equals what the trace says they took (``takeover``/``backstop``) less what they unwound.
 
 A violation raises InvariantError naming the invariant, the simulated time and the accounts.
 """
@@ -30,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.ledger import ASSET, QUOTE, Ledger
-from sim.liquidation_delays import DUST_QTY, LiveDelays, Opened, TraceDelays, liquidation_pid
+from sim.liquidation_delays import LiveDelays, Opened, TraceDelays, liquidation_pid
+from sim.market.sides import DUST
 from sim.trace import Trace, TraceTable
 
 if TYPE_CHECKING:
@@ -48,7 +53,7 @@ STATE_INVARIANTS = (
     "crossed_book",
     "bad_debt",
 )
-TRACE_INVARIANTS = ("funding_zero_sum", "liquidation_delay")
+TRACE_INVARIANTS = ("funding_zero_sum", "liquidation_delay", "liquidation_bound", "holder_inventory")
 INVARIANTS = STATE_INVARIANTS + TRACE_INVARIANTS
 
 REL_TOL = 1e-9  # relative to the gross amount an identity sums over
@@ -141,6 +146,9 @@ class Invariants:
             on = trace.node == name
             self._recorded_bad_debt(trace, name, venue, on & kinds["bad_debt"])
             TraceDelays(trace, self.opened[name], venue, self.duration).check(name, on, kinds)
+            if venue.cfg.style in ("binance", "dydx"):
+                self._liquidation_bound(trace, name, on & kinds["liquidation"])
+            self._holder_inventory(trace, name, venue, on)
 
     # ------------------------------------------------------------------ state invariants
 
@@ -180,7 +188,7 @@ class Invariants:
         pos = venue.positions
         side, qty = pos.side, pos.qty
         long, short = float(qty[side == 1].sum()), float(qty[side == -1].sum())
-        if abs(long - short) > REL_TOL * max(long, short) + DUST_QTY:
+        if abs(long - short) > REL_TOL * max(long, short) + DUST:
             owners = np.unique(pos.owner[side != 0])
             detail = f"long open interest {long!r} != short open interest {short!r} on {name}"
             raise InvariantError("open_interest", now, detail, self._names(owners.tolist()))
@@ -230,6 +238,30 @@ class Invariants:
         if abs(held + recorded) > REL_TOL * max(1.0, recorded):
             detail = f"{name}:bad_debt holds {held!r}, the trace records {recorded!r} of bad debt"
             raise InvariantError("bad_debt", self.env.now, detail, (f"{name}:bad_debt",))
+
+    def _liquidation_bound(self, trace: TraceTable, name: str, liquidations: np.ndarray) -> None:
+        rows = np.flatnonzero((trace.kind == "trade") & (trace.cause >= 0))
+        rows = rows[liquidations[trace.cause[rows]]]
+        for row in rows.tolist():
+            liq = int(trace.cause[row])
+            bankruptcy = float(trace.info[liq].split("bankruptcy=", 1)[1])
+            side, price = int(trace.side[row]), float(trace.price[row])  # the close's side: −position side
+            if side * (price - bankruptcy) > DUST * max(1.0, bankruptcy):
+                detail = f"liquidation {liq} on {name} filled at {price!r}, beyond its bankruptcy price {bankruptcy!r}"
+                raise InvariantError("liquidation_bound", float(trace.t[row]), detail, (str(trace.account[row]),))
+
+    def _holder_inventory(self, trace: TraceTable, name: str, venue: PerpVenue, on: np.ndarray) -> None:
+        for holds, pid in venue.holder_pid.items():
+            account = self.ledger.names[venue.holder_account[holds]]
+            took = on & ((trace.kind == "takeover") | (trace.kind == "backstop")) & (trace.account == account)
+            traded = on & (trace.kind == "trade") & (trace.account == account)
+            expected = float(
+                (trace.side[took] * trace.qty[took]).sum() + (trace.side[traded] * trace.qty[traded]).sum()
+            )
+            held = float(venue.positions.side[pid] * venue.positions.qty[pid])
+            if abs(held - expected) > DUST + REL_TOL * float(trace.qty[took].sum()):
+                detail = f"{account} holds {held!r} on {name}, the trace accounts for {expected!r}"
+                raise InvariantError("holder_inventory", self.env.now, detail, (account,))
 
     def _names(self, ids: list[int]) -> tuple[str, ...]:
         return tuple(self.ledger.names[i] for i in ids)

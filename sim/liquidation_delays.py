@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.market.sides import DUST
+
 if TYPE_CHECKING:
     from processes.perp_venue import PerpVenue
     from sim.invariants import InvariantError
     from sim.trace import TraceTable
 
 TIME_TOL = 1e-6  # seconds; engine clocks are sums of floats
-DUST_QTY = 1e-9  # a position below this quantity counts as closed (the perp venue's dust)
 
 
 def crossed(side: np.ndarray, liq: np.ndarray, mark: float) -> np.ndarray:
@@ -44,7 +45,7 @@ def crossed_unliquidated(venue: PerpVenue) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     pending = np.zeros(pos.side.size, dtype=bool)
     pending[: venue.pending.size] = venue.pending[: pos.side.size]
-    return np.flatnonzero(crossed(pos.side, pos.liq_price, venue.mark) & (pos.qty > DUST_QTY) & ~pending)
+    return np.flatnonzero(crossed(pos.side, pos.liq_price, venue.mark) & (pos.qty > DUST) & ~pending)
 
 
 class LiveDelays:
@@ -213,8 +214,8 @@ def _side(side: int) -> str:
 
 
 def liquidation_pid(info: str) -> int:
-    """The pid of a ``liquidation`` record, from its info ("pid=N")."""
-    return int(info.removeprefix("pid="))
+    """The pid of a ``liquidation`` record, from its info ("pid=N bankruptcy=P")."""
+    return int(info.split(" ", 1)[0].removeprefix("pid="))
 
 
 def _violation(t: float, detail: str, account: str) -> InvariantError:

@@ -48,6 +48,8 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
             "long": float(table.notional[m & (table.side == 1)].sum()),
         }
 
+    off_book = {k: kind == k for k in ("takeover", "backstop")}
+    unwind = _unwind_trades(table)
     forced = forced_flow(table)
     forced_notional = float(table.notional[forced.liquidation].sum())
     forced_notional += float(table.notional[forced.adl].sum())
@@ -60,7 +62,8 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
     return {
         "peak_price": peak,
         "final_price": final,
-        "liquidations": int(liq.sum()),
+        "liquidations": liquidated_positions(table),
+        "liquidation_attempts": int(liq.sum()),
         "liquidated_notional": liquidated,
         "waves": int(gen[liq].max()) if liq.any() else 0,
         "ignition_notional": ignition,
@@ -71,6 +74,10 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "first_liquidation_s": float(liq_times.min()) if liq.any() else None,
         "ignition_to_last_liquidation_s": float(liq_times.max() - start) if liq.any() else None,
         "insurance_fund_change": float(table.notional[kind == "insurance"].sum()),
+        "vault_change": float(table.notional[kind == "vault"].sum()),
+        "takeover_notional": float(table.notional[off_book["takeover"]].sum()),
+        "backstop_notional": float(table.notional[off_book["backstop"]].sum()),
+        "unwind_notional": float(table.notional[unwind].sum()),
         "bad_debt": float(table.notional[kind == "bad_debt"].sum()),
         "adl_count": int(adl.sum()),
         "adl_notional": float(table.notional[adl].sum()),
@@ -82,6 +89,25 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         ],
         "records": len(table),
     }
+
+
+def liquidated_positions(table: TraceTable) -> int:
+    """Distinct positions with a ``liquidation`` record: a position retried (dYdX), sliced
+    (Hyperliquid) or partially liquidated (Binance) counts once."""
+    liq = np.flatnonzero(table.kind == "liquidation")
+    return len({(table.node[i], table.info[i].split(" ", 1)[0]) for i in liq.tolist()})
+
+
+def _unwind_trades(table: TraceTable) -> np.ndarray:
+    """Mask of the trades an insurance fund or liquidator vault made unwinding its inventory (the
+    taker account ``<perp>:insurance`` or ``<perp>:vault``)."""
+    trades = table.kind == "trade"
+    accounts = table.account[trades]
+    mask = np.zeros(len(table), dtype=bool)
+    mask[np.flatnonzero(trades)] = np.char.endswith(accounts.astype(str), ":insurance") | np.char.endswith(
+        accounts.astype(str), ":vault"
+    )
+    return mask
 
 
 def _extreme(table: TraceTable, node: str, reduce: Callable[[np.ndarray], float]) -> float | None:

@@ -16,8 +16,14 @@ import numpy as np
 
 from sim.config import Population
 from sim.datafiles import liquidation_levels
-from sim.market.margin import MarginTiers, entry_for_liquidation_price, wallet_for_liquidation_price
+from sim.market.margin import (
+    MarginTiers,
+    entry_for_liquidation_price,
+    liquidation_prices,
+    wallet_for_liquidation_price,
+)
 from sim.market.sides import LONG, SHORT
+from sim.schema import ConfigError
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,37 @@ def build_cohorts(name: str, pop: Population, tiers: MarginTiers, rng: np.random
 
 def _quantities(pop: Population, pos: Levels, entry: np.ndarray) -> np.ndarray:
     return pos.size if pop.quantity is not None else pos.size / entry
+
+
+def check_cohorts(key: str, pop: Population, cohorts: list[Cohort], tiers: MarginTiers, opening: float) -> None:
+    """Refuse a population the venue would not hold at its opening mark (``key``: the population's).
+
+    1. every position's leverage (notional ÷ margin) is within the venue's maximum for its
+       notional (its tier's ``max_leverage``);
+    2. no position is liquidatable at the opening mark (its liquidation price on the wrong side);
+    3. nor is any of its counterparty's.
+    """
+    for i, cohort in enumerate(cohorts):
+        part = f"{key}.counterparty" if i else key
+        notional = cohort.qty * cohort.entry
+        with np.errstate(divide="ignore"):
+            leverage = np.where(cohort.margin > 0, notional / np.maximum(cohort.margin, 0.0), np.inf)
+        allowed = np.asarray(tiers.max_leverage)[np.asarray(tiers.tier(notional))]
+        worst = int(np.argmax(leverage / allowed))
+        if leverage[worst] > allowed[worst] * (1 + 1e-9):
+            lev_key = f"{part}.leverage" if i or pop.leverage is not None else f"{key}.entry_price"
+            raise ConfigError(
+                lev_key,
+                f"{leverage[worst]:.4g}x is above the venue's maximum {allowed[worst]:g}x for a "
+                f"{notional[worst]:,.0f} position (perp tiers)",
+            )
+        liq = np.asarray(liquidation_prices(cohort.side, cohort.qty, cohort.entry, cohort.margin, tiers))
+        crossed = liq <= opening if cohort.side == SHORT else liq >= opening
+        if crossed.any():
+            where = f"{part}.leverage" if i else (f"{key}.map" if pop.map is not None else f"{key}.liq_price")
+            side = "short" if cohort.side == SHORT else "long"
+            raise ConfigError(
+                where,
+                f"{int(crossed.sum())} {side} positions would be liquidatable at the opening mark {opening:g} "
+                f"(liquidation price {float(liq[crossed][0]):.4g})",
+            )

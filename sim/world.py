@@ -27,11 +27,12 @@ from processes.order_flow import OrderFlow
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
 from processes.spot_venue import SpotVenue
+from processes.unwinder import Unwinder
 from sim.config import Config, config_hash, node_kinds, node_sections
 from sim.invariants import Invariants, run_checked
 from sim.ledger import QUOTE, Ledger
 from sim.metrics import summarize
-from sim.populations import build_cohorts
+from sim.populations import build_cohorts, check_cohorts
 from sim.trace import Trace, TraceTable
 from topology.graph import build_graph
 from topology.network import Network
@@ -66,6 +67,10 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
     def opening(venue: str) -> float:
         return config.spot[venue].book.mid
 
+    def holds(perp: str) -> str:
+        """What a perp's waterfall hands over: its liquidator vault on hyperliquid, else its fund."""
+        return "vault" if config.perp[perp].style == "hyperliquid" else "insurance"
+
     def perp_opening(perp: str) -> float:
         """A perp's opening price: its index's first source's opening mid."""
         return opening(next(iter(config.index[config.perp[perp].index].sources)))
@@ -73,7 +78,9 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
     builders = {
         "spot": SpotVenue,
         "index": IndexPublisher,
-        "perp": PerpVenue,
+        "perp": lambda ctx, n, c: PerpVenue(
+            ctx, n, c, next((u for u, w in config.unwinder.items() if w.perp == n), None)
+        ),
         "market_maker": lambda ctx, n, c: MarketMaker(ctx, n, c, config.perp[c.perp].tick),
         "liquidity": lambda ctx, n, c: LiquidityProvider(ctx, n, c, tick(c.venue)),
         "igniter": lambda ctx, n, c: Igniter(
@@ -89,6 +96,7 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
         "oracle": PushOracle,
         "lending": LendingPool,
         "liquidator": lambda ctx, n, c: Liquidator(ctx, n, c, config.lending[c.pool]),
+        "unwinder": lambda ctx, n, c: Unwinder(ctx, n, c, holds(c.perp)),
     }
     return {section: builders[section] for section in node_sections() if section in builders}
 
@@ -131,9 +139,12 @@ class World:
             spot.open()
         for name, perp in self.perps.items():
             tiers = margin_tiers(cfg.perp[name])
+            opening = cfg.spot[next(iter(cfg.index[cfg.perp[name].index].sources))].book.mid
             cohorts = []
             for pop_id, pop in cfg.perp[name].populations.items():
-                cohorts += build_cohorts(pop_id, pop, tiers, self.rng_for(f"population:{name}:{pop_id}"))
+                built = build_cohorts(pop_id, pop, tiers, self.rng_for(f"population:{name}:{pop_id}"))
+                check_cohorts(f"perp.{name}.populations.{pop_id}", pop, built, tiers, opening)
+                cohorts += built
             perp.open(cohorts)
         for name, mm in self.market_makers.items():
             mcfg = cfg.market_maker[name]

@@ -96,6 +96,9 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
     for fid, flow in config.order_flow.items():
         _need(graph, fid, flow.venue, "order", f"order_flow.{fid}.venue")
         _need_kind(graph, flow.venue, fid, "md", f"order_flow.{fid}.venue")
+    for uid, unwinder in config.unwinder.items():
+        _need(graph, uid, unwinder.perp, "order", f"unwinder.{uid}.perp")
+        _need_kind(graph, unwinder.perp, uid, "fill", f"unwinder.{uid}.perp")
     for oid, oracle in config.oracle.items():
         _need_kind(graph, oracle.source, oid, "md", f"oracle.{oid}.source")
     for lid, pool in config.lending.items():

@@ -140,6 +140,16 @@ def weighted_median(values: ArrayLike, weights: ArrayLike) -> float:
     return float(v[k])
 
 
+def median_index(prices: ArrayLike, weights: ArrayLike, updated_at: ArrayLike, now: float, stale_after: float) -> float:
+    """A Hyperliquid-style index: the ``weights``-weighted median of the fresh sources' prices
+    (MECHANICS.md §1, Hyperliquid, one validator's view); nan when no source is fresh."""
+    p, w, t = _floats("prices", prices), _floats("weights", weights), _floats("updated_at", updated_at)
+    fresh = [i for i in range(len(p)) if p[i] == p[i] and now - t[i] <= stale_after and w[i] > 0]
+    if not fresh:
+        return math.nan
+    return weighted_median([p[i] for i in fresh], [w[i] for i in fresh])
+
+
 def hyperliquid_oracle(
     validator_prices: Sequence[Sequence[float]], source_weights: ArrayLike, stake: ArrayLike
 ) -> float:

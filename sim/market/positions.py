@@ -40,7 +40,7 @@ from sim.market.margin import (
 )
 from sim.market.sides import LONG, SHORT, check_non_negative, check_positive, check_side
 
-DUST = 1e-12  # a reducing fill within this fraction of the held qty closes the position
+CLOSE_REL = 1e-12  # a reducing fill within this fraction of the held qty closes the position
 SPLICE_RATIO = 64  # an index update splices in place only with this many entries per change, else it copies
 _SIDES = (LONG, SHORT)
 PIDS_SCAN = 16  # pids(side) scans the whole book for a side holding more than 1/PIDS_SCAN of it
@@ -371,7 +371,7 @@ class PositionBook:
 
         Same side or flat: adds at the weighted-average entry. Opposite: reduces, realising
         ``s·q·(price − entry)`` into the margin; a larger fill closes and opens the rest at
-        ``price``. A fill within ``DUST`` (relative) of the held qty closes. Returns the
+        ``price``. A fill within ``CLOSE_REL`` (relative) of the held qty closes. Returns the
         realised PnL.
         """
         self._check_pid(pid)
@@ -384,9 +384,9 @@ class PositionBook:
             self._set(pid, d, total, (held * entry + q * px) / total, margin)
             return 0.0
         pnl = s * min(q, held) * (px - entry)
-        if q > held * (1 + DUST):
+        if q > held * (1 + CLOSE_REL):
             self._set(pid, d, q - held, px, margin + pnl)
-        elif q < held * (1 - DUST):
+        elif q < held * (1 - CLOSE_REL):
             self._set(pid, s, held - q, entry, margin + pnl)
         else:
             self._set(pid, 0, 0.0, 0.0, margin + pnl)

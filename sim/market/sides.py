@@ -14,6 +14,10 @@ SELL = -1
 LONG = 1
 SHORT = -1
 
+# The one dust threshold: an amount of quote or tokens at or below it counts as zero (a closed
+# position, an empty insurance fund). Every comparison of money or quantity with zero uses it.
+DUST = 1e-9
+
 
 def check_side(name: str, side: int) -> int:
     """Return ``side`` if it is +1 or -1, else raise ValueError naming the argument."""

@@ -40,6 +40,7 @@ NODE_KIND_COLORS: dict[str, str] = {
     "forward": "#fb9a99",
     "profit_taker": "#a6d854",
     "order_flow": "#cab2d6",
+    "unwinder": "#b15928",
 }
 
 # Shades used when several nodes of one kind share a plot (nth node of a kind gets the nth);
@@ -56,7 +57,7 @@ RECORD_KINDS: tuple[str, ...] = (
     "open", "option", "supply", "deposit", "ignite", "noise", "quote", "depth", "hedge", "basis", "holder",
     "forward", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding", "margin",
     "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
-    "lending_liquidation", "refused", "exercise",
+    "lending_liquidation", "refused", "exercise", "takeover", "backstop", "vault",
 )
 RECORD_KIND_COLORS: dict[str, str] = {
     "open": "#969696",
@@ -92,6 +93,9 @@ RECORD_KIND_COLORS: dict[str, str] = {
     "lending_liquidation": "#b2182b",
     "refused": "#525252",
     "exercise": "#ffd92f",
+    "takeover": "#b15928",
+    "backstop": "#4d004b",
+    "vault": "#807dba",
 }
 RECORD_KIND_MARKERS: dict[str, str] = {
     "open": "s", "option": "p", "supply": "P", "deposit": "s", "ignite": "^", "noise": "v", "quote": "o",
@@ -99,7 +103,7 @@ RECORD_KIND_MARKERS: dict[str, str] = {
     "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
     "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",
-    "exercise": "p",
+    "exercise": "p", "takeover": "P", "backstop": "X", "vault": "P",
 }
 # fmt: on
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous

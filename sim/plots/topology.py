@@ -304,7 +304,7 @@ def _label_edges(
         normal = np.array([-d[1], d[0]]) / max(np.hypot(*d), 1e-9)
         clear = (abs(normal[0]) * w + abs(normal[1]) * h) / 2 + 2  # off the line, just
         on = [_bezier(p0, p2, t) for t in EDGE_SPOTS]
-        beside = [p + sign * clear * normal for p in on for sign in (1, -1)]
+        beside = [p + sign * k * clear * normal for k in (1.0, 2.2) for p in on for sign in (1, -1)]
         placer.place(text, [(*p, "center", "center") for p in on + beside])
 
 

@@ -49,7 +49,8 @@ def test_rocket_loads_with_typed_values():
     perp = config.perp["perp"]
     assert perp.index == "index"
     assert perp.mmr == 0.01  # "1%"
-    assert perp.liquidation_fee == 0.01  # "1%"
+    assert perp.style == "binance"
+    assert (perp.mark, perp.adl, perp.adl_price, perp.funding_interval) == ("binance", "binance", "bankruptcy", 28800.0)
     assert perp.insurance_fund == 250000.0
     assert type(perp.insurance_fund) is float  # written as the integer 250_000
     assert perp.engine_interval == 0.0
@@ -102,7 +103,10 @@ def test_rocket_graph_builds_with_every_node_and_link():
         "whale": "igniter",
         "retail": "noise",
         "takers": "profit_taker",
+        "fund": "unwinder",
     }
+    assert graph.edges["fund", "perp"]["kind"] == "order"
+    assert graph.edges["perp", "fund"]["kind"] == "fill"
     assert graph.edges["mm", "spot"]["id"] == "hedge"
     assert graph.edges["mm", "spot"]["kind"] == "hedge"
     assert graph.edges["index", "perp"]["latency"].value == 0.03
@@ -250,7 +254,7 @@ LOAD_ERRORS = [
     (
         "choice-did-you-mean",
         put("perp.perp.mark", "binanse"),
-        "perp.perp.mark: expected one of 'binance', 'hyperliquid', got 'binanse' (did you mean 'binance'?)",
+        "perp.perp.mark: expected one of 'auto', 'binance', 'hyperliquid', got 'binanse' (did you mean 'binance'?)",
     ),
     (
         "link-kind-did-you-mean",

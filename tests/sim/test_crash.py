@@ -67,9 +67,9 @@ def test_the_csv_files_give_the_opening_book_and_the_positions(arms):
 def test_liquidations_queue_behind_a_saturated_engine(arms):
     s = arms[0]["binance"][1].summary
     engine, perp = s["engine"]["perp"], s["perp_venues"]["perp"]
-    assert engine["max_queue"] > 100
+    assert engine["max_queue"] > 30
     assert engine["max_wait_s"] == pytest.approx(perp["max_liquidation_wait_s"])
-    assert engine["max_wait_s"] > 4.0
+    assert engine["max_wait_s"] > 1.0
     assert perp["engine_lag_s"] > 10.0
     assert s["perp_venues"]["perp_w"]["engine_lag_s"] == 0.0  # an engine with no throughput limit
 

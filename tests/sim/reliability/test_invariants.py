@@ -70,6 +70,8 @@ def test_the_names_of_the_invariants():
         "bad_debt",
         "funding_zero_sum",
         "liquidation_delay",
+        "liquidation_bound",
+        "holder_inventory",
     )
 
 

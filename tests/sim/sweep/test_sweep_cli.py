@@ -84,7 +84,7 @@ def test_critical_brackets_a_crossing_and_reuses_its_runs(tmp_path, capsys):
         "--metric",
         "liquidations",
         "--threshold",
-        "10",
+        "5",
         "--range",
         "50000:200000",
         "--tol",
@@ -96,7 +96,7 @@ def test_critical_brackets_a_crossing_and_reuses_its_runs(tmp_path, capsys):
     out = capsys.readouterr().out
     last = out.strip().splitlines()[-1]
     assert last.startswith("critical igniter.whale.notional ≈ ")
-    assert "mean liquidations crosses 10 between" in last
+    assert "mean liquidations crosses 5 between" in last
     rows = read_rows(tmp_path / "crit" / "sweep.csv")[1]
     assert main(args) == 0  # a second time: the same answer from the rows already there
     assert capsys.readouterr().out.strip().splitlines()[-1] == last
