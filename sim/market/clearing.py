@@ -72,11 +72,13 @@ class ClearingRules:
     cooldown: float = 30.0
     smmr: float = 1.5
     bankruptcy_adjustment: float = 1.0
-    adl_price: str = "bankruptcy"
+    adl_price: str = ""  # "": the style's (mark on hyperliquid, else bankruptcy)
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
             raise ValueError(f"style must be one of {STYLES}, got {self.style!r}")
+        if not self.adl_price:
+            object.__setattr__(self, "adl_price", "mark" if self.style == "hyperliquid" else "bankruptcy")
         if self.adl_price not in ("bankruptcy", "mark"):
             raise ValueError(f"adl_price must be 'bankruptcy' or 'mark', got {self.adl_price!r}")
 
@@ -205,10 +207,10 @@ def after_book(
     - binance: a partial order that filled in full leaving the account compliant: DONE;
       otherwise the rest is taken over by the fund at the bankruptcy price when the fund can
       absorb its loss to the mark, else ADL at the bankruptcy price.
-    - hyperliquid: after a filled slice (or a book that ran dry) with equity ≥ 0: RETRY (next
-      slice after the cooldown, or the next mark); equity below the backstop line: BACKSTOP
-      to the vault at the mark if the vault can absorb a negative equity, else ADL at the
-      style's ``adl_price``.
+    - hyperliquid: after a filled slice (or a book that ran dry) with equity above the backstop
+      line: RETRY (next slice after the cooldown, or the next mark); below it: BACKSTOP to the
+      vault at the mark if the vault can absorb a negative equity; else RETRY while equity is
+      still ≥ 0, and ADL at the style's ``adl_price`` once the account value is negative.
     - dydx: equity at the mark ≥ 0: RETRY (the book may refill); bankrupt: ADL at the
       bankruptcy price.
     """
@@ -229,6 +231,8 @@ def after_book(
             return Resolution(Step.RETRY)
         if vault_capacity + min(equity, 0.0) > DUST:
             return Resolution(Step.BACKSTOP, pos.qty, mark)
+        if equity >= 0:  # no vault to take it, but not yet underwater: the book again
+            return Resolution(Step.RETRY)
         return Resolution(Step.ADL, pos.qty, mark if rules.adl_price == "mark" else bankrupt)
     if equity >= 0:
         return Resolution(Step.RETRY)

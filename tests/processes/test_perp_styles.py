@@ -1,0 +1,86 @@
+"""The three venue styles in running worlds: what each waterfall leaves in the trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import api
+from sim.arms import arm_configs
+from sim.experiments import raw_experiment
+from sim.schema import ConfigError
+from sim.world import World
+
+
+def _crash(*overrides: str):
+    return api.run(arm_configs(raw_experiment("crash"), list(overrides))["binance"])
+
+
+@pytest.fixture(scope="module")
+def hyperliquid_crash():
+    return _crash(
+        "perp.perp.style=hyperliquid", "perp.perp.vault_capital=20000", "perp.perp.insurance_fund=0",
+        "index.index.method=median",
+    )  # fmt: skip
+
+
+def test_a_hyperliquid_crash_goes_book_then_backstop_then_adl(hyperliquid_crash):
+    t = hyperliquid_crash.trace
+    on = t.node == "perp"
+    liq = on & (t.kind == "liquidation")
+    book = np.flatnonzero((t.kind == "trade") & (t.cause >= 0))
+    book = book[liq[t.cause[book]]]
+    backstop, adl = np.flatnonzero(on & (t.kind == "backstop")), np.flatnonzero(on & (t.kind == "adl"))
+    assert len(book) and len(backstop) and len(adl)
+    assert t.t[book].min() < t.t[backstop].min() < t.t[adl].min()
+    assert set(t.account[backstop]) == {"perp:vault"}
+    # a backstopped position moves at the mark of its liquidation; ADL closes at the mark too
+    marks = t.price[t.cause[backstop]]
+    assert np.allclose(t.price[backstop], marks)
+
+
+def test_the_vault_unwinds_what_it_took_through_its_links(hyperliquid_crash):
+    t = hyperliquid_crash.trace
+    orders = np.flatnonzero((t.kind == "order") & (t.account == "perp:vault"))
+    assert len(orders)
+    assert set(t.kind[t.cause[orders]]) == {"backstop"}
+    assert (t.t[orders] > t.t[t.cause[orders]]).all()
+
+
+def test_every_style_runs_the_crash():
+    for style in ("binance", "hyperliquid", "dydx"):
+        result = _crash(f"perp.perp.style={style}", "experiment.duration=40s")
+        assert result.summary["liquidations"] > 0
+
+
+def test_a_liquidation_caused_by_funding_names_the_payment():
+    world = World(api.load("rocket"))
+    world._open()
+    perp = world.perps["perp"]
+    perp.mark = 11.5  # crosses the shorts liquidating up to $11.5
+    before = len(world.trace)
+    perp.check_liquidations(cause=4242)
+    table = world.trace.table()
+    rows = np.arange(before, len(table))
+    rows = rows[table.kind[rows] == "liquidation"]
+    assert len(rows) > 10
+    assert set(table.cause[rows]) == {4242}
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "words"),
+    [
+        ("perp.perp.populations.shorts.leverage=25", "perp.perp.populations.shorts.leverage", "maximum 20x"),
+        ("perp.perp.populations.shorts.liq_price.low=9", "perp.perp.populations.shorts.liq_price", "opening mark"),
+        (
+            "perp.perp.populations.shorts.counterparty.leverage=10",
+            "perp.perp.populations.shorts.counterparty.leverage",
+            "opening mark",
+        ),
+    ],
+)
+def test_impossible_populations_are_refused_naming_the_key(override, key, words):
+    with pytest.raises(ConfigError) as exc:
+        api.run(api.load("rocket", overrides=[override]))
+    assert exc.value.key == key
+    assert words in str(exc.value)

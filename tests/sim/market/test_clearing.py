@@ -1,0 +1,140 @@
+"""The venue styles' liquidation waterfalls (sim/market/clearing.py) against hand-computed numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.market.clearing import (
+    BACKSTOP,
+    BookOrder,
+    ClearingRules,
+    Position,
+    Resolution,
+    Step,
+    adl_allocation,
+    after_book,
+    dydx_fillable_price,
+    liquidation_order,
+    partial_close_qty,
+    settle_closed,
+)
+from sim.market.margin import MarginTiers
+
+FLAT = MarginTiers.flat(0.01)
+BINANCE, HYPERLIQUID, DYDX = ClearingRules("binance"), ClearingRules("hyperliquid"), ClearingRules("dydx")
+SHORT = Position(side=-1, qty=100.0, entry=10.0, margin=100.0)  # 10x short, bankruptcy 11
+
+
+def test_a_position_knows_its_equity_and_bankruptcy_price():
+    assert SHORT.bankruptcy_price() == pytest.approx(11.0)  # 10 + 100/100
+    assert SHORT.equity(10.5) == pytest.approx(50.0)  # 100 − 100·0.5
+    assert Position(1, 1000.0, 10.0, 250.0).bankruptcy_price() == pytest.approx(9.75)
+
+
+# ----------------------------------------------------------------------------- binance
+
+
+def test_binance_partial_liquidation_keeps_the_cap_of_the_lower_tier():
+    # 50x ladder: 9,900 notional is tier 1 (2.5%, cum 75): MM = 172.5 > equity 150
+    tiers, pos = MarginTiers.altcoin_50x(), Position(1, 1000.0, 10.0, 250.0)
+    assert pos.equity(9.9) == pytest.approx(150.0)
+    assert tiers.maintenance(9_900.0) == pytest.approx(172.5)
+    # tier 0's cap 5,000 has MM 50 < 150: keep 5,000/9.9 tokens, close the rest
+    assert partial_close_qty(tiers, pos, 9.9) == pytest.approx(1000.0 - 5000.0 / 9.9)
+    order = liquidation_order(BINANCE, tiers, pos, 9.9)
+    assert order == BookOrder(pytest.approx(494.949494949), pytest.approx(9.75), partial=True)
+
+
+def test_binance_closes_all_when_no_lower_tier_makes_the_account_compliant():
+    assert partial_close_qty(FLAT, SHORT, 10.95) == 0.0  # one tier: nothing lower
+    assert liquidation_order(BINANCE, FLAT, SHORT, 10.95) == BookOrder(100.0, pytest.approx(11.0))
+    no_partial = ClearingRules("binance", partial=False)
+    order = liquidation_order(no_partial, MarginTiers.altcoin_50x(), Position(1, 1000.0, 10.0, 250.0), 9.9)
+    assert order == BookOrder(1000.0, pytest.approx(9.75))
+
+
+def test_binance_remainder_goes_to_the_fund_when_it_can_bear_the_loss_else_to_adl():
+    rest = Position(-1, 50.0, 10.0, 50.0)  # bankruptcy 11; at mark 11.2 the fund loses 50·0.2 = 10
+    full = BookOrder(100.0, 11.0)
+    assert after_book(BINANCE, FLAT, rest, 11.2, full, 100.0, 0.0) == Resolution(Step.TAKEOVER, 50.0, 11.0)
+    assert after_book(BINANCE, FLAT, rest, 11.2, full, 5.0, 0.0) == Resolution(Step.ADL, 50.0, 11.0)
+    assert after_book(BINANCE, FLAT, rest, 10.9, full, 1.0, 0.0).step is Step.TAKEOVER  # no loss at 10.9
+
+
+def test_binance_stops_after_a_partial_that_leaves_the_account_compliant():
+    kept = Position(1, 5000.0 / 9.9, 10.0, 250.0 - 494.949494949 * 0.1)  # the partial filled at 9.9
+    partial = BookOrder(494.949494949, 9.75, partial=True)
+    assert after_book(BINANCE, MarginTiers.altcoin_50x(), kept, 9.9, partial, 0.0, 0.0).step is Step.DONE
+    closed = Position(1, 0.0, 10.0, 10.0)
+    assert after_book(BINANCE, FLAT, closed, 9.9, BookOrder(1.0, 9.0), 0.0, 0.0).step is Step.DONE
+
+
+# ----------------------------------------------------------------------------- hyperliquid
+
+
+def test_hyperliquid_sends_the_whole_position_unbounded_until_equity_falls_below_two_thirds_of_mm():
+    # at 10.9: equity 10, MM 10.9, backstop line 7.27: a market order for all of it
+    assert liquidation_order(HYPERLIQUID, FLAT, SHORT, 10.9) == BookOrder(100.0, None)
+    # at 10.95: equity 5 < 2/3 · 10.95: straight to the vault
+    assert liquidation_order(HYPERLIQUID, FLAT, SHORT, 10.95) is BACKSTOP
+
+
+def test_hyperliquid_slices_large_positions():
+    big = Position(-1, 20_000.0, 10.0, 20_000.0)  # 218,000 notional at 10.9 > 100,000
+    assert liquidation_order(HYPERLIQUID, FLAT, big, 10.9) == BookOrder(4000.0, None, partial=True)
+
+
+def test_hyperliquid_after_the_book_retries_backstops_or_deleverages_at_the_mark():
+    market = BookOrder(100.0, None)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.9, market, 0.0, 0.0).step is Step.RETRY
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, BACKSTOP, 1_000.0, 0.0) == Resolution(Step.RETRY)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, BACKSTOP, 0.0, 1_000.0) == Resolution(
+        Step.BACKSTOP, 100.0, 10.95
+    )
+    # equity −20 at 11.2: a vault with 15 cannot take it; ADL at the mark
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 11.2, BACKSTOP, 0.0, 15.0) == Resolution(Step.ADL, 100.0, 11.2)
+    at_bankruptcy = ClearingRules("hyperliquid", adl_price="bankruptcy")
+    assert after_book(at_bankruptcy, FLAT, SHORT, 11.2, BACKSTOP, 0.0, 15.0).price == pytest.approx(11.0)
+
+
+# ----------------------------------------------------------------------------- dydx
+
+
+def test_dydx_fillable_price_by_hand():
+    # at 10.9: equity 10, MM 10.9, ABR = 1 − 10/10.9; offset = ABR · 1.5 · 10.9/100 = 0.0135
+    assert dydx_fillable_price(SHORT, 10.9, 10.9, DYDX) == pytest.approx(10.9135)
+    # at 11.2 (past bankruptcy) ABR = 1, offset 0.168: 11.368, no worse than bankruptcy: 11
+    assert dydx_fillable_price(SHORT, 11.2, 11.2, DYDX) == pytest.approx(11.0)
+    assert liquidation_order(DYDX, FLAT, SHORT, 10.9) == BookOrder(100.0, pytest.approx(10.9135))
+
+
+def test_dydx_retries_while_solvent_and_deleverages_at_bankruptcy_once_bankrupt():
+    order = BookOrder(100.0, 10.9135)
+    assert after_book(DYDX, FLAT, SHORT, 10.9, order, 1e6, 0.0).step is Step.RETRY
+    assert after_book(DYDX, FLAT, SHORT, 11.2, order, 1e6, 0.0) == Resolution(Step.ADL, 100.0, pytest.approx(11.0))
+
+
+# ----------------------------------------------------------------------------- adl and settlement
+
+
+def test_adl_takes_the_ranked_positions_in_order():
+    assert adl_allocation([(1, 5.0), (2, 3.0), (3, 10.0)], 7.0) == [(1, 5.0), (2, 2.0)]
+    assert adl_allocation([(1, 0.0), (2, 3.0)], 7.0) == [(2, 3.0)]  # a closed one is skipped
+
+
+def test_settlement_per_style():
+    assert settle_closed(BINANCE, 30.0, 1_000.0, 0.0).fee == 30.0  # all the margin left: clearance fee
+    dydx = settle_closed(DYDX, 30.0, 1_000.0, 0.0)
+    assert (dydx.fee, dydx.to_owner) == (pytest.approx(15.0), pytest.approx(15.0))  # 1.5% of 1,000
+    assert settle_closed(DYDX, 10.0, 1_000.0, 0.0).fee == 10.0  # capped by what is left
+    hl = settle_closed(HYPERLIQUID, 30.0, 1_000.0, 0.0)
+    assert (hl.fee, hl.to_owner) == (0.0, 30.0)
+    short = settle_closed(BINANCE, -20.0, 1_000.0, 15.0)
+    assert (short.from_fund, short.bad_debt) == (15.0, 5.0)
+
+
+def test_rules_refuse_unknown_styles():
+    with pytest.raises(ValueError, match="style"):
+        ClearingRules("bybit")
+    with pytest.raises(ValueError, match="adl_price"):
+        ClearingRules("binance", adl_price="last")
