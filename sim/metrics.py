@@ -49,7 +49,7 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         }
 
     off_book = {k: kind == k for k in ("takeover", "backstop")}
-    unwind = _unwind_trades(table)
+    unwind = unwind_trades(table)
     forced = forced_flow(table)
     forced_notional = float(table.notional[forced.liquidation].sum())
     forced_notional += float(table.notional[forced.adl].sum())
@@ -94,11 +94,26 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
 def liquidated_positions(table: TraceTable) -> int:
     """Distinct positions with a ``liquidation`` record: a position retried (dYdX), sliced
     (Hyperliquid) or partially liquidated (Binance) counts once."""
-    liq = np.flatnonzero(table.kind == "liquidation")
-    return len({(table.node[i], table.info[i].split(" ", 1)[0]) for i in liq.tolist()})
+    return len(first_liquidations(table))
 
 
-def _unwind_trades(table: TraceTable) -> np.ndarray:
+def first_liquidations(table: TraceTable) -> np.ndarray:
+    """Row ids of each position's first ``liquidation`` record (a position is a venue and a pid)."""
+    first: dict[tuple[str, str], int] = {}
+    for i in np.flatnonzero(table.kind == "liquidation").tolist():
+        first.setdefault((table.node[i], table.info[i].split(" ", 1)[0]), i)
+    return np.fromiter(first.values(), dtype=np.int64, count=len(first))
+
+
+def book_liquidation_trades(table: TraceTable) -> np.ndarray:
+    """Mask of the trades a liquidation order made on its venue's book."""
+    trades = np.flatnonzero((table.kind == "trade") & (table.cause >= 0))
+    mask = np.zeros(len(table), dtype=bool)
+    mask[trades[table.kind[table.cause[trades]] == "liquidation"]] = True
+    return mask
+
+
+def unwind_trades(table: TraceTable) -> np.ndarray:
     """Mask of the trades an insurance fund or liquidator vault made unwinding its inventory (the
     taker account ``<perp>:insurance`` or ``<perp>:vault``)."""
     trades = table.kind == "trade"

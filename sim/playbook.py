@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.market.funding import annualised
 from sim.market.lending import black_scholes_call
+from sim.metrics import book_liquidation_trades, first_liquidations, unwind_trades
 from sim.trace import TraceTable
 
 YEAR = 365 * 86400.0
@@ -69,9 +70,20 @@ def arm_metrics(table: TraceTable, nodes: dict[str, str], duration: float) -> di
     metrics["option_value"] = float(cost)
     metrics["exercise_paid"] = float(table.notional[kind == "exercise"].sum())
     metrics["project_cost"] = metrics["option_value"] + metrics["exercise_paid"]
-    for label, k in (("lending_liquidations", "lending_liquidation"), ("perp_liquidations", "liquidation")):
-        m = kind == k
-        metrics[label] = {"count": int(m.sum()), "notional": float(table.notional[m].sum())}
+    lending = kind == "lending_liquidation"
+    metrics["lending_liquidations"] = {"count": int(lending.sum()), "notional": float(table.notional[lending].sum())}
+    first = first_liquidations(table)  # a position retried or sliced counts once
+    metrics["perp_liquidations"] = {"count": len(first), "notional": float(table.notional[first].sum())}
+    spots = [n for n, k in nodes.items() if k == "spot"]
+    spot_trades = (kind == "trade") & np.isin(table.node, spots)
+    metrics["peak_spot"] = float(table.price[spot_trades].max()) if spot_trades.any() else None
+    metrics["waterfall"] = {
+        "book": float(table.notional[book_liquidation_trades(table)].sum()),
+        "takeover": float(table.notional[kind == "takeover"].sum()),
+        "backstop": float(table.notional[kind == "backstop"].sum()),
+        "unwind": float(table.notional[unwind_trades(table)].sum()),
+    }
+    metrics["vault_change"] = float(table.notional[kind == "vault"].sum())
     adl = kind == "adl"
     metrics["adl"] = {
         "count": int(adl.sum()),

@@ -5,8 +5,10 @@
   records), cumulative liquidated notional (liquidations) and cumulative ADL notional per
   account (ADL closes);
 - table rows for depth, volatility (runs of at least VOLATILITY_MIN_S only: annualising a
-  shorter run means little), holder yield, the project's cost, lending and perp
-  liquidations, ADL (in all and per account), the insurance funds and bad debt.
+  shorter run means little), holder yield, the project's cost, lending liquidations, the
+  peak spot price, perp liquidations (positions, each counted once) and the layers of the
+  liquidation waterfall (book, fund takeover, vault backstop, their unwinding), ADL (in all
+  and per account), the insurance funds, the liquidator vault and bad debt.
 
 The time axis reads in s, min or h by the run's length. Arms are drawn widest first, so
 identical lines stay visible as stacked bands, and a line identical to an earlier arm's says
@@ -22,6 +24,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.metrics import first_liquidations
 from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
 
@@ -180,11 +183,12 @@ def _cumulative(table: TraceTable, m: np.ndarray, t_end: float) -> tuple[np.ndar
 def _liquidations(ax: Axes, arms: Arms, t_end: float) -> None:
     lines = _Lines(ax, len(arms))
     for i, (name, (table, _)) in enumerate(arms.items()):
-        m = table.kind == "liquidation"
+        m = np.zeros(len(table), dtype=bool)
+        m[first_liquidations(table)] = True  # a position retried or sliced counts once
         if m.any():
             lines.plot(i, name, *_cumulative(table, m, t_end), drawstyle="steps-post")
     ax.set_ylim(bottom=0.0)
-    ax.set_title("perp liquidations: cumulative notional, all venues", fontsize=10)
+    ax.set_title("perp liquidations: cumulative notional of the positions, all venues", fontsize=10)
     ax.set_ylabel(formats.label("liquidated", formats.NOTIONAL_UNIT), fontsize=9)
 
 
@@ -212,6 +216,15 @@ def _adl(ax: Axes, arms: Arms, t_end: float) -> None:
     ax.set_ylabel(formats.label("ADL closed", formats.NOTIONAL_UNIT), fontsize=9)
 
 
+# The liquidation waterfall's layers (docs/MECHANICS.md §5), each a row when an arm has it.
+WATERFALL_ROWS = (
+    ("book", "  closed on the book"),
+    ("takeover", "  taken over by the fund"),
+    ("backstop", "  backstopped to the vault"),
+    ("unwind", "fund / vault unwind orders"),
+)
+
+
 def table_rows(arms: Arms, t_end: float) -> list[tuple[str, list[str]]]:
     """(label, a cell per arm) of every headline figure the arms have."""
     metrics = [m for _, m in arms.values()]
@@ -234,7 +247,14 @@ def table_rows(arms: Arms, t_end: float) -> list[tuple[str, list[str]]]:
     if any(np.isin(t.kind, LENDING_KINDS).any() for t in tables):
         add("lending liquidations", lambda m: _count(m["lending_liquidations"]))
     if any((t.kind == "mark").any() for t in tables):
-        add("perp liquidations", lambda m: _count(m["perp_liquidations"]))
+        if any(m.get("peak_spot") is not None for m in metrics) and any(
+            m["waterfall"]["book"] or m["perp_liquidations"]["count"] for m in metrics
+        ):
+            add("peak spot price", lambda m: "n/a" if m["peak_spot"] is None else f"{m['peak_spot']:.2f}")
+        add("perp liquidations (positions)", lambda m: _count(m["perp_liquidations"]))
+        for key, label in WATERFALL_ROWS:
+            if any(m["waterfall"][key] for m in metrics):
+                add(label, lambda m, key=key: _money(m["waterfall"][key]))
     if any(m.get("adl", {}).get("count") for m in metrics):
         add("ADL closes", lambda m: _count(m["adl"]))
         by_venue = [m["adl"]["by_venue"] for m in metrics]
@@ -245,6 +265,8 @@ def table_rows(arms: Arms, t_end: float) -> list[tuple[str, list[str]]]:
             rows.append((label, [_money(v[venue][account]) if account in v.get(venue, {}) else "–" for v in by_venue]))
     if any(m.get("insurance_fund_change") for m in metrics):
         add("insurance funds' change", lambda m: _money(m["insurance_fund_change"]))
+    if any(m.get("vault_change") for m in metrics):
+        add("liquidator vault's change", lambda m: _money(m["vault_change"]))
     if any(m.get("bad_debt") for m in metrics):
         add("bad debt", lambda m: _money(m["bad_debt"]))
     return rows
