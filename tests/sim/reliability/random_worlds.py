@@ -1,6 +1,7 @@
 """Hypothesis strategies for small random worlds, built as raw (TOML-shaped) dicts.
 
-1–3 spot venues, 1–2 perp venues each with its own index over a random subset of the spot
+1–3 spot venues, 1–2 perp venues of any style (binance, hyperliquid, dydx; half with the
+unwinder of their fund or vault) each with its own index (mean or median) over a random subset of the spot
 venues, long or short populations with counterparties, market makers, liquidity providers,
 noise, order-flow crowds of poor traders (their resting orders hold most of what they own),
 igniters up or down on spot or perp venues, and constant or uniform latencies on every link a
@@ -55,6 +56,7 @@ def worlds(draw) -> dict:
         "spot": {},
         "index": {},
         "perp": {},
+        "unwinder": {},
         "market_maker": {},
         "liquidity": {},
         "igniter": {},
@@ -114,6 +116,7 @@ def worlds(draw) -> dict:
         raw["index"][index] = {
             "sources": {s: draw(st.integers(1, 3)) for s in sources},
             "interval": draw(st.sampled_from(["500ms", "1s", "2s"])),
+            "method": draw(st.sampled_from(["mean", "median"])),
         }
         for s in sources:
             link(s, index, "md")
@@ -121,6 +124,11 @@ def worlds(draw) -> dict:
         funding = draw(st.sampled_from(["8h", "10s", "15s"]))
         raw["perp"][perp] = {
             "index": index,
+            "style": draw(st.sampled_from(["binance", "hyperliquid", "dydx"])),
+            "vault_capital": draw(st.sampled_from([0, 20_000, 300_000])),
+            "slice_notional": draw(st.sampled_from([20_000, 100_000])),
+            "cooldown": draw(st.sampled_from(["2s", "30s"])),
+            "partial": draw(st.booleans()),
             "tick": MIDS[mid],
             "mark": draw(st.sampled_from(["binance", "hyperliquid"])),
             "mmr": draw(pct(0.005, 0.05)),
@@ -153,6 +161,15 @@ def worlds(draw) -> dict:
                 },
                 "counterparty": {"owner": f"cp{k}{j}", "leverage": draw(st.sampled_from([1, 2, 3])), "count": 5},
             }
+        if draw(st.booleans()):  # the fund's or vault's unwinder on half the perps
+            unwinder = f"fund{k}"
+            raw["unwinder"][unwinder] = {
+                "perp": perp,
+                "interval": draw(st.sampled_from(["250ms", "1s"])),
+                "slice": draw(st.sampled_from([5_000, 50_000])),
+            }
+            link(unwinder, perp, "order")
+            link(perp, unwinder, "fill")
         if draw(st.integers(0, 3)):  # a market maker on 3 perps in 4
             mm = f"mm{k}"
             hedge = draw(st.lists(st.sampled_from(spots), min_size=1, unique=True))
