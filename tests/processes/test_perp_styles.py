@@ -84,3 +84,21 @@ def test_impossible_populations_are_refused_naming_the_key(override, key, words)
         api.run(api.load("rocket", overrides=[override]))
     assert exc.value.key == key
     assert words in str(exc.value)
+
+
+def test_the_rocket_under_each_style_leaves_its_own_waterfall():
+    results = {name: api.run(config) for name, config in arm_configs(raw_experiment("rocket_styles")).items()}
+    binance, hyperliquid, dydx = (results[s].summary for s in ("binance", "hyperliquid", "dydx"))
+    assert binance["takeover_notional"] > 0 and binance["backstop_notional"] == 0
+    assert hyperliquid["backstop_notional"] > 0 and hyperliquid["takeover_notional"] == 0
+    assert binance["unwind_notional"] > 0 and hyperliquid["unwind_notional"] > 0
+    assert dydx["liquidation_attempts"] > dydx["liquidations"]  # solvent remainders are retried
+    assert dydx["adl_count"] > 0 and dydx["unwind_notional"] == 0  # the dYdX fund takes nothing over
+
+
+@pytest.mark.parametrize("style", ["hyperliquid", "dydx"])
+def test_contagion_runs_under_every_style(style):
+    overrides = [f"perp.{p}.style={style}" for p in ("perp_a", "perp_b")]
+    overrides += [f"perp.{p}.vault_capital=200000" for p in ("perp_a", "perp_b")]
+    result = api.run(api.load("contagion", overrides=[*overrides, "experiment.duration=60s"]))
+    assert result.summary["liquidations"] > 0

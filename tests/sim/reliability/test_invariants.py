@@ -273,3 +273,17 @@ def test_cli_invariant_failure_with_force_leaves_the_old_folder(leaky_spot, tmp_
     assert main(["run", "rocket", "--set", "experiment.duration=40s", "--out", str(out), "--force", "--no-plots"]) == 3
     assert (out / "events.csv").read_text() == "from a good run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_unbounded_binance_liquidation_order_breaks_the_liquidation_bound(monkeypatch):
+    import processes.perp_venue as venue
+    from sim.market.clearing import BookOrder
+
+    def unbounded(rules, tiers, pos, mark):  # the old engine's shortcut: no price bound
+        return BookOrder(pos.qty, None)
+
+    monkeypatch.setattr(venue, "liquidation_order", unbounded)
+    with pytest.raises(InvariantError) as exc:
+        World(load_experiment("rocket")).run()
+    assert exc.value.invariant == "liquidation_bound"
+    assert "beyond its bankruptcy price" in str(exc.value)
