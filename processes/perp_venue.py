@@ -68,6 +68,7 @@ def clearing_rules(cfg: Perp) -> ClearingRules:
         slice_notional=cfg.slice_notional,
         slice_fraction=cfg.slice_fraction,
         cooldown=cfg.cooldown,
+        slippage=cfg.liquidation_slippage,
         smmr=cfg.smmr,
         bankruptcy_adjustment=cfg.bankruptcy_adjustment,
         adl_price=cfg.adl_price,
@@ -279,7 +280,7 @@ class PerpVenue:
         """One position through the venue style's waterfall (docs/MECHANICS.md §5), in order:
 
         1. a position closed meanwhile is dropped; the owner's resting orders are cancelled;
-        2. ``clearing.liquidation_order``: the book order (bounded as the style says) or BACKSTOP;
+        2. ``clearing.liquidation_order``: the book order, bounded as the style says (or none);
         3. the order fills against the book and settles like any trade;
         4. ``clearing.after_book`` decides the rest: done, retry (after a Hyperliquid cooldown,
            or at the next mark), takeover by the fund, backstop to the vault, or ADL;
@@ -297,7 +298,7 @@ class PerpVenue:
         mark = self.mark
         order = liquidation_order(self.rules, positions.tiers, pos, mark)
         closed = 0.0
-        if isinstance(order, BookOrder):
+        if order is not None:
             fills = self.book.market(-pos.side, order.qty, owner=owner, limit_price=order.limit)
             if fills:
                 closed += self._settle_fills(pid, owner, -pos.side, fills, cause)
@@ -322,10 +323,10 @@ class PerpVenue:
         if owner in self.pid_of:
             del self.pid_of[owner]
 
-    def _retry_later(self, pid: int, order: BookOrder | Step) -> None:
+    def _retry_later(self, pid: int, order: BookOrder | None) -> None:
         """An open remainder: liquidatable again at the next mark, or, after a Hyperliquid slice,
         once the cooldown has passed (the engine then checks the current mark)."""
-        if not (isinstance(order, BookOrder) and order.partial and self.rules.style == "hyperliquid"):
+        if not (order is not None and order.partial and self.rules.style == "hyperliquid"):
             self.pending[pid] = False
             return
         env = self.ctx.env

@@ -228,6 +228,7 @@ class Perp:
     slice_notional: float = 100_000.0  # hyperliquid: positions above it are liquidated in slices
     slice_fraction: float = fraction(0.2)
     cooldown: float = duration(30.0)
+    liquidation_slippage: float | None = fraction(None)  # hyperliquid: bound of its market orders (None: none)
     smmr: float = 1.5  # dydx: spread-to-maintenance-margin ratio of the fillable price
     bankruptcy_adjustment: float = 1.0  # dydx
     mmr: float = fraction(0.01)
@@ -271,6 +272,12 @@ class Perp:
             0 < self.slice_fraction <= 1, f"{key}.slice_fraction", f"must be in (0, 1], got {self.slice_fraction!r}"
         )
         _non_negative(self.cooldown, f"{key}.cooldown")
+        if self.liquidation_slippage is not None:
+            require(
+                0 < self.liquidation_slippage < 1,
+                f"{key}.liquidation_slippage",
+                f"must be in (0, 100%), got {self.liquidation_slippage!r}",
+            )
         _positive(self.smmr, f"{key}.smmr")
         _positive(self.bankruptcy_adjustment, f"{key}.bankruptcy_adjustment")
         require(0 < self.mmr < 1, f"{key}.mmr", f"must be in (0, 1), got {self.mmr!r}")
@@ -515,6 +522,12 @@ class BasisTrader:
         require(self.capital < 1e13, f"{key}.capital", f"absurdly large: {self.capital!r} (must be < 1e13)")
         _positive(self.clip, f"{key}.clip")
         _non_negative(self.cooldown, f"{key}.cooldown")
+        if self.liquidation_slippage is not None:
+            require(
+                0 < self.liquidation_slippage < 1,
+                f"{key}.liquidation_slippage",
+                f"must be in (0, 100%), got {self.liquidation_slippage!r}",
+            )
         _positive(self.leverage, f"{key}.leverage")
 
 

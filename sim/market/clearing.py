@@ -4,8 +4,8 @@ A perp venue's liquidation engine asks these functions what to do, in order, and
 times, records and executes their answers:
 
 1. ``liquidation_order``: the order the engine sends to its own book for a liquidatable
-   position (quantity and price bound), or ``BACKSTOP`` when the style hands the position
-   to its liquidator vault without trying the book (Hyperliquid, equity below 2/3 of MM).
+   position (quantity and price bound), or None when the style skips the book (Hyperliquid,
+   an account whose value is already negative at the mark);
 2. the venue fills that order against its book, bounded as told;
 3. ``after_book``: what happens to what is left: nothing (closed, or compliant after a
    partial), ``RETRY`` (stays open for the next attempt), a takeover by the insurance fund
@@ -41,9 +41,6 @@ class Step(Enum):
     ADL = "adl"  # closed against ranked opposite positions
 
 
-BACKSTOP = Step.BACKSTOP
-
-
 @dataclass(frozen=True)
 class ClearingRules:
     """One venue's liquidation rules; the defaults are each style's published values.
@@ -58,6 +55,9 @@ class ClearingRules:
     - ``slice_notional``, ``slice_fraction``, ``cooldown``: Hyperliquid liquidates positions
       above ``slice_notional`` ``slice_fraction`` at a time, ``cooldown`` seconds apart
       (100k USDC, 20%, 30 s; community docs).
+    - ``slippage``: Hyperliquid's liquidation market orders are bounded at mark × (1 ± slippage);
+      None (the default) leaves them unbounded. The doc says "market orders" and gives no
+      bound, so this is a parameter (docs/MECHANICS.md §5 shows how the rocket moves with it).
     - ``smmr``, ``bankruptcy_adjustment``: dYdX v4's fillable-price config (1.5, 1.0).
     - ``adl_price``: ``bankruptcy`` (Binance, dYdX) or ``mark`` (Hyperliquid: the previous
       mark; a negative account value left after it is bad debt, see docs/MECHANICS.md).
@@ -70,6 +70,7 @@ class ClearingRules:
     slice_notional: float = 100_000.0
     slice_fraction: float = 0.2
     cooldown: float = 30.0
+    slippage: float | None = None
     smmr: float = 1.5
     bankruptcy_adjustment: float = 1.0
     adl_price: str = ""  # "": the style's (mark on hyperliquid, else bankruptcy)
@@ -165,13 +166,15 @@ def dydx_fillable_price(pos: Position, mark: float, maintenance: float, rules: C
     return max(price, bankrupt) if pos.side == LONG else min(price, bankrupt)
 
 
-def liquidation_order(rules: ClearingRules, tiers: MarginTiers, pos: Position, mark: float) -> BookOrder | Step:
-    """Step 1: the order to send to the book for a liquidatable ``pos``, or ``BACKSTOP``.
+def liquidation_order(rules: ClearingRules, tiers: MarginTiers, pos: Position, mark: float) -> BookOrder | None:
+    """Step 1: the order to send to the book for a liquidatable ``pos``, or None for none.
 
     - binance: cancel the account's orders (the venue does), then one IOC bounded by the
       bankruptcy price: down to a lower tier if ``partial_close_qty`` finds one, else all;
-    - hyperliquid: BACKSTOP if equity < ``backstop_ratio`` × MM; else an unbounded market
-      order for the position, or ``slice_fraction`` of it above ``slice_notional``;
+    - hyperliquid: a market order for the position, or ``slice_fraction`` of it above
+      ``slice_notional``, unbounded or within ``slippage`` of the mark (the book comes first:
+      the backstop is for what it did not take, ``after_book``); but an account whose value is
+      already negative goes straight to the backstop or ADL (None);
     - dydx: one IOC for the position bounded by ``dydx_fillable_price``.
     """
     maintenance = float(tiers.maintenance(pos.qty * mark))
@@ -181,11 +184,12 @@ def liquidation_order(rules: ClearingRules, tiers: MarginTiers, pos: Position, m
             return BookOrder(part, pos.bankruptcy_price(), partial=True)
         return BookOrder(pos.qty, pos.bankruptcy_price())
     if rules.style == "hyperliquid":
-        if pos.equity(mark) < rules.backstop_ratio * maintenance:
-            return BACKSTOP
+        if pos.equity(mark) < 0:
+            return None
+        limit = None if rules.slippage is None else mark * (1.0 - pos.side * rules.slippage)
         if pos.qty * mark > rules.slice_notional:
-            return BookOrder(pos.qty * rules.slice_fraction, None, partial=True)
-        return BookOrder(pos.qty, None)
+            return BookOrder(pos.qty * rules.slice_fraction, limit, partial=True)
+        return BookOrder(pos.qty, limit)
     return BookOrder(pos.qty, dydx_fillable_price(pos, mark, maintenance, rules))
 
 
@@ -194,7 +198,7 @@ def after_book(
     tiers: MarginTiers,
     pos: Position,
     mark: float,
-    order: BookOrder | Step,
+    order: BookOrder | None,
     fund_capacity: float,
     vault_capacity: float,
 ) -> Resolution:
@@ -220,7 +224,7 @@ def after_book(
     bankrupt = pos.bankruptcy_price()
     maintenance = float(tiers.maintenance(pos.qty * mark))
     if rules.style == "binance":
-        if isinstance(order, BookOrder) and order.partial and equity > maintenance + DUST:
+        if order is not None and order.partial and equity > maintenance + DUST:
             return Resolution(Step.DONE)
         loss = max(0.0, -pos.side * pos.qty * (mark - bankrupt))  # the fund's loss at the mark
         if fund_capacity - loss > DUST:

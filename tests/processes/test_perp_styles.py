@@ -20,7 +20,7 @@ def _crash(*overrides: str):
 def hyperliquid_crash():
     return _crash(
         "perp.perp.style=hyperliquid", "perp.perp.vault_capital=20000", "perp.perp.insurance_fund=0",
-        "index.index.method=median",
+        "index.index.method=median", "perp.perp.liquidation_slippage=2%",
     )  # fmt: skip
 
 
@@ -92,6 +92,7 @@ def test_the_rocket_under_each_style_leaves_its_own_waterfall():
     assert binance["takeover_notional"] > 0 and binance["backstop_notional"] == 0
     assert hyperliquid["backstop_notional"] > 0 and hyperliquid["takeover_notional"] == 0
     assert binance["unwind_notional"] > 0 and hyperliquid["unwind_notional"] > 0
+    assert binance["bad_debt"] == 0 == dydx["bad_debt"]
     assert dydx["liquidation_attempts"] > dydx["liquidations"]  # solvent remainders are retried
     assert dydx["adl_count"] > 0 and dydx["unwind_notional"] == 0  # the dYdX fund takes nothing over
 

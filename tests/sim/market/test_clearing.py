@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from sim.market.clearing import (
-    BACKSTOP,
     BookOrder,
     ClearingRules,
     Position,
@@ -72,11 +71,16 @@ def test_binance_stops_after_a_partial_that_leaves_the_account_compliant():
 # ----------------------------------------------------------------------------- hyperliquid
 
 
-def test_hyperliquid_sends_the_whole_position_unbounded_until_equity_falls_below_two_thirds_of_mm():
-    # at 10.9: equity 10, MM 10.9, backstop line 7.27: a market order for all of it
+def test_hyperliquid_tries_the_book_first_with_an_unbounded_market_order():
+    # at 10.9: equity 10, MM 10.9: a market order for all of it
     assert liquidation_order(HYPERLIQUID, FLAT, SHORT, 10.9) == BookOrder(100.0, None)
-    # at 10.95: equity 5 < 2/3 · 10.95: straight to the vault
-    assert liquidation_order(HYPERLIQUID, FLAT, SHORT, 10.95) is BACKSTOP
+    # at 10.95 equity 5 is below the backstop line 2/3 · 10.95, but the book comes first
+    assert liquidation_order(HYPERLIQUID, FLAT, SHORT, 10.95) == BookOrder(100.0, None)
+
+
+def test_hyperliquid_market_orders_can_be_bounded_by_a_slippage():
+    bounded = ClearingRules("hyperliquid", slippage=0.02)
+    assert liquidation_order(bounded, FLAT, SHORT, 10.9) == BookOrder(100.0, pytest.approx(11.118))  # 10.9·1.02
 
 
 def test_hyperliquid_slices_large_positions():
@@ -85,16 +89,15 @@ def test_hyperliquid_slices_large_positions():
 
 
 def test_hyperliquid_after_the_book_retries_backstops_or_deleverages_at_the_mark():
-    market = BookOrder(100.0, None)
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.9, market, 0.0, 0.0).step is Step.RETRY
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, BACKSTOP, 1_000.0, 0.0) == Resolution(Step.RETRY)
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, BACKSTOP, 0.0, 1_000.0) == Resolution(
-        Step.BACKSTOP, 100.0, 10.95
-    )
+    market = BookOrder(100.0, None)  # the book ran dry: all of SHORT is left
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.9, market, 0.0, 0.0).step is Step.RETRY  # above the line
+    # below the line (equity 5 < 7.3): no vault, still solvent: the book again at the next mark
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 1_000.0, 0.0) == Resolution(Step.RETRY)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 0.0, 1_000.0) == Resolution(Step.BACKSTOP, 100.0, 10.95)
     # equity −20 at 11.2: a vault with 15 cannot take it; ADL at the mark
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 11.2, BACKSTOP, 0.0, 15.0) == Resolution(Step.ADL, 100.0, 11.2)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 11.2, market, 0.0, 15.0) == Resolution(Step.ADL, 100.0, 11.2)
     at_bankruptcy = ClearingRules("hyperliquid", adl_price="bankruptcy")
-    assert after_book(at_bankruptcy, FLAT, SHORT, 11.2, BACKSTOP, 0.0, 15.0).price == pytest.approx(11.0)
+    assert after_book(at_bankruptcy, FLAT, SHORT, 11.2, market, 0.0, 15.0).price == pytest.approx(11.0)
 
 
 # ----------------------------------------------------------------------------- dydx
