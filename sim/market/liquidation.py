@@ -1,11 +1,14 @@
-"""Liquidation accounting: fee, insurance-fund shortfall, bad debt, ADL ranking — MECHANICS.md §5."""
+"""ADL ranking (docs/MECHANICS.md §5): Binance and Hyperliquid scores, and the queue kept between calls.
+
+The waterfall that decides when ADL runs, and the settlement of a closed position's margin,
+live in ``sim.market.clearing``.
+"""
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left, insort
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
@@ -14,61 +17,9 @@ from numpy.typing import ArrayLike
 
 from sim.market.margin import finite_array
 from sim.market.positions import PositionBook
-from sim.market.sides import LONG, check_fraction, check_non_negative, check_positive, check_side
+from sim.market.sides import LONG, check_positive, check_side
 
 ADL_METHODS = ("binance", "hyperliquid")
-
-
-def liquidation_fee(notional: float, rate: float, available: float) -> float:
-    """Fee ``rate·notional`` into the insurance fund, capped by the margin left (§5, Binance).
-
-    Never negative: with nothing ``available`` the fee is 0.
-    """
-    fee = check_fraction("rate", rate) * check_non_negative("notional", notional)
-    if not math.isfinite(available):
-        raise ValueError(f"available must be finite, got {available!r}")
-    return min(fee, max(available, 0.0))
-
-
-@dataclass(frozen=True)
-class LiquidationSettlement:
-    """Where a liquidated position's margin goes (MECHANICS.md §5).
-
-    ``margin + realised_pnl == to_owner + fee − from_fund − bad_debt``.
-    """
-
-    fee: float  # to the insurance fund
-    to_owner: float  # margin left returned to the owner (>= 0)
-    from_fund: float  # shortfall the insurance fund pays (>= 0)
-    bad_debt: float  # shortfall the fund could not cover (>= 0): goes to ADL / socialised
-
-
-def settle_liquidation(
-    margin: float, realised_pnl: float, notional: float, fee_rate: float, fund_balance: float
-) -> LiquidationSettlement:
-    """Settle a closed liquidation (MECHANICS.md §5, Binance: fee, fund, bankruptcy).
-
-    With ``rest = margin + realised_pnl`` after the close: if ``rest >= 0`` the fee is
-    ``min(fee_rate·notional, rest)`` and the owner gets the remainder; otherwise the position
-    closed worse than bankruptcy: no fee, the fund pays ``min(−rest, max(fund_balance, 0))``
-    and the remainder is bad debt.
-    """
-    if not (math.isfinite(margin) and math.isfinite(realised_pnl) and math.isfinite(fund_balance)):
-        for name, value in (("margin", margin), ("realised_pnl", realised_pnl), ("fund_balance", fund_balance)):
-            if not math.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value!r}")
-    fee = _fraction("fee_rate", fee_rate) * check_non_negative("notional", notional)
-    rest = margin + realised_pnl
-    if rest >= 0:
-        fee = min(fee, rest)
-        return LiquidationSettlement(fee, rest - fee, 0.0, 0.0)
-    from_fund = min(-rest, max(fund_balance, 0.0))
-    return LiquidationSettlement(0.0, 0.0, from_fund, -rest - from_fund)
-
-
-def _fraction(name: str, value: float) -> float:
-    """``check_fraction``, trying the usual float first (its ABC check is slow)."""
-    return value if type(value) is float and 0 <= value < 1 else check_fraction(name, value)
 
 
 def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, mark: float, method: str) -> np.ndarray:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.market.clearing import (
     BookOrder,
@@ -141,3 +143,15 @@ def test_rules_refuse_unknown_styles():
         ClearingRules("bybit")
     with pytest.raises(ValueError, match="adl_price"):
         ClearingRules("binance", adl_price="last")
+
+
+money = st.floats(-1e7, 1e7, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["binance", "hyperliquid", "dydx"]), money, st.floats(0, 1e8), money)
+def test_settlement_accounts_for_every_unit_of_margin(style, left, notional, fund):
+    s = settle_closed(ClearingRules(style), left, notional, fund)
+    assert min(s.fee, s.to_owner, s.from_fund, s.bad_debt) >= 0
+    assert left == pytest.approx(s.to_owner + s.fee - s.from_fund - s.bad_debt, abs=1e-6)
+    assert s.from_fund <= max(fund, 0)

@@ -1,4 +1,4 @@
-"""Liquidation accounting and ADL ranking (MECHANICS.md §5): worked examples and properties."""
+"""ADL ranking (docs/MECHANICS.md §5): worked examples and properties."""
 
 import math
 
@@ -7,40 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.market.liquidation import (
-    LiquidationSettlement,
-    _score,
-    _scores,
-    adl_order,
-    adl_scores,
-    liquidation_fee,
-    settle_liquidation,
-)
+from sim.market.liquidation import _score, _scores, adl_order, adl_scores
 from sim.market.margin import MarginTiers
 from sim.market.positions import PositionBook
 from sim.market.sides import LONG, SHORT
-
-
-def test_liquidation_fee():
-    assert liquidation_fee(10_000, 0.01, 500) == 100.0  # 1% of 10,000
-    assert liquidation_fee(10_000, 0.01, 40) == 40.0  # capped by the margin left
-    assert liquidation_fee(10_000, 0.01, -5) == 0.0
-
-
-def test_settlement_margin_left():
-    # margin 100, realised −20 → 80 left; fee 1% of 5,000 = 50; owner gets 30
-    assert settle_liquidation(100, -20, 5_000, 0.01, 1e6) == LiquidationSettlement(50.0, 30.0, 0.0, 0.0)
-    # margin 100, realised −60 → 40 left < 50: fee 40, owner 0
-    assert settle_liquidation(100, -60, 5_000, 0.01, 1e6) == LiquidationSettlement(40.0, 0.0, 0.0, 0.0)
-
-
-def test_settlement_shortfall_partly_covered():
-    # margin 100, realised −250 → −150 (closed worse than bankruptcy): no fee;
-    # fund of 100 pays 100, 50 is bad debt
-    s = settle_liquidation(100, -250, 5_000, 0.01, 100)
-    assert s == LiquidationSettlement(fee=0.0, to_owner=0.0, from_fund=100.0, bad_debt=50.0)
-    # an empty (or negative) fund covers nothing
-    assert settle_liquidation(100, -250, 5_000, 0.01, -3).bad_debt == 150.0
 
 
 def _three_longs_at_120():
@@ -98,28 +68,7 @@ def test_one_score_is_the_vectorised_score_bit_for_bit(side, qty, entry, margin,
 
 
 def test_bad_input_names_argument():
-    with pytest.raises(ValueError, match="rate"):
-        liquidation_fee(100, 1.5, 10)
-    with pytest.raises(ValueError, match="notional"):
-        settle_liquidation(10, 0, -1, 0.01, 0)
-    with pytest.raises(ValueError, match="fee_rate"):
-        settle_liquidation(10, 0, 100, -0.01, 0)
-    with pytest.raises(ValueError, match="fund_balance"):
-        settle_liquidation(10, 0, 100, 0.01, math.nan)
     with pytest.raises(ValueError, match="method.*'bybit'"):
         adl_scores(LONG, [1.0], [1.0], [1.0], 1.0, "bybit")
     with pytest.raises(ValueError, match="mark"):
         adl_scores(LONG, [1.0], [1.0], [1.0], 0.0, "binance")
-
-
-money = st.floats(-1e7, 1e7, allow_nan=False)
-
-
-@settings(max_examples=300, deadline=None)
-@given(money, money, st.floats(0, 1e8), st.floats(0, 0.05), money)
-def test_settlement_invariant(margin, pnl, notional, rate, fund):
-    s = settle_liquidation(margin, pnl, notional, rate, fund)
-    assert min(s.fee, s.to_owner, s.from_fund, s.bad_debt) >= 0
-    assert margin + pnl == pytest.approx(s.to_owner + s.fee - s.from_fund - s.bad_debt, abs=1e-6)
-    assert s.from_fund <= max(fund, 0)
-    assert s.fee <= rate * notional
