@@ -372,12 +372,26 @@ class PerpVenue:
             positions.withdraw(pid, left)
             ledger.transfer(self.margin_account, vault, QUOTE, left)
         elif left < 0:
-            ledger.transfer(vault, self.margin_account, QUOTE, -left)
-            positions.deposit(pid, -left)
+            left = -self._pay_from(vault, -left, owner, cause)
+            positions.deposit(pid, float(-positions.margin[pid]))
         if left:
             self.ctx.trace.record(
                 self.ctx.env.now, "vault", self.name, cause, ledger.names[owner], notional=left, info="backstop margin"
             )
+
+    def _pay_from(self, account: int, amount: float, debtor: int, cause: int) -> float:
+        """Pay ``amount`` into the margin account from ``account``'s cash, as far as it goes; the rest
+        is bad debt (a ``bad_debt`` record naming ``debtor``). Returns what the cash paid."""
+        ledger = self.ctx.ledger
+        paid = min(amount, max(ledger.balance(account, QUOTE), 0.0))
+        short = amount - paid
+        if short <= DUST:  # dust is paid by the cash account, not called bad debt
+            paid, short = amount, 0.0
+        ledger.transfer(account, self.margin_account, QUOTE, paid)
+        if short:
+            ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, short)
+            self.ctx.trace.record(self.ctx.env.now, "bad_debt", self.name, cause, ledger.names[debtor], notional=short)
+        return paid
 
     def _sweep(self, pid: int, cause: int) -> None:
         """Move the PnL a fund's or vault's trade realised from its position record to its cash
@@ -392,16 +406,7 @@ class PerpVenue:
             positions.withdraw(pid, realised)
             ledger.transfer(self.margin_account, account, QUOTE, realised)
         else:
-            paid = min(-realised, max(ledger.balance(account, QUOTE), 0.0))
-            short = -realised - paid
-            if short <= DUST:  # dust is paid by the cash account, not called bad debt
-                paid, short = -realised, 0.0
-            ledger.transfer(account, self.margin_account, QUOTE, paid)
-            if short:
-                ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, short)
-                self.ctx.trace.record(
-                    self.ctx.env.now, "bad_debt", self.name, cause, ledger.names[account], notional=short
-                )
+            paid = self._pay_from(account, -realised, account, cause)
             positions.deposit(pid, -realised)
             realised = -paid
         if abs(realised) > DUST:

@@ -2,11 +2,11 @@
 
 When the venue's waterfall moves a position to the fund (Binance ``takeover``) or the vault
 (Hyperliquid ``backstop``), the venue tells this node over its fill link (a ``Takeover``
-message). Every ``interval`` the node sends one market order over its order link closing up
-to ``slice`` of notional (at the last mark it heard of) of what it holds; the order's cause is
-the oldest takeover not yet unwound, so the cascade tree shows which liquidation each piece of
-the fund's later, forced flow descends from. Its fills come back as FillReports and reduce
-the oldest takeovers first.
+message). From then on, while it holds something, every ``interval`` the node sends one
+market order over its order link closing up to ``slice`` of notional (at the last mark it
+heard of) of what it holds; the order's cause is the oldest takeover not yet unwound, so the
+cascade tree shows which liquidation each piece of the fund's later, forced flow descends
+from. Its fills come back as FillReports and reduce the oldest takeovers first.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Unwinder:
         self.out = ctx.network.channel(name, cfg.perp)
         self.lots: deque[list] = deque()  # [takeover record id, signed qty still held], oldest first
         self.price = 0.0  # the last mark or fill price heard of; 0.0 until then
+        self._wake = ctx.env.event()  # triggered by a takeover while the node is idle
 
     @property
     def held(self) -> float:
@@ -42,6 +43,8 @@ class Unwinder:
         if isinstance(msg, Takeover):
             self.price = msg.price
             self._add(msg.cause, msg.side * msg.qty)
+            if not self._wake.triggered:
+                self._wake.succeed()
         elif isinstance(msg, FillReport):
             self.price = msg.price
             self._add(-1, msg.side * msg.qty)
@@ -61,9 +64,13 @@ class Unwinder:
             self.lots.append([cause, signed])
 
     def _run(self):
-        """Every ``interval``: when something is held and a price is known, send one unwind order."""
+        """Idle until a takeover arrives; then every ``interval``, while something is held, send
+        one unwind order."""
         env, cfg = self.ctx.env, self.cfg
         while True:
+            if abs(self.held) <= DUST:
+                self._wake = env.event()
+                yield self._wake
             yield env.timeout(cfg.interval)
             held = self.held
             if abs(held) <= DUST or self.price <= 0:

@@ -522,12 +522,6 @@ class BasisTrader:
         require(self.capital < 1e13, f"{key}.capital", f"absurdly large: {self.capital!r} (must be < 1e13)")
         _positive(self.clip, f"{key}.clip")
         _non_negative(self.cooldown, f"{key}.cooldown")
-        if self.liquidation_slippage is not None:
-            require(
-                0 < self.liquidation_slippage < 1,
-                f"{key}.liquidation_slippage",
-                f"must be in (0, 100%), got {self.liquidation_slippage!r}",
-            )
         _positive(self.leverage, f"{key}.leverage")
 
 

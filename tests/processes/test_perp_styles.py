@@ -34,9 +34,10 @@ def test_a_hyperliquid_crash_goes_book_then_backstop_then_adl(hyperliquid_crash)
     assert len(book) and len(backstop) and len(adl)
     assert t.t[book].min() < t.t[backstop].min() < t.t[adl].min()
     assert set(t.account[backstop]) == {"perp:vault"}
-    # a backstopped position moves at the mark of its liquidation; ADL closes at the mark too
-    marks = t.price[t.cause[backstop]]
-    assert np.allclose(t.price[backstop], marks)
+    # a backstopped position moves at the venue's mark when its liquidation runs (the engine lags)
+    marks = np.flatnonzero(on & (t.kind == "mark"))
+    latest = marks[np.searchsorted(marks, backstop) - 1]
+    assert np.allclose(t.price[backstop], t.price[latest])
 
 
 def test_the_vault_unwinds_what_it_took_through_its_links(hyperliquid_crash):

@@ -19,9 +19,9 @@ def crash_arm(victim: str):
         tr.record(t, "depth", "spot", price=price, notional=1e5)
         tr.record(t + 0.5, "mark", "perp", price=price)
         tr.record(t + 0.5, "mark", "perp_w", price=price - 1)
-    for t in (30.0, 31.0, 32.0):
-        tr.record(t, "liquidation", "perp", -1, "longs", 1, 18.0, 10.0, 180.0)
-        tr.record(t + 10, "liquidation", "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0)
+    for pid, t in enumerate((30.0, 31.0, 32.0)):
+        tr.record(t, "liquidation", "perp", -1, "longs", 1, 18.0, 10.0, 180.0, f"pid={pid} bankruptcy=16.5")
+        tr.record(t + 10, "liquidation", "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0, f"pid={pid} bankruptcy=14.5")
         tr.record(t, "insurance", "perp", -1, "longs", notional=-5.0)
     tr.record(45.0, "adl", "perp", -1, victim, -1, 16.0, 10.0, 160.0)
     tr.record(45.0, "bad_debt", "perp", -1, "longs", notional=12.0)
@@ -43,7 +43,7 @@ def test_a_short_perp_run_shows_the_adl_split_and_no_volatility_or_funding():
     assert rows["ADL closes"] == ["1 (160)", "1 (160)"]
     assert rows["  ADL of early_shorts"] == ["160", "–"]
     assert rows["  ADL of late_shorts"] == ["–", "160"]
-    assert rows["perp liquidations"] == ["6 (1.02k)", "6 (1.02k)"]
+    assert rows["perp liquidations (positions)"] == ["6 (1.02k)", "6 (1.02k)"]
     assert rows["insurance funds' change"] == ["-15", "-15"]
     assert rows["bad debt"] == ["12", "12"]
     fig = arm_comparison_figure(arms, "crash")

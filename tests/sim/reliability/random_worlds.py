@@ -44,6 +44,26 @@ def depth(notional: tuple[int, int], range_: tuple[float, float]) -> st.SearchSt
     )
 
 
+def opens(raw: dict) -> bool:
+    """Whether the world opens: its populations are ones the venue would hold (a population drawn
+    far below the mid at high leverage has a counterparty underwater from t = 0, which the
+    engine refuses, as it should)."""
+    from sim.config import from_dict
+    from sim.schema import ConfigError
+    from sim.world import World
+
+    try:
+        World(from_dict(raw))._open()
+    except ConfigError:
+        return False
+    return True
+
+
+def valid_worlds() -> st.SearchStrategy[dict]:
+    """``worlds`` that open (see ``opens``): the rare refused draw is left out."""
+    return worlds().filter(opens)
+
+
 @st.composite
 def worlds(draw) -> dict:
     """A raw experiment dict for sim.config.from_dict."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from random_worlds import worlds
+from random_worlds import valid_worlds
 
 from processes.spot_venue import SpotVenue
 from sim.config import from_dict, read_toml, to_toml
@@ -31,7 +31,7 @@ def run_world(raw: dict) -> None:
 
 
 @settings(max_examples=WORLDS, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(worlds())
+@given(valid_worlds())
 def test_a_random_world_keeps_every_invariant(raw):
     run_world(raw)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import simpy
 from hypothesis import HealthCheck, given, settings
-from random_worlds import worlds
+from random_worlds import valid_worlds
 
 from sim.cli import main
 from sim.config import config_hash, from_dict
@@ -90,7 +90,7 @@ def test_rerun_names_the_first_line_that_differs_and_changed_versions(runs, tmp_
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds())
+@given(valid_worlds())
 def test_a_random_world_run_twice_gives_the_same_trace(tmp_path_factory, raw):
     folder = tmp_path_factory.mktemp("twice")
     for name in ("a.csv", "b.csv"):
