@@ -5,26 +5,39 @@
 >>> result = api.run(cfg)
 >>> result.summary["peak_price"], result.trace.t[:5]
 >>> df = result.dataframe()          # with pandas installed
+
+An experiment with ``[arms]`` is run one arm at a time: ``load(NAME, arm="dual")``, or
+``arms(NAME)`` for every arm's config; ``load`` without an arm refuses it, as does ``run``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sim.arms import arm_config, arm_configs, no_arms
 from sim.config import Config
-from sim.experiments import load_experiment
+from sim.experiments import load_experiment, raw_experiment, seed_override
 from sim.output import write_run
 from sim.world import RunResult, World
 
 
-def load(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:
-    """Load and validate an experiment by name (runs/NAME.toml) or path, with overrides."""
-    return load_experiment(name_or_path, seed, overrides)
+def load(name_or_path: str, seed: int | None = None, overrides: list[str] = (), arm: str | None = None) -> Config:
+    """Load and validate an experiment by name (runs/NAME.toml) or path, with overrides; one with
+    [arms] needs ``arm`` (ConfigError naming them otherwise: see ``arms``)."""
+    if arm is not None:
+        return arm_config(raw_experiment(name_or_path), arm, [*overrides, *seed_override(seed)])
+    return no_arms(load_experiment(name_or_path, seed, overrides))
+
+
+def arms(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> dict[str, Config]:
+    """Every arm's config of an experiment with [arms], by arm name (empty if it has none)."""
+    return arm_configs(raw_experiment(name_or_path), [*overrides, *seed_override(seed)])
 
 
 def run(config: Config) -> RunResult:
-    """Build the world and run it; the result holds the trace as numpy arrays and the summary."""
-    return World(config).run()
+    """Build the world and run it; the result holds the trace as numpy arrays and the summary.
+    A config that still declares arms is refused: it would be every arm's world at once."""
+    return World(no_arms(config)).run()
 
 
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:

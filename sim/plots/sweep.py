@@ -20,15 +20,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.plots import formats, style
+from sim.stats import ci95
 from sim.sweep import TABLE, read_manifest
 from sim.sweep_grid import DURATION, FRACTION, show
 from sim.sweep_store import FIRST, LAST, read_rows
 
-# Two-sided 95% Student t quantiles for 1..30 degrees of freedom; 1.96 beyond.
-# fmt: off
-T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-# fmt: on
 COUNTS = ("liquidations", "waves", "adl_count", "records", "events_processed")
 ANNOTATE_MAX = 12  # heatmaps with at most this many cells a side get their values written in
 
@@ -73,17 +69,6 @@ def load_sweep(folder: Path) -> SweepData:
     )
 
 
-def ci95(values: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of its 95% confidence interval (0 for a single value)."""
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return math.nan, math.nan
-    if len(values) == 1:
-        return float(values[0]), 0.0
-    t = T95[len(values) - 2] if len(values) - 1 <= len(T95) else 1.96
-    return float(values.mean()), float(t * values.std(ddof=1) / math.sqrt(len(values)))
-
-
 def metric_unit(name: str) -> str:
     if name.startswith(("peak_price", "final_price")):
         return formats.PRICE_UNIT
@@ -96,6 +81,26 @@ def metric_unit(name: str) -> str:
     if name in COUNTS or name.endswith((".processed", ".max_queue")):
         return "count"
     return ""
+
+
+def bounds(name: str, rows: list[dict[str, str]]) -> tuple[float, float]:
+    """The range metric ``name`` can take: prices, counts, durations, amplification and traded or
+    liquidated notionals are never negative; liquidations (in all, or a venue's) never exceed the
+    positions the perp venues held (the rows' ``positions.*`` columns), nor what the runs show."""
+    leaf = name.split(".")[-1]
+    prices = name.startswith(("peak_price.", "final_price.", "min_price.", "max_price.")) or leaf.endswith("_mark")
+    never_negative = prices or metric_unit(name) in ("count", "s", "×") or leaf in COUNTS or "notional" in name
+    low = 0.0 if never_negative else -math.inf
+    if name == "liquidations":
+        held = [[v for k, v in r.items() if k.startswith("positions.")] for r in rows]
+    elif name.startswith("perp_venues.") and name.endswith(".liquidations"):
+        held = [[r.get(f"positions.{name.split('.')[1]}", "")] for r in rows]
+    else:
+        return low, math.inf
+    if not rows or not all(h and all(h) for h in held):
+        return low, math.inf
+    seen = max((float(r[name]) for r in rows if r.get(name)), default=0.0)
+    return low, max(max(sum(float(v) for v in h) for h in held), seen)
 
 
 def metric_label(name: str) -> str:
@@ -166,8 +171,9 @@ def sweep_figure(
         groups = _groups(data, [x, by] if by else [x], metric)
         if not data.rows:
             style.no_data(ax, "no successful runs")
+        bound = bounds(metric, data.rows)
         for value, color in zip(series, colors, strict=True):
-            _draw_series(ax, groups, xs, value, color, bys, single=by is None)
+            _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
         _fit_to_runs(ax, groups, threshold if i == 0 else None, single=by is None)
@@ -225,8 +231,18 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     ax.set_ylim(low - pad, high + pad)
 
 
-def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | None, single: bool) -> None:
-    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``."""
+def _draw_series(
+    ax: Axes,
+    groups: dict,
+    xs: Scale,
+    value,
+    color,
+    bys: Scale | None,
+    single: bool,
+    bound: tuple[float, float] = (-math.inf, math.inf),
+) -> None:
+    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``, the band
+    clipped to the metric's possible range ``bound``."""
     keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
     if not keys:
         return
@@ -240,8 +256,8 @@ def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | N
         ax.scatter([], [], s=9, color="#7f7f7f", alpha=0.6, lw=0, label="single runs")
     ax.fill_between(
         px,
-        stats[:, 0] - stats[:, 1],
-        stats[:, 0] + stats[:, 1],
+        np.clip(stats[:, 0] - stats[:, 1], *bound),
+        np.clip(stats[:, 0] + stats[:, 1], *bound),
         color=color,
         alpha=0.2 if single else 0.12,
         lw=0,
