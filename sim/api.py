@@ -6,6 +6,9 @@
 >>> result.summary["peak_price"], result.trace.t[:5]
 >>> df = result.dataframe()          # with pandas installed
 
+>>> ens = ensemble("rocket", seeds=20, jobs=2)   # results/rocket-ensemble: a folder per seed
+>>> ens.spreads["peak_price.spot"].mean, ens.spreads["peak_price.spot"].ci_low
+
 An experiment with ``[arms]`` is run one arm at a time: ``load(NAME, arm="dual")``, or
 ``arms(NAME)`` for every arm's config; ``load`` without an arm refuses it, as does ``run``.
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from sim.arms import arm_config, arm_configs, no_arms
 from sim.config import Config
+from sim.ensemble import Ensemble, specs, write_ensembles
 from sim.experiments import load_experiment, raw_experiment, seed_override
 from sim.output import write_run
 from sim.world import RunResult, World
@@ -43,3 +47,25 @@ def run(config: Config) -> RunResult:
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:
     """Write a result's run folder (events.csv, summary.json, config.toml, plots)."""
     return write_run(result, Path(out), force=force, plots=plots)
+
+
+def ensemble(
+    name_or_path: str,
+    seeds: int = 20,
+    seed: int | None = None,
+    overrides: list[str] = (),
+    arm: str | None = None,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    force: bool = False,
+    plots: bool = True,
+) -> Ensemble:
+    """Run seeds ``seed``..``seed + seeds - 1`` (default: from the experiment's) into ``out`` (default
+    results/NAME-ensemble) as ``perpsim run NAME --seeds N`` does; an experiment with [arms] needs ``arm``."""
+    if arm is None:
+        load(name_or_path, seed, overrides)  # refuses an experiment with arms
+    (spec,) = specs(name_or_path, seeds, seed, overrides, [arm] if arm else [])
+    folder = Path(out) if out else Path("results") / f"{spec.name}-ensemble"
+    (result,) = write_ensembles([spec], folder, force, plots, jobs, dask)
+    return result

@@ -107,3 +107,9 @@ def test_the_api_makes_the_caller_choose_an_arm():
     whole = from_dict(raw_experiment("bear_playbook"))  # every arm's components at once
     with pytest.raises(ConfigError, match="choose one"):
         api.run(whole)
+
+
+def test_run_with_arm_runs_only_the_arms_named(exp, tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(exp), "--arm", "big", "--arm", "quiet", "--out", str(out), "--no-plots"]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["big", "quiet"]
