@@ -60,12 +60,14 @@ def ensemble(
     dask: str | None = None,
     force: bool = False,
     plots: bool = True,
+    metrics: list[str] = (),
 ) -> Ensemble:
     """Run seeds ``seed``..``seed + seeds - 1`` (default: from the experiment's) into ``out`` (default
-    results/NAME-ensemble) as ``perpsim run NAME --seeds N`` does; an experiment with [arms] needs ``arm``."""
+    results/NAME-ensemble) as ``perpsim run NAME --seeds N`` does; an experiment with [arms] needs ``arm``;
+    ``metrics`` are those of ``line()`` and ensemble.md (default: the key ones)."""
     if arm is None:
         load(name_or_path, seed, overrides)  # refuses an experiment with arms
-    (spec,) = specs(name_or_path, seeds, seed, overrides, [arm] if arm else [])
+    (spec,) = specs(name_or_path, seeds, seed, overrides, [arm] if arm else [], metrics)
     folder = Path(out) if out else Path("results") / f"{spec.name}-ensemble"
     (result,) = write_ensembles([spec], folder, force, plots, jobs, dask)
     return result

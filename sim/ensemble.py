@@ -11,7 +11,9 @@
    written here, as ``seed-K`` inside the ensemble's temporary folder;
 3. writes ``ensemble.csv`` (a row per seed) and ``ensemble.json`` (per metric: mean, its 95%
    confidence interval, median, 5th/95th percentiles, min and max, over the seeds that have it);
-4. draws ``ensemble.png`` (sim/plots/ensemble.py);
+4. draws ``ensemble.png`` (sim/plots/ensemble.py) and writes ``ensemble.md``, a Markdown
+   table of the chosen metrics (``--metric``, default the key ones) for the README: per metric
+   the mean, its interval, median, 5–95% and range, or, for several arms, a column per arm;
 5. renames the folder into place (sim/output.py's write_atomically), so a failed member (an
    invariant broken, exit 3) leaves nothing.
 """
@@ -22,7 +24,7 @@ import csv
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +34,22 @@ from sim.arms import no_arms
 from sim.config import from_dict, read_toml
 from sim.experiments import resolve
 from sim.output import write_atomically, write_files
-from sim.schema import ConfigError
+from sim.schema import ConfigError, did_you_mean
 from sim.stats import Spread
 from sim.sweep import flatten, point_config, with_arms
 from sim.sweep_exec import executor
 from sim.sweep_grid import ARM
 from sim.sweep_store import cell
 
-TABLE, SUMMARY, FIGURE = "ensemble.csv", "ensemble.json", "ensemble.png"
+TABLE, SUMMARY, FIGURE, MARKDOWN = "ensemble.csv", "ensemble.json", "ensemble.png", "ensemble.md"
+TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 GRID = 601  # samples of each spot price path over the run's duration
 # The metrics of the one-line summary and of the figure's distributions, when a run has them.
 KEY_METRICS = (
     "playbook.depth_median",
     "playbook.realised_vol",
     "playbook.holder_funding_yield",
-    "peak_price.",
+    "price.",  # per spot venue: the peak in a squeeze, the low in a crash
     "liquidations",
     "waves",
     "amplification",
@@ -63,6 +66,7 @@ class Spec:
     overrides: tuple[str, ...]
     arm: str | None
     seeds: tuple[int, ...]
+    metrics: tuple[str, ...] = ()  # those of the summary line and ensemble.md (default: key_metrics)
 
 
 @dataclass(frozen=True)
@@ -113,14 +117,22 @@ class Ensemble:
         return [m.seed for m in self.members]
 
     def key_metrics(self) -> list[str]:
-        """The KEY_METRICS the members have (a peak price per spot venue), in that order."""
-        names = [n for n in self.spreads if self.spreads[n] is not None]
-        return [n for key in KEY_METRICS for n in names if (n.startswith(key) if key.endswith(".") else n == key)]
+        """The KEY_METRICS the members have, in that order; the price is each spot venue's peak,
+        or its low when most seeds' cascades sell."""
+        sells = sum(m.metrics.get("cascade_direction") == "sell" for m in self.members) * 2 > len(self.members)
+        venues = list(dict.fromkeys(v for m in self.members for v in m.prices))
+        prices = [f"{'min' if sells else 'peak'}_price.{v}" for v in venues]
+        names = [n for key in KEY_METRICS for n in (prices if key == "price." else [key])]
+        return [n for n in names if self.spreads.get(n) is not None]
+
+    def shown(self) -> list[str]:
+        """The metrics of the summary line and table: the chosen ones, or the key ones."""
+        return [n for n in self.spec.metrics if self.spreads.get(n) is not None] or self.key_metrics()
 
     def line(self) -> str:
-        """The one-line summary: the seeds, then each key metric's mean and 95% interval."""
+        """The one-line summary: the seeds, then each shown metric's mean and 95% interval."""
         parts = []
-        for name in self.key_metrics():
+        for name in self.shown():
             s = self.spreads[name]
             of = f", {s.n} of {s.n + s.missing} seeds" if s.missing else ""
             parts.append(f"{name} {_show(s.mean)} (95% CI {_show(s.ci_low)}–{_show(s.ci_high)}{of})")
@@ -134,9 +146,10 @@ def specs(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     arms: Sequence[str] = (),
+    metrics: Sequence[str] = (),
 ) -> list[Spec]:
     """The ensembles to run: one, or one per arm (the ``arms`` named, or every arm) of an
-    experiment with [arms]; every key, value and arm checked before any run."""
+    experiment with [arms]; every key, value, arm and metric name checked before any run."""
     if seeds < 1:
         raise ConfigError("--seeds", f"must be >= 1, got {seeds}")
     raw = read_toml(resolve(experiment))
@@ -146,10 +159,37 @@ def specs(
     chosen: list[str | None] = list(axis.values) if axis else [None]
     out = []
     for arm in chosen:
-        spec = Spec(base.experiment.name, raw, tuple(overrides), arm, tuple(range(first, first + seeds)))
+        spec = Spec(
+            base.experiment.name, raw, tuple(overrides), arm, tuple(range(first, first + seeds)), tuple(metrics)
+        )
         _config(spec, first)  # a bad arm or value fails here
+        if metrics:
+            known = metric_names(spec)
+            for name in metrics:
+                if name not in known:
+                    raise ConfigError("--metric", f"unknown metric '{name}'" + did_you_mean(name, known))
         out.append(spec)
     return out
+
+
+def metric_names(spec: Spec) -> list[str]:
+    """The metric columns a member of ``spec`` has, from its world built and run for no time."""
+    from sim.world import World
+
+    config = _config(replace(spec, overrides=(*spec.overrides, f"experiment.duration={TINY}")), spec.seeds[0])
+    result = World(config).run()
+    return list(_metrics(result, spec))
+
+
+def _metrics(result, spec: Spec) -> dict[str, Any]:
+    """A run's flat summary metrics, with the playbook figures (``playbook.*``) for an arm."""
+    metrics = flatten(result.summary)
+    if spec.arm is not None:
+        from sim.playbook import arm_metrics
+
+        playbook = arm_metrics(result.trace, result.nodes, result.config.experiment.duration)
+        metrics.update(flatten(playbook, "playbook."))
+    return metrics
 
 
 def _config(spec: Spec, seed: int):
@@ -166,12 +206,7 @@ def run_member(task: MemberTask) -> Member:
     with tempfile.TemporaryDirectory() as tmp:
         write_files(result, Path(tmp), plots=False)
         files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
-    metrics = flatten(result.summary)
-    if task.spec.arm is not None:
-        from sim.playbook import arm_metrics
-
-        playbook = arm_metrics(result.trace, result.nodes, config.experiment.duration)
-        metrics.update(flatten(playbook, "playbook."))
+    metrics = _metrics(result, task.spec)
     grid = np.linspace(0.0, config.experiment.duration, GRID)
     table = result.trace
     prices = {}
@@ -242,10 +277,43 @@ def write_ensembles(
                 plot_ensemble(ensemble, where / FIGURE)
             done.append(ensemble)
 
+        (tmp / MARKDOWN).write_text(markdown(done))
+
     write_atomically(Path(out), force, fill)
     for ensemble in done:  # where they are now
         ensemble.folder = Path(out) if ensemble.spec.arm is None else Path(out) / ensemble.spec.arm
     return done
+
+
+def markdown(ensembles: list[Ensemble]) -> str:
+    """``ensemble.md``: the shown metrics of one ensemble (mean, 95% CI, median, 5–95%, range), or
+    of several (arms) side by side, a column per ensemble with the mean and its interval."""
+    first = ensembles[0]
+    seeds = f"{len(first.seeds)} seeds ({first.seeds[0]}–{first.seeds[-1]})"
+    names = list(dict.fromkeys(n for e in ensembles for n in e.shown()))
+    if len(ensembles) == 1:
+        lines = [f"| {first.title}, {seeds} | mean | 95% CI | median | 5–95% | min–max |", "|---|---|---|---|---|---|"]
+        for n in names:
+            s = first.spreads[n]
+            lines.append(
+                f"| {n} | {_show(s.mean)} | {_show(s.ci_low)}–{_show(s.ci_high)} | {_show(s.median)} | "
+                f"{_show(s.p5)}–{_show(s.p95)} | {_show(s.min)}–{_show(s.max)} |"
+            )
+    else:
+        lines = [
+            f"| {first.spec.name}, {seeds}: mean (95% CI) | "
+            + " | ".join(e.spec.arm or e.title for e in ensembles)
+            + " |",
+            "|---" * (len(ensembles) + 1) + "|",
+        ]
+        for n in names:
+            cells = [_interval(e.spreads.get(n)) for e in ensembles]
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _interval(s: Spread | None) -> str:
+    return "" if s is None else f"{_show(s.mean)} ({_show(s.ci_low)}–{_show(s.ci_high)})"
 
 
 def _show(x: float) -> str:

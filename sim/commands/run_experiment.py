@@ -26,6 +26,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="an ensemble: run seeds K..K+N-1 (K: --seed or the experiment's), a folder per seed, "
         "and ensemble.json/.csv/.png with each metric's mean, 95%% CI and spread",
     )
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="with --seeds: a metric of the summary line and ensemble.md, e.g. peak_price.spot (repeatable; "
+        "default: the key ones)",
+    )
     p.add_argument("--jobs", type=int, default=1, help="with --seeds: worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", help="with --seeds: run on the Dask scheduler at ADDRESS, or 'local'")
     arm_argument(p)
@@ -44,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.seeds is not None:
         return _run_ensemble(args)
-    for option, given in (("--jobs", args.jobs != 1), ("--dask", args.dask)):
+    for option, given in (("--jobs", args.jobs != 1), ("--dask", args.dask), ("--metric", args.metric)):
         if given:
-            raise ConfigError(option, "runs seeds in parallel: only with --seeds N")
+            raise ConfigError(option, "is for ensembles: only with --seeds N")
     config = load_experiment(args.experiment, args.seed, args.overrides)
     if args.arms and not config.arms:
         raise ConfigError("--arm", f"{config.experiment.name} has no [arms]")
@@ -99,7 +106,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     from sim.sweep_exec import describe
     from sim.sweep_progress import Progress
 
-    todo = specs(args.experiment, args.seeds, args.seed, args.overrides, args.arms)
+    todo = specs(args.experiment, args.seeds, args.seed, args.overrides, args.arms, args.metric)
     out = args.out or Path("results") / f"{todo[0].name}-ensemble"
     check_destination(out, args.force)
     runs = len(todo) * args.seeds
@@ -124,5 +131,6 @@ def _run_ensemble(args: argparse.Namespace) -> int:
         progress.close()
     for ensemble in done:
         print(ensemble.line())
-    print(f"results: {out} (ensemble.json, ensemble.csv, ensemble.png{', per arm' if arms else ''}; a folder per seed)")
+    files = f"ensemble.json, ensemble.csv{'' if args.no_plots else ', ensemble.png'}{', per arm' if arms else ''}"
+    print(f"results: {out} (ensemble.md; {files}; a folder per seed)")
     return 0

@@ -42,6 +42,7 @@ def test_a_folder_per_seed_each_the_seeds_own_run(ensemble, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "ensemble.csv",
         "ensemble.json",
+        "ensemble.md",
         "ensemble.png",
         "seed-5",
         "seed-6",
@@ -63,6 +64,10 @@ def test_the_summary_is_each_metrics_spread_over_the_seeds(ensemble, capsys):
     assert peak["mean"] == pytest.approx(sum(peaks) / 3)
     assert (peak["min"], peak["median"], peak["max"]) == (peaks[0], peaks[1], peaks[2])
     assert peak["ci_low"] <= peak["mean"] <= peak["ci_high"] and peak["n"] == 3
+    table_md = (out / "ensemble.md").read_text().splitlines()
+    assert table_md[0] == "| tiny, 3 seeds (5–7) | mean | 95% CI | median | 5–95% | min–max |"
+    row = next(x for x in table_md if x.startswith("| peak_price.spot |"))
+    assert row.split(" | ")[1] == f"{peak['mean']:.4g}" and row.split(" | ")[3] == f"{peaks[1]:.4g}"
 
 
 def test_the_one_line_summary_states_means_and_intervals(tmp_path, capsys):
@@ -85,7 +90,10 @@ def test_each_arm_is_an_ensemble_of_its_own_with_the_playbook_figures(tmp_path):
     exp = write_tiny(tmp_path, ARMS)
     out = tmp_path / "arms"
     assert main(["run", str(exp), "--seeds", "2", "--out", str(out), "--no-plots"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["quiet", "whale"]
+    assert sorted(p.name for p in out.iterdir()) == ["ensemble.md", "quiet", "whale"]
+    table_md = (out / "ensemble.md").read_text().splitlines()
+    assert table_md[0] == "| tiny, 2 seeds (5–6): mean (95% CI) | whale | quiet |"
+    assert any(x.startswith("| liquidations | ") and x.endswith(" | 0 (0–0) |") for x in table_md)
     quiet, whale = table(out / "quiet"), table(out / "whale")
     assert [r["seed"] for r in quiet] == [r["seed"] for r in whale] == ["5", "6"]  # the same seeds
     assert {r["ignition_notional"] for r in quiet} == {"0.0"} and {r["ignition_notional"] for r in whale} == {
@@ -104,7 +112,9 @@ def test_bad_input_fails_before_any_run(tmp_path, capsys):
     assert main(["run", str(exp), "--seeds", "2", "--arm", "whale", "--out", str(tmp_path / "e")]) == 2
     assert "--arm: tiny has no [arms]" in capsys.readouterr().err
     assert main(["run", str(exp), "--jobs", "2", "--out", str(tmp_path / "e")]) == 2
-    assert "--jobs: runs seeds in parallel: only with --seeds N" in capsys.readouterr().err
+    assert "--jobs: is for ensembles: only with --seeds N" in capsys.readouterr().err
+    assert main(["run", str(exp), "--seeds", "2", "--metric", "peak_price.spt", "--out", str(tmp_path / "e")]) == 2
+    assert "--metric: unknown metric 'peak_price.spt' (did you mean 'peak_price.spot'?)" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
 
 
@@ -132,3 +142,21 @@ def test_the_figure_has_the_fan_with_its_median_and_the_key_metrics(tmp_path):
     assert len(median) == GRID and median[0] == 10.0  # every seed opens at the book's mid
     assert sum(1 for line in fan.get_lines() if line.get_label().startswith("_")) == 3  # a line per seed
     assert [ax.get_title().split("\n")[0] for ax in metrics] == ens.key_metrics()[:MAX_METRICS]
+
+
+def test_the_key_price_is_the_peak_in_a_squeeze_and_the_low_in_a_crash():
+    import numpy as np
+
+    from sim.ensemble import Ensemble, Member, Spec
+    from sim.stats import Spread
+
+    def ensemble(direction: str) -> Ensemble:
+        metrics = {"cascade_direction": direction, "peak_price.a": 11.0, "min_price.a": 9.0, "liquidations": 3}
+        members = [Member(s, dict(metrics), {"a": np.full(3, 10.0)}, 0.0) for s in (1, 2)]
+        ens = Ensemble(Spec("x", {}, (), None, (1, 2)), 10.0, members, Path("."))
+        ens.spreads = {n: Spread.of([m.metrics[n] for m in members]) for n in ("peak_price.a", "min_price.a")}
+        ens.spreads["liquidations"] = Spread.of([3.0, 3.0])
+        return ens
+
+    assert ensemble("buy").key_metrics() == ["peak_price.a", "liquidations"]
+    assert ensemble("sell").key_metrics() == ["min_price.a", "liquidations"]
