@@ -21,7 +21,7 @@ from sim.schema import ConfigError, did_you_mean
 from sim.sweep import Study, check, execute, flatten, open_store, pending, point_config, study_of, tasks, with_arms
 from sim.sweep_critical import SCAN_POINTS, Scan, crossings, scan_points
 from sim.sweep_exec import executor
-from sim.sweep_grid import ARM, Axis, Point, parse_axis, parse_value, show, unit_of
+from sim.sweep_grid import ARM, DURATION, Axis, Point, parse_axis, parse_value, show, unit_of
 from sim.sweep_store import SweepStore, cell
 
 TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
@@ -140,6 +140,14 @@ class Search:
 
             return crossings(means, self.scan, self.threshold, self.tol, integer)
 
+    def clocks(self) -> str:
+        """For a duration parameter, the index clocks that quantise its effect ("" otherwise)."""
+        if self.unit != DURATION:
+            return ""
+        config = point_config(self.study.raw, self.study.overrides, {} if self.arm is None else {ARM: self.arm})
+        every = [f"{name} publishes every {show(ix.interval, DURATION)}" for name, ix in config.index.items()]
+        return ", ".join(every)
+
     def _label(self) -> str:
         return "" if self.arm is None else f"arm {self.arm}: "
 
@@ -166,6 +174,12 @@ class Search:
         if n > 1:
             shape += "; a single bisection of the whole range would have found one of these by chance"
         lines = [f"{self._label()}critical {self.param}: {what} crosses {self.threshold:g} {times} in {span}; {shape}"]
+        clocks = self.clocks()
+        if clocks and not scan.monotone:
+            lines.append(
+                f"  note: {clocks}; a {self.param} that shifts events across a publication moves the "
+                "cascade by a whole interval, so the metric can step and saw with that period"
+            )
         for b in scan.brackets:
             direction = "rising" if b.rising else "falling"
             lines.append(

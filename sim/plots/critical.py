@@ -33,7 +33,9 @@ def critical_figure(search: Search, scan: Scan, rows: list[dict[str, str]]) -> F
     ax = fig.subplots()
     arm = "" if search.arm is None else f" (arm {search.arm})"
     n = len(scan.brackets)
-    shape = "" if scan.monotone else " · not monotone over the scan"
+    shape = "" if scan.monotone else "\nnot monotone over the scan"
+    if shape and search.clocks():
+        shape += f": {search.clocks()}, and a {search.param} that moves an event across a publication moves the cascade"
     style.set_titles(
         fig,
         ax,

@@ -33,3 +33,11 @@ def test_each_crossing_has_its_line_and_the_band_stays_in_range(tmp_path):
     (band,) = [c for c in ax.collections if c.get_label() == "95% confidence band"]
     assert band.get_paths()[0].vertices[:, 1].min() >= 0.0  # never below zero liquidations
     assert "threshold 10" in [line.get_label() for line in ax.get_lines()]
+
+
+def test_a_duration_search_names_the_index_clocks_that_quantise_it(tmp_path):
+    exp = write_tiny(tmp_path)
+    (latency,) = Search.create(str(exp), "link.hedge.latency", "liquidations", 10.0, "0ms:2s", out=tmp_path / "a")
+    assert latency.clocks() == "index publishes every 1s"
+    (notional,) = Search.create(str(exp), "igniter.whale.notional", "liquidations", 10.0, "1:2", out=tmp_path / "b")
+    assert notional.clocks() == ""
