@@ -2,8 +2,9 @@
 
 ``sweep_figure``: a panel per metric, the metric against one swept parameter, the mean
 over seeds with its 95% confidence band (Student t), one line per value of a second
-parameter (or the single runs as faint dots when there is none). ``heatmap_figure``: for
-a crossed 2-D grid, the mean of each metric over the grid, a panel per metric.
+parameter (or the single runs as faint dots when there is none), and with a threshold a
+marker at every crossing of a mean line. ``heatmap_figure``: for a crossed 2-D grid, the
+mean of each metric over the grid, a panel per metric.
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ def sweep_figure(
             _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
+            _mark_crossings(ax, groups, xs, series, threshold)
         _fit_to_runs(ax, groups, threshold if i == 0 else None, single=by is None)
         ax.set_ylabel(metric_label(metric))
         ax.yaxis.set_major_formatter(style.Thousands())
@@ -229,6 +231,29 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     low, high = float(values.min()), float(values.max())
     pad = 0.1 * (high - low) or 0.05 * max(abs(high), 1.0)
     ax.set_ylim(low - pad, high + pad)
+
+
+def crossings_of(px: np.ndarray, means: np.ndarray, threshold: float) -> list[float]:
+    """Where the line through (px, means) crosses ``threshold`` (``>=`` is above), interpolated,
+    between every pair of neighbouring points on opposite sides."""
+    out = []
+    for (x0, y0), (x1, y1) in zip(zip(px, means, strict=True), zip(px[1:], means[1:], strict=True), strict=False):
+        if np.isfinite(y0) and np.isfinite(y1) and (y0 >= threshold) != (y1 >= threshold):
+            out.append(float(x0 + (threshold - y0) * (x1 - x0) / (y1 - y0)))
+    return out
+
+
+def _mark_crossings(ax: Axes, groups: dict, xs: Scale, series: list, threshold: float) -> None:
+    """A marker on the threshold line wherever a series' mean crosses it (each crossing, not one)."""
+    if not xs.numeric:
+        return
+    found = []
+    for value in series:
+        keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
+        px = np.array([xs(k[0]) for k in keys])
+        found += crossings_of(px, np.array([ci95(groups[k])[0] for k in keys]), threshold)
+    if found:
+        ax.plot(found, [threshold] * len(found), "v", color="#d62728", ms=7, zorder=5, lw=0, label="mean crosses")
 
 
 def _draw_series(

@@ -8,7 +8,10 @@ matplotlib.use("Agg")
 
 import math  # noqa: E402
 
-from sim.plots.sweep import SweepData, bounds, sweep_figure  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sim.plots.sweep import SweepData, bounds, crossings_of, sweep_figure  # noqa: E402
 
 
 def two_seed_sweep() -> SweepData:
@@ -89,3 +92,18 @@ def test_bounds_of_counts_prices_and_liquidations():
     assert bounds("peak_price.spot", rows) == (0.0, math.inf)
     assert bounds("insurance_fund_change", rows) == (-math.inf, math.inf)
     assert bounds("liquidations", [{"liquidations": "7"}]) == (0.0, math.inf)  # an older sweep: no positions
+
+
+def test_crossings_of_the_mean_line_are_interpolated_between_neighbours():
+    px = np.array([0.0, 1.0, 2.0, 3.0])
+    assert crossings_of(px, np.array([16.0, 14.0, 15.5, 13.0]), 15.0) == [0.5, 1.0 + 1.0 / 1.5, 2.2]
+    assert crossings_of(px, np.array([16.0, np.nan, 14.0, 13.0]), 15.0) == []  # NaN closes no bracket
+
+
+def test_every_crossing_of_the_threshold_is_marked_not_one():
+    means = {0.0: 16.0, 0.5: 14.0, 1.0: 16.0, 1.5: 14.0}  # a sawtooth: three crossings of 15
+    rows = [{"link.hedge.latency": str(x), "peak": str(m + d)} for x, m in means.items() for d in (-0.1, 0.1)]
+    data = SweepData("rocket", ["link.hedge.latency"], {"link.hedge.latency": "duration"}, False, rows, 0, ["peak"])
+    ax = sweep_figure(data, ["peak"], "link.hedge.latency", threshold=15.0).axes[0]
+    (marks,) = [line for line in ax.get_lines() if line.get_label() == "mean crosses"]
+    assert list(marks.get_xdata()) == pytest.approx([0.25, 0.75, 1.25])  # in s, the axis unit up to 1.5 s
