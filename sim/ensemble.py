@@ -36,13 +36,12 @@ from sim.experiments import resolve
 from sim.output import write_atomically, write_files
 from sim.schema import ConfigError, did_you_mean
 from sim.stats import Spread
-from sim.sweep import flatten, point_config, with_arms
+from sim.sweep import TINY, flatten, point_config, with_arms
 from sim.sweep_exec import executor
 from sim.sweep_grid import ARM
 from sim.sweep_store import cell
 
 TABLE, SUMMARY, FIGURE, MARKDOWN = "ensemble.csv", "ensemble.json", "ensemble.png", "ensemble.md"
-TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 GRID = 601  # samples of each spot price path over the run's duration
 # The metrics of the one-line summary and of the figure's distributions, when a run has them.
 KEY_METRICS = (

@@ -29,6 +29,7 @@ from sim.sweep_store import SweepStore
 
 TABLE, MANIFEST = "sweep.csv", "sweep.json"
 NOT_METRICS = ("experiment", "seed", "config_hash", "wall_time_s")
+TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 
 
 @dataclass(frozen=True)

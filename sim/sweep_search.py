@@ -18,13 +18,23 @@ from typing import Any
 from sim.config import from_dict, read_toml
 from sim.experiments import resolve
 from sim.schema import ConfigError, did_you_mean
-from sim.sweep import Study, check, execute, flatten, open_store, pending, point_config, study_of, tasks, with_arms
+from sim.sweep import (
+    TINY,
+    Study,
+    check,
+    execute,
+    flatten,
+    open_store,
+    pending,
+    point_config,
+    study_of,
+    tasks,
+    with_arms,
+)
 from sim.sweep_critical import SCAN_POINTS, Scan, crossings, scan_points
 from sim.sweep_exec import executor
 from sim.sweep_grid import ARM, DURATION, Axis, Point, parse_axis, parse_value, show, unit_of
 from sim.sweep_store import SweepStore, cell
-
-TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 
 
 @dataclass
