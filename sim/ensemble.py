@@ -10,7 +10,8 @@
    its flat metrics and its spot prices sampled on a common time grid, and the folder is
    written here, as ``seed-K`` inside the ensemble's temporary folder;
 3. writes ``ensemble.csv`` (a row per seed) and ``ensemble.json`` (per metric: mean, its 95%
-   confidence interval, median, 5th/95th percentiles, min and max, over the seeds that have it);
+   confidence interval cut to the metric's possible range, median, 5th/95th percentiles, min
+   and max, over the seeds that have it);
 4. draws ``ensemble.png`` (sim/plots/ensemble.py) and writes ``ensemble.md``, a Markdown
    table of the chosen metrics (``--metric``, default the key ones) for the README: per metric
    the mean, its interval, median, 5–95% and range, or, for several arms, a column per arm;
@@ -35,7 +36,7 @@ from sim.config import from_dict, read_toml
 from sim.experiments import resolve
 from sim.output import write_atomically, write_files
 from sim.schema import ConfigError, did_you_mean
-from sim.stats import Spread
+from sim.stats import Spread, possible_range
 from sim.sweep import TINY, flatten, point_config, with_arms
 from sim.sweep_exec import executor
 from sim.sweep_grid import ARM
@@ -240,7 +241,10 @@ def run_ensemble(
     duration = _config(spec, spec.seeds[0]).experiment.duration
     ensemble = Ensemble(spec, duration, members, folder)
     names = list(dict.fromkeys(k for m in members for k, v in m.metrics.items() if _numeric(v)))
-    ensemble.spreads = {n: Spread.of([_value(m.metrics.get(n)) for m in members]) for n in names}
+    rows = [m.metrics for m in members]
+    ensemble.spreads = {
+        n: Spread.of([_value(m.metrics.get(n)) for m in members], possible_range(n, rows)) for n in names
+    }
     _write_table(ensemble, folder / TABLE)
     summary = {
         "experiment": ensemble.title,

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.plots import style
-from sim.plots.sweep import Scale, bounds, metric_label
-from sim.stats import ci95
+from sim.plots.sweep import Scale, metric_label
+from sim.stats import ci95, possible_range
 from sim.sweep_critical import Scan
 from sim.sweep_grid import show
 from sim.sweep_search import Search
@@ -51,7 +51,7 @@ def critical_figure(search: Search, scan: Scan, rows: list[dict[str, str]]) -> F
     for x in xs:
         ax.scatter(np.full(len(runs[x]), scale(x)), runs[x], s=8, color="#7f7f7f", alpha=0.3, lw=0, zorder=2)
     ax.scatter([], [], s=8, color="#7f7f7f", alpha=0.6, lw=0, label="single runs")
-    low, high = bounds(search.metric, mine)
+    low, high = possible_range(search.metric, mine)
     ax.fill_between(
         px,
         np.clip(stats[:, 0] - stats[:, 1], low, high),

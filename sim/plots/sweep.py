@@ -21,12 +21,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.plots import formats, style
-from sim.stats import ci95
+from sim.stats import COUNTS, ci95, possible_range
 from sim.sweep import TABLE, read_manifest
 from sim.sweep_grid import DURATION, FRACTION, show
 from sim.sweep_store import FIRST, LAST, read_rows
 
-COUNTS = ("liquidations", "waves", "adl_count", "records", "events_processed")
 ANNOTATE_MAX = 12  # heatmaps with at most this many cells a side get their values written in
 
 
@@ -82,26 +81,6 @@ def metric_unit(name: str) -> str:
     if name in COUNTS or name.endswith((".processed", ".max_queue")):
         return "count"
     return ""
-
-
-def bounds(name: str, rows: list[dict[str, str]]) -> tuple[float, float]:
-    """The range metric ``name`` can take: prices, counts, durations, amplification and traded or
-    liquidated notionals are never negative; liquidations (in all, or a venue's) never exceed the
-    positions the perp venues held (the rows' ``positions.*`` columns), nor what the runs show."""
-    leaf = name.split(".")[-1]
-    prices = name.startswith(("peak_price.", "final_price.", "min_price.", "max_price.")) or leaf.endswith("_mark")
-    never_negative = prices or metric_unit(name) in ("count", "s", "×") or leaf in COUNTS or "notional" in name
-    low = 0.0 if never_negative else -math.inf
-    if name == "liquidations":
-        held = [[v for k, v in r.items() if k.startswith("positions.")] for r in rows]
-    elif name.startswith("perp_venues.") and name.endswith(".liquidations"):
-        held = [[r.get(f"positions.{name.split('.')[1]}", "")] for r in rows]
-    else:
-        return low, math.inf
-    if not rows or not all(h and all(h) for h in held):
-        return low, math.inf
-    seen = max((float(r[name]) for r in rows if r.get(name)), default=0.0)
-    return low, max(max(sum(float(v) for v in h) for h in held), seen)
 
 
 def metric_label(name: str) -> str:
@@ -172,7 +151,7 @@ def sweep_figure(
         groups = _groups(data, [x, by] if by else [x], metric)
         if not data.rows:
             style.no_data(ax, "no successful runs")
-        bound = bounds(metric, data.rows)
+        bound = possible_range(metric, data.rows)
         for value, color in zip(series, colors, strict=True):
             _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:

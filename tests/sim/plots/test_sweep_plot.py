@@ -11,7 +11,7 @@ import math  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from sim.plots.sweep import SweepData, bounds, crossings_of, sweep_figure  # noqa: E402
+from sim.plots.sweep import SweepData, crossings_of, sweep_figure  # noqa: E402
 
 
 def two_seed_sweep() -> SweepData:
@@ -81,17 +81,6 @@ def test_a_band_never_leaves_the_metrics_possible_range():
         (band,) = [c for c in ax.collections if c.get_label() == "95% confidence band"]
         ys = band.get_paths()[0].vertices[:, 1]
         assert ys.min() == 0.0 and ys.max() <= high  # not below zero, nor above the positions that exist
-
-
-def test_bounds_of_counts_prices_and_liquidations():
-    rows = [
-        {"liquidations": "7", "positions.perp_a": "5", "positions.perp_b": "4", "perp_venues.perp_a.liquidations": "5"}
-    ]
-    assert bounds("liquidations", rows) == (0.0, 9.0)
-    assert bounds("perp_venues.perp_a.liquidations", rows) == (0.0, 5.0)
-    assert bounds("peak_price.spot", rows) == (0.0, math.inf)
-    assert bounds("insurance_fund_change", rows) == (-math.inf, math.inf)
-    assert bounds("liquidations", [{"liquidations": "7"}]) == (0.0, math.inf)  # an older sweep: no positions
 
 
 def test_crossings_of_the_mean_line_are_interpolated_between_neighbours():
