@@ -135,7 +135,7 @@ class Ensemble:
         for name in self.shown():
             s = self.spreads[name]
             of = f", {s.n} of {s.n + s.missing} seeds" if s.missing else ""
-            parts.append(f"{name} {_show(s.mean)} (95% CI {_show(s.ci_low)}–{_show(s.ci_high)}{of})")
+            parts.append(f"{name} {show_value(s.mean)} (95% CI {span(s.ci_low, s.ci_high)}{of})")
         seeds = f"seeds {self.seeds[0]}–{self.seeds[-1]}" if len(self.seeds) > 1 else f"seed {self.seeds[0]}"
         return f"{self.title}: {len(self.members)} runs ({seeds}), mean: " + "; ".join(parts)
 
@@ -293,15 +293,15 @@ def markdown(ensembles: list[Ensemble]) -> str:
     of several (arms) side by side, a column per ensemble with the mean and its interval."""
     first = ensembles[0]
     seeds = f"{len(first.seeds)} seeds ({first.seeds[0]}–{first.seeds[-1]})"
-    names = list(dict.fromkeys(n for e in ensembles for n in e.shown()))
+    chosen = [n for n in first.spec.metrics if any(e.spreads.get(n) for e in ensembles)]
+    names = chosen or list(dict.fromkeys(n for e in ensembles for n in e.shown()))
     if len(ensembles) == 1:
         lines = [f"| {first.title}, {seeds} | mean | 95% CI | median | 5–95% | min–max |", "|---|---|---|---|---|---|"]
         for n in names:
             s = first.spreads[n]
-            lines.append(
-                f"| {n} | {_show(s.mean)} | {_show(s.ci_low)}–{_show(s.ci_high)} | {_show(s.median)} | "
-                f"{_show(s.p5)}–{_show(s.p95)} | {_show(s.min)}–{_show(s.max)} |"
-            )
+            cells = [show_value(s.mean), span(s.ci_low, s.ci_high), show_value(s.median)]
+            cells += [span(s.p5, s.p95), span(s.min, s.max)]
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
     else:
         lines = [
             f"| {first.spec.name}, {seeds}: mean (95% CI) | "
@@ -316,11 +316,18 @@ def markdown(ensembles: list[Ensemble]) -> str:
 
 
 def _interval(s: Spread | None) -> str:
-    return "" if s is None else f"{_show(s.mean)} ({_show(s.ci_low)}–{_show(s.ci_high)})"
+    return "" if s is None else f"{show_value(s.mean)} ({span(s.ci_low, s.ci_high)})"
 
 
-def _show(x: float) -> str:
-    """A figure for the summary line: thousands separated, four significant digits below 1,000."""
+def span(low: float, high: float) -> str:
+    """An interval for people: "1.2–3.4", or "-5 to -2" when a dash would read as a minus."""
+    sep = " to " if min(low, high) < 0 else "–"
+    return f"{show_value(low)}{sep}{show_value(high)}"
+
+
+def show_value(x: float) -> str:
+    """A figure for people (summary line, table, plot): thousands separated, four significant
+    digits below 1,000."""
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 

@@ -16,16 +16,18 @@ T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.
        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 # fmt: on
 COUNTS = ("liquidations", "waves", "adl_count", "records", "events_processed")
+# Other metrics (the leaf of a dotted name) that cannot be negative: the arm-comparison figures.
+NON_NEGATIVE = ("count", "depth_median", "depth_p10", "realised_vol", "option_value", "exercise_paid", "project_cost")
 
 
 def possible_range(name: str, rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     """The range metric ``name`` can take in runs like ``rows`` (flat metrics, as numbers or text):
-    prices, counts, durations, amplification and traded or liquidated notionals are never
-    negative; liquidations (in all, or a venue's) never exceed the positions the perp venues held
+    prices, counts, durations, amplification, traded or liquidated notionals and the NON_NEGATIVE
+    figures are never negative; liquidations (in all, or a venue's) never exceed the positions the perp venues held
     (the ``positions.*`` columns), nor what the runs show."""
     leaf = name.split(".")[-1]
     prices = name.startswith(("peak_price.", "final_price.", "min_price.", "max_price.")) or leaf.endswith("_mark")
-    counts = leaf in COUNTS or name.endswith((".processed", ".max_queue"))
+    counts = leaf in COUNTS or leaf in NON_NEGATIVE or name.endswith((".processed", ".max_queue"))
     never_negative = prices or counts or leaf.endswith("_s") or name == "amplification" or "notional" in name
     low = 0.0 if never_negative else -math.inf
     if name == "liquidations":

@@ -3,8 +3,8 @@ with its median, and the distribution of the key metrics over the seeds.
 
 Top, a panel per spot venue (at most MAX_VENUES): each seed's last traded price as a thin
 grey line, the 5–95% and 25–75% bands across seeds at each time, and the median. Bottom, a
-panel per key metric (at most MAX_METRICS, those that vary first): each seed as a dot, the
-mean with its 95% confidence interval, and the median.
+panel per metric of the summary line (at most MAX_METRICS, those that vary first): each
+seed as a dot, the mean with its 95% confidence interval, and the median.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.ensemble import Ensemble
+from sim.ensemble import Ensemble, show_value, span
 from sim.plots import formats, style
 from sim.plots.sweep import metric_label
 from sim.plots.timeaxis import set_time_axis
@@ -81,7 +81,7 @@ def _distribution(ax, ensemble: Ensemble, name: str, legend: bool) -> None:
     ax.set_xlim(-0.6, 0.6)
     ax.set_xticks([])
     missing = f"\n({s.missing} seeds without)" if s.missing else ""
-    ax.set_title(f"{name}\nmean {s.mean:.4g} ({s.ci_low:.4g}–{s.ci_high:.4g}){missing}", fontsize=9)
+    ax.set_title(f"{name}\nmean {show_value(s.mean)} ({span(s.ci_low, s.ci_high)}){missing}", fontsize=9)
     ax.set_ylabel(metric_label(name), fontsize=8)
     ax.yaxis.set_major_formatter(style.Thousands())
     ax.grid(True, axis="y", color="#e5e5e5", lw=0.6)
@@ -94,8 +94,9 @@ def _given(value) -> bool:
 
 
 def _shown_metrics(ensemble: Ensemble) -> list[str]:
-    """The key metrics to draw: those that vary over the seeds first, at most MAX_METRICS."""
-    names = ensemble.key_metrics()
+    """The metrics to draw (the chosen ones, or the key ones): those that vary over the seeds
+    first, at most MAX_METRICS."""
+    names = ensemble.shown()
     varied = [n for n in names if ensemble.spreads[n].min < ensemble.spreads[n].max]
     return (varied + [n for n in names if n not in varied])[:MAX_METRICS]
 

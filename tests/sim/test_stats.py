@@ -35,6 +35,8 @@ def test_the_possible_range_of_counts_prices_and_liquidations():
     assert possible_range("perp_venues.perp_a.liquidations", rows) == (0.0, 5.0)
     assert possible_range("peak_price.spot", rows) == (0.0, math.inf)
     assert possible_range("insurance_fund_change", rows) == (-math.inf, math.inf)
+    assert possible_range("playbook.realised_vol", rows) == (0.0, math.inf)
+    assert possible_range("playbook.holder_funding_yield", rows) == (-math.inf, math.inf)  # funding can be paid
     assert possible_range("liquidations", [{"liquidations": "7"}]) == (0.0, math.inf)  # an older sweep: no positions
     assert possible_range("liquidations", [{"liquidations": 7, "positions.perp": 5}]) == (0.0, 7.0)  # runs show 7
 
