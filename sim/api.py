@@ -5,28 +5,69 @@
 >>> result = api.run(cfg)
 >>> result.summary["peak_price"], result.trace.t[:5]
 >>> df = result.dataframe()          # with pandas installed
+
+>>> ens = ensemble("rocket", seeds=20, jobs=2)   # results/rocket-ensemble: a folder per seed
+>>> ens.spreads["peak_price.spot"].mean, ens.spreads["peak_price.spot"].ci_low
+
+An experiment with ``[arms]`` is run one arm at a time: ``load(NAME, arm="dual")``, or
+``arms(NAME)`` for every arm's config; ``load`` without an arm refuses it, as does ``run``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sim.arms import arm_config, arm_configs, no_arms
 from sim.config import Config
-from sim.experiments import load_experiment
+from sim.ensemble import Ensemble, specs, write_ensembles
+from sim.experiments import load_experiment, raw_experiment, seed_override
 from sim.output import write_run
 from sim.world import RunResult, World
 
 
-def load(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> Config:
-    """Load and validate an experiment by name (runs/NAME.toml) or path, with overrides."""
-    return load_experiment(name_or_path, seed, overrides)
+def load(name_or_path: str, seed: int | None = None, overrides: list[str] = (), arm: str | None = None) -> Config:
+    """Load and validate an experiment by name (runs/NAME.toml) or path, with overrides; one with
+    [arms] needs ``arm`` (ConfigError naming them otherwise: see ``arms``)."""
+    if arm is not None:
+        return arm_config(raw_experiment(name_or_path), arm, [*overrides, *seed_override(seed)])
+    return no_arms(load_experiment(name_or_path, seed, overrides))
+
+
+def arms(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) -> dict[str, Config]:
+    """Every arm's config of an experiment with [arms], by arm name (empty if it has none)."""
+    return arm_configs(raw_experiment(name_or_path), [*overrides, *seed_override(seed)])
 
 
 def run(config: Config) -> RunResult:
-    """Build the world and run it; the result holds the trace as numpy arrays and the summary."""
-    return World(config).run()
+    """Build the world and run it; the result holds the trace as numpy arrays and the summary.
+    A config that still declares arms is refused: it would be every arm's world at once."""
+    return World(no_arms(config)).run()
 
 
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:
     """Write a result's run folder (events.csv, summary.json, config.toml, plots)."""
     return write_run(result, Path(out), force=force, plots=plots)
+
+
+def ensemble(
+    name_or_path: str,
+    seeds: int = 20,
+    seed: int | None = None,
+    overrides: list[str] = (),
+    arm: str | None = None,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    force: bool = False,
+    plots: bool = True,
+    metrics: list[str] = (),
+) -> Ensemble:
+    """Run seeds ``seed``..``seed + seeds - 1`` (default: from the experiment's) into ``out`` (default
+    results/NAME-ensemble) as ``perpsim run NAME --seeds N`` does; an experiment with [arms] needs ``arm``;
+    ``metrics`` are those of ``line()`` and ensemble.md (default: the key ones)."""
+    if arm is None:
+        load(name_or_path, seed, overrides)  # refuses an experiment with arms
+    (spec,) = specs(name_or_path, seeds, seed, overrides, [arm] if arm else [], metrics)
+    folder = Path(out) if out else Path("results") / f"{spec.name}-ensemble"
+    (result,) = write_ensembles([spec], folder, force, plots, jobs, dask)
+    return result

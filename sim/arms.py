@@ -12,25 +12,48 @@ import copy
 from typing import Any
 
 from sim.config import Config, from_dict, node_sections
+from sim.schema import ConfigError, did_you_mean
 
 
 def arm_configs(raw: dict[str, Any], overrides: list[str] = ()) -> dict[str, Config]:
     """The validated Config of every arm of a raw experiment (empty if it declares no arms)."""
     base = from_dict(raw, list(overrides))  # validates the whole file, arms included
-    if not base.arms:
-        return {}
-    specific = {comp for arm in base.arms.values() for comp in arm.enable}
-    configs = {}
-    for name, arm in base.arms.items():
-        leave_out = specific - set(arm.enable)
-        arm_raw = _without(raw, leave_out)
-        arm_raw["experiment"] = {
-            **arm_raw.get("experiment", {}),
-            "name": f"{base.experiment.name}:{name}",
-            "description": arm.description or base.experiment.description,
-        }
-        configs[name] = from_dict(arm_raw, [*arm.set, *overrides])
-    return configs
+    return {name: _arm(raw, base, name, overrides) for name in base.arms}
+
+
+def arm_config(raw: dict[str, Any], name: str, overrides: list[str] = ()) -> Config:
+    """The validated Config of arm ``name``; ConfigError naming ``--arm`` if there is no such arm."""
+    base = from_dict(raw, list(overrides))
+    if name not in base.arms:
+        known = list(base.arms)
+        listing = f"its arms: {', '.join(known)}" if known else "it has no [arms]"
+        raise ConfigError("--arm", f"no arm '{name}' in {base.experiment.name} ({listing})" + did_you_mean(name, known))
+    return _arm(raw, base, name, overrides)
+
+
+def no_arms(config: Config) -> Config:
+    """``config`` itself, or ConfigError if it declares arms: built whole it would be a world with
+    every arm's components at once, which is none of them."""
+    if config.arms:
+        raise ConfigError(
+            "--arm",
+            f"{config.experiment.name} has arms ({', '.join(config.arms)}): "
+            "choose one (--arm NAME; arm=NAME from Python)",
+        )
+    return config
+
+
+def _arm(raw: dict[str, Any], base: Config, name: str, overrides: list[str]) -> Config:
+    """Arm ``name`` of ``base`` (loaded from ``raw``): its components, its ``set``, then ``overrides``."""
+    arm = base.arms[name]
+    specific = {comp for a in base.arms.values() for comp in a.enable}
+    arm_raw = _without(raw, specific - set(arm.enable))
+    arm_raw["experiment"] = {
+        **arm_raw.get("experiment", {}),
+        "name": f"{base.experiment.name}:{name}",
+        "description": arm.description or base.experiment.description,
+    }
+    return from_dict(arm_raw, [*arm.set, *overrides])
 
 
 def _without(raw: dict[str, Any], components: set[str]) -> dict[str, Any]:

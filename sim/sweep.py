@@ -4,29 +4,32 @@ A run's seed comes from ``SeedSequence(sweep seed, spawn_key=(crc32(point), repl
 where the point is the text of its parameter values, so it does not depend on the worker,
 the order, or the rest of the grid. A results folder holds ``sweep.json`` (what was swept)
 and ``sweep.csv`` (see sim/sweep_store.py); re-running the same sweep into it runs only the
-rows that are missing.
+rows that are missing. An experiment with ``[arms]`` is swept arm by arm: the arm is an axis
+(``arm``, last, every arm unless ``--arm`` names some), never the whole file built at once.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.arms import arm_config, no_arms
 from sim.config import Config, config_hash, from_dict, read_toml
-from sim.experiments import resolve
+from sim.experiments import resolve, seed_override
 from sim.schema import ConfigError
 from sim.sweep_exec import Run
-from sim.sweep_grid import Axis, Point, parse_axis, points
+from sim.sweep_grid import ARM, Axis, Point, parse_axis, points
 from sim.sweep_store import SweepStore
 
 TABLE, MANIFEST = "sweep.csv", "sweep.json"
 NOT_METRICS = ("experiment", "seed", "config_hash", "wall_time_s")
+TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,10 @@ def load_study(
     seeds: int | None = None,
     seed: int | None = None,
     overrides: list[str] = (),
+    arms: Sequence[str] = (),
 ) -> Study:
-    """A study from an experiment file, its ``[sweep]`` table, and command-line values (which win)."""
+    """A study from an experiment file, its ``[sweep]`` table, and command-line values (which win);
+    ``arms`` are the ``--arm`` names (default: every arm of an experiment that has arms)."""
     raw = read_toml(resolve(experiment))
     base = from_dict(raw, list(overrides))
     table = base.sweep
@@ -109,7 +114,8 @@ def load_study(
     if not texts:
         raise ConfigError("--grid", f"nothing to sweep: give --grid KEY=VALUES or a [sweep] table in {experiment}")
     zipped = zipped if zipped is not None else bool(table and table.zip and not grid)
-    study = study_of(raw, base, overrides, (parse_axis(t) for t in texts), zipped, seeds, seed)
+    axes = with_arms(base, [parse_axis(t) for t in texts], arms)
+    study = study_of(raw, base, overrides, axes, zipped, seeds, seed)
     check(study, study.points())
     return study
 
@@ -138,10 +144,35 @@ def study_of(
     )
 
 
+def with_arms(base: Config, axes: list[Axis], arms: Sequence[str]) -> list[Axis]:
+    """``axes``, with an arm axis last when experiment ``base`` has arms and none is swept: the
+    ``arms`` named, or all of them. ConfigError for ``arms`` given twice or without [arms]."""
+    swept = any(a.key == ARM for a in axes)
+    if arms and swept:
+        raise ConfigError("--arm", f"the arms are already swept by --grid {ARM}=...; give them one way")
+    if arms and not base.arms:
+        raise ConfigError("--arm", f"{base.experiment.name} has no [arms]")
+    if swept or not base.arms:
+        return axes
+    names = tuple(dict.fromkeys(arms or base.arms))
+    return [*axes, Axis(ARM, names, None, f"{ARM}={','.join(names)}")]
+
+
+def point_config(
+    raw: dict[str, Any], overrides: Sequence[str], values: dict[str, Any], seed: int | None = None
+) -> Config:
+    """The config of one point: its arm's, when it names one, with ``overrides``, its values and
+    ``seed`` set. ConfigError for an experiment with arms and no arm named (see sim.arms.no_arms)."""
+    sets = [*overrides, *Point(0, values).overrides(), *seed_override(seed)]
+    if ARM in values:
+        return arm_config(raw, values[ARM], sets)
+    return no_arms(from_dict(raw, sets))
+
+
 def check(study: Study, pts: Iterable[Point]) -> None:
     """Build every point's config, so that a bad key or value fails before any run starts."""
     for point in pts:
-        from_dict(study.raw, [*study.overrides, *point.overrides()])
+        point_config(study.raw, study.overrides, point.values)
 
 
 def run_seed(base_seed: int, point: Point, replicate: int) -> int:
@@ -178,8 +209,7 @@ def run_task(task: Task) -> dict[str, Any]:
     row: dict[str, Any] = {"point": task.point, "replicate": task.replicate, "seed": task.seed, **task.values}
     started = time.perf_counter()
     try:
-        point = Point(task.point, task.values).overrides()
-        config = from_dict(task.raw, [*task.overrides, *point, f"experiment.seed={task.seed}"])
+        config = point_config(task.raw, task.overrides, task.values, task.seed)
         metrics = flatten(World(config).run().summary)
         error = ""
     except Exception as exc:  # a failed run is a row, not a lost sweep

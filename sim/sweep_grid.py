@@ -2,7 +2,8 @@
 
 A value is read with the unit of its config field: durations in seconds ("250ms", "2s" or a
 number), fractions ("2%", "50bp" or a number), anything else as a TOML value. A range
-includes ``hi`` when it lies on the grid of steps.
+includes ``hi`` when it lies on the grid of steps. The axis ``arm=a,b`` runs an experiment's
+``[arms]`` (by name); it is crossed with the others even when they are zipped.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sim.units import parse_duration, parse_fraction
 
 MAX_POINTS = 100_000
 DURATION, FRACTION = "duration", "fraction"
+ARM = "arm"  # the axis over an experiment's [arms]: not a config key, the arm's whole config
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,17 @@ class Point:
 
     @property
     def key(self) -> str:
-        """A canonical text of the values, independent of grid order (seeds derive from it)."""
-        return ";".join(f"{k}={v!r}" for k, v in sorted(self.values.items()))
+        """A canonical text of the values, independent of grid order (seeds derive from it); without
+        the arm, so that every arm of a point runs with the same seeds, as ``perpsim run`` does."""
+        return ";".join(f"{k}={v!r}" for k, v in sorted(self.values.items()) if k != ARM)
 
     @property
     def crc(self) -> int:
         return zlib.crc32(self.key.encode())
 
     def overrides(self) -> list[str]:
-        return [override(k, v) for k, v in self.values.items()]
+        """The ``--set`` texts of the values (the arm is not one: see sim.sweep.point_config)."""
+        return [override(k, v) for k, v in self.values.items() if k != ARM]
 
 
 def unit_of(key: str) -> str | None:
@@ -94,6 +98,8 @@ def parse_axis(text: str) -> Axis:
     key, spec = key.strip(), spec.strip()
     if not sep or not key or not spec:
         raise ConfigError(text, "a grid axis must look like dotted.key=v1,v2,... or dotted.key=lo:hi:step")
+    if key == ARM:
+        return Axis(ARM, tuple(v.strip() for v in spec.split(",")), None, text)
     unit = unit_of(key)
     values = (
         _range(key, spec, unit) if ":" in spec else tuple(parse_value(key, v.strip(), unit) for v in spec.split(","))
@@ -144,6 +150,11 @@ def points(axes: list[Axis], zipped: bool = False) -> list[Point]:
     keys = [a.key for a in axes]
     if len(set(keys)) != len(keys):
         raise ConfigError(next(k for k in keys if keys.count(k) > 1), "swept twice")
+    arms = [a for a in axes if a.key == ARM]
+    if zipped and arms and len(axes) > 1:
+        pairs = points([a for a in axes if a.key != ARM], zipped=True)
+        combos = [{**p.values, ARM: arm} for p in pairs for arm in arms[0].values]
+        return [Point(i, values) for i, values in enumerate(combos)]
     if zipped:
         lengths = {a.key: len(a.values) for a in axes}
         if len(set(lengths.values())) > 1:

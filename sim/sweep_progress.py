@@ -36,6 +36,7 @@ class Progress:
             self.bar = tqdm(total=total, desc=label, unit="run", file=self.stream, dynamic_ncols=True)
 
     def __call__(self, row: dict[str, Any]) -> None:
+        """Count a finished run: a sweep row, or any dict with ``wall_s``, ``error`` and a ``label``."""
         self.done += 1
         self.errors += bool(row.get("error"))
         if self.bar is not None:
@@ -45,9 +46,9 @@ class Progress:
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.done * (self.total - self.done)
         what = f"error: {row['error']}" if row.get("error") else f"{format_duration(round(row['wall_s'], 3))}"
+        run = row.get("label") or f"point {row['point']} replicate {row['replicate']}"
         print(
-            f"{self.label}: {self.done}/{self.total} point {row['point']} replicate {row['replicate']} "
-            f"({what}), ETA {eta(left)}",
+            f"{self.label}: {self.done}/{self.total} {run} ({what}), ETA {eta(left)}",
             file=self.stream,
             flush=True,
         )

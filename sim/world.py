@@ -187,6 +187,7 @@ class World:
                 }
                 for name, v in {**self.spots, **self.perps}.items()
             },
+            "positions": {name: len(v.positions.qty) for name, v in self.perps.items()},  # records ever held
             "events_processed": next(self.env._eid),  # SimPy's running count of scheduled events
             "wall_time_s": round(self.wall_time, 4),
         }

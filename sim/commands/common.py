@@ -17,3 +17,15 @@ def experiment_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a config value, e.g. --set link.hedge.latency=300ms (repeatable)",
     )
+
+
+def arm_argument(p: argparse.ArgumentParser) -> None:
+    """``--arm NAME`` (repeatable): which of an experiment's [arms] to run (default: every one)."""
+    p.add_argument(
+        "--arm",
+        dest="arms",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this arm of an experiment with [arms] (repeatable; default: every arm)",
+    )

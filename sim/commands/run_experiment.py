@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from sim.commands.common import experiment_arguments
+from sim.commands.common import arm_argument, experiment_arguments
 from sim.experiments import load_experiment
+from sim.schema import ConfigError
 
 NAME = "run"
 HELP = "run an experiment and write its results folder"
@@ -15,7 +16,26 @@ HELP = "run an experiment and write its results folder"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     experiment_arguments(p)
-    p.add_argument("--out", type=Path, help="results folder (default results/NAME-seedN)")
+    p.add_argument(
+        "--out", type=Path, help="results folder (default results/NAME-seedN; with --seeds results/NAME-ensemble)"
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        metavar="N",
+        help="an ensemble: run seeds K..K+N-1 (K: --seed or the experiment's), a folder per seed, "
+        "and ensemble.json/.csv/.png with each metric's mean, 95%% CI and spread",
+    )
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="with --seeds: a metric of the summary line and ensemble.md, e.g. peak_price.spot (repeatable; "
+        "default: the key ones)",
+    )
+    p.add_argument("--jobs", type=int, default=1, help="with --seeds: worker processes (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS", help="with --seeds: run on the Dask scheduler at ADDRESS, or 'local'")
+    arm_argument(p)
     p.add_argument("--force", action="store_true", help="replace the results folder if it exists")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument(
@@ -29,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
     from sim.output import check_destination, write_run
     from sim.world import World
 
+    if args.seeds is not None:
+        return _run_ensemble(args)
+    for option, given in (("--jobs", args.jobs != 1), ("--dask", args.dask), ("--metric", args.metric)):
+        if given:
+            raise ConfigError(option, "is for ensembles: only with --seeds N")
     config = load_experiment(args.experiment, args.seed, args.overrides)
+    if args.arms and not config.arms:
+        raise ConfigError("--arm", f"{config.experiment.name} has no [arms]")
     out = args.out or Path("results") / f"{config.experiment.name}-seed{config.experiment.seed}"
     check_destination(out, args.force)
     if config.arms:
@@ -48,13 +75,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_arms(args: argparse.Namespace, out: Path) -> int:
-    """Every arm of the experiment with the same seed, then the comparison."""
-    from sim.arms import arm_configs
+    """Every arm of the experiment (or the ``--arm`` ones) with the same seed, then the comparison."""
+    from sim.arms import arm_config, arm_configs
     from sim.experiments import raw_experiment, seed_override
     from sim.output import write_arms
     from sim.world import World
 
-    configs = arm_configs(raw_experiment(args.experiment), [*args.overrides, *seed_override(args.seed)])
+    raw, sets = raw_experiment(args.experiment), [*args.overrides, *seed_override(args.seed)]
+    if args.arms:
+        configs = {name: arm_config(raw, name, sets) for name in dict.fromkeys(args.arms)}
+    else:
+        configs = arm_configs(raw, sets)
     results = {}
     for name, config in configs.items():
         results[name] = World(config).run(args.check_every_event)
@@ -65,4 +96,41 @@ def _run_arms(args: argparse.Namespace, out: Path) -> int:
         )
     write_arms(results, out, force=args.force, plots=not args.no_plots)
     print(f"results: {out} (comparison.png, comparison.json, one folder per arm)")
+    return 0
+
+
+def _run_ensemble(args: argparse.Namespace) -> int:
+    """The experiment (each chosen arm, if it has arms) over ``--seeds`` seeds, then its summary."""
+    from sim.ensemble import specs, write_ensembles
+    from sim.output import check_destination
+    from sim.sweep_exec import describe
+    from sim.sweep_progress import Progress
+
+    todo = specs(args.experiment, args.seeds, args.seed, args.overrides, args.arms, args.metric)
+    out = args.out or Path("results") / f"{todo[0].name}-ensemble"
+    check_destination(out, args.force)
+    runs = len(todo) * args.seeds
+    arms = f" × {len(todo)} arm{'s' * (len(todo) != 1)}" if todo[0].arm else ""
+    seeds = f"{args.seeds} seed{'s' * (args.seeds != 1)}"
+    print(
+        f"{todo[0].name}: {seeds}{arms} = {runs} run{'s' * (runs != 1)} in {describe(args.jobs, args.dask)}", flush=True
+    )
+    progress = Progress(f"run {todo[0].name}", runs)
+    try:
+        done = write_ensembles(
+            todo,
+            out,
+            args.force,
+            not args.no_plots,
+            args.jobs,
+            args.dask,
+            args.check_every_event,
+            lambda spec, member: progress({"label": member.label(spec), "wall_s": member.wall_s}),
+        )
+    finally:
+        progress.close()
+    for ensemble in done:
+        print(ensemble.line())
+    files = f"ensemble.json, ensemble.csv{'' if args.no_plots else ', ensemble.png'}{', per arm' if arms else ''}"
+    print(f"results: {out} (ensemble.md; {files}; a folder per seed)")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands.common import experiment_arguments
+from sim.commands.common import arm_argument, experiment_arguments
 
 NAME = "sweep"
 HELP = "run an experiment over a grid of parameters and seeds, streaming a row per run into sweep.csv"
@@ -33,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "link.hedge.latency=0ms:2s:100ms); repeatable; default: the experiment's [sweep] table",
     )
     p.add_argument("--zip", action="store_true", default=None, help="pair the grid's lists instead of crossing them")
+    arm_argument(p)
     executor_arguments(p)
     p.add_argument("--out", type=Path, help="results folder (default results/NAME-sweep); an existing one is resumed")
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.sweep_exec import describe, executor
     from sim.sweep_progress import Progress, eta
 
-    study = load_study(args.experiment, args.grid, args.zip, args.seeds, args.seed, args.overrides)
+    study = load_study(args.experiment, args.grid, args.zip, args.seeds, args.seed, args.overrides, args.arms)
     out = args.out or Path("results") / f"{study.name}-sweep"
     pts = study.points()
     store = open_store(out, study)

@@ -2,8 +2,9 @@
 
 ``sweep_figure``: a panel per metric, the metric against one swept parameter, the mean
 over seeds with its 95% confidence band (Student t), one line per value of a second
-parameter (or the single runs as faint dots when there is none). ``heatmap_figure``: for
-a crossed 2-D grid, the mean of each metric over the grid, a panel per metric.
+parameter (or the single runs as faint dots when there is none), and with a threshold a
+marker at every crossing of a mean line. ``heatmap_figure``: for a crossed 2-D grid, the
+mean of each metric over the grid, a panel per metric.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.plots import formats, style
+from sim.stats import COUNTS, ci95, possible_range
 from sim.sweep import TABLE, read_manifest
 from sim.sweep_grid import DURATION, FRACTION, show
 from sim.sweep_store import FIRST, LAST, read_rows
 
-# Two-sided 95% Student t quantiles for 1..30 degrees of freedom; 1.96 beyond.
-# fmt: off
-T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-# fmt: on
-COUNTS = ("liquidations", "waves", "adl_count", "records", "events_processed")
 ANNOTATE_MAX = 12  # heatmaps with at most this many cells a side get their values written in
 
 
@@ -71,17 +67,6 @@ def load_sweep(folder: Path) -> SweepData:
         len(rows) - len(ok),
         [c for c in header if c not in skip],
     )
-
-
-def ci95(values: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of its 95% confidence interval (0 for a single value)."""
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return math.nan, math.nan
-    if len(values) == 1:
-        return float(values[0]), 0.0
-    t = T95[len(values) - 2] if len(values) - 1 <= len(T95) else 1.96
-    return float(values.mean()), float(t * values.std(ddof=1) / math.sqrt(len(values)))
 
 
 def metric_unit(name: str) -> str:
@@ -166,10 +151,12 @@ def sweep_figure(
         groups = _groups(data, [x, by] if by else [x], metric)
         if not data.rows:
             style.no_data(ax, "no successful runs")
+        bound = possible_range(metric, data.rows)
         for value, color in zip(series, colors, strict=True):
-            _draw_series(ax, groups, xs, value, color, bys, single=by is None)
+            _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
+            _mark_crossings(ax, groups, xs, series, threshold)
         _fit_to_runs(ax, groups, threshold if i == 0 else None, single=by is None)
         ax.set_ylabel(metric_label(metric))
         ax.yaxis.set_major_formatter(style.Thousands())
@@ -225,8 +212,41 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     ax.set_ylim(low - pad, high + pad)
 
 
-def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | None, single: bool) -> None:
-    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``."""
+def crossings_of(px: np.ndarray, means: np.ndarray, threshold: float) -> list[float]:
+    """Where the line through (px, means) crosses ``threshold`` (``>=`` is above), interpolated,
+    between every pair of neighbouring points on opposite sides."""
+    out = []
+    for (x0, y0), (x1, y1) in zip(zip(px, means, strict=True), zip(px[1:], means[1:], strict=True), strict=False):
+        if np.isfinite(y0) and np.isfinite(y1) and (y0 >= threshold) != (y1 >= threshold):
+            out.append(float(x0 + (threshold - y0) * (x1 - x0) / (y1 - y0)))
+    return out
+
+
+def _mark_crossings(ax: Axes, groups: dict, xs: Scale, series: list, threshold: float) -> None:
+    """A marker on the threshold line wherever a series' mean crosses it (each crossing, not one)."""
+    if not xs.numeric:
+        return
+    found = []
+    for value in series:
+        keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
+        px = np.array([xs(k[0]) for k in keys])
+        found += crossings_of(px, np.array([ci95(groups[k])[0] for k in keys]), threshold)
+    if found:
+        ax.plot(found, [threshold] * len(found), "v", color="#d62728", ms=7, zorder=5, lw=0, label="mean crosses")
+
+
+def _draw_series(
+    ax: Axes,
+    groups: dict,
+    xs: Scale,
+    value,
+    color,
+    bys: Scale | None,
+    single: bool,
+    bound: tuple[float, float] = (-math.inf, math.inf),
+) -> None:
+    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``, the band
+    clipped to the metric's possible range ``bound``."""
     keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
     if not keys:
         return
@@ -240,8 +260,8 @@ def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | N
         ax.scatter([], [], s=9, color="#7f7f7f", alpha=0.6, lw=0, label="single runs")
     ax.fill_between(
         px,
-        stats[:, 0] - stats[:, 1],
-        stats[:, 0] + stats[:, 1],
+        np.clip(stats[:, 0] - stats[:, 1], *bound),
+        np.clip(stats[:, 0] + stats[:, 1], *bound),
         color=color,
         alpha=0.2 if single else 0.12,
         lw=0,

@@ -6,7 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from sim.plots.sweep import SweepData, sweep_figure  # noqa: E402
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sim.plots.sweep import SweepData, crossings_of, sweep_figure  # noqa: E402
 
 
 def two_seed_sweep() -> SweepData:
@@ -60,3 +65,34 @@ def test_a_zipped_sweep_labels_each_tick_with_its_paired_values():
     ax = sweep_figure(data, ["peak"], "link.hedge.latency").axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["50\n20", "150\n50"]
     assert ax.get_xlabel() == "link.hedge.latency (ms)\nwith link.spot-index.latency (ms)"
+
+
+def test_a_band_never_leaves_the_metrics_possible_range():
+    """60 positions, 2 seeds per point liquidating 60 and 30: mean 45 ± 191 (t with 1 degree of freedom)."""
+    rows = [
+        {"link.hedge.latency": str(x), "liquidations": str(v), "positions.perp": "60", "amplification": str(v / 10)}
+        for x in (0.0, 1.0)
+        for v in (60, 30)
+    ]
+    metrics = ["liquidations", "positions.perp", "amplification"]
+    data = SweepData("tiny", ["link.hedge.latency"], {"link.hedge.latency": "duration"}, False, rows, 0, metrics)
+    fig = sweep_figure(data, ["liquidations", "amplification"], "link.hedge.latency")
+    for ax, high in zip(fig.axes, (60.0, math.inf), strict=True):
+        (band,) = [c for c in ax.collections if c.get_label() == "95% confidence band"]
+        ys = band.get_paths()[0].vertices[:, 1]
+        assert ys.min() == 0.0 and ys.max() <= high  # not below zero, nor above the positions that exist
+
+
+def test_crossings_of_the_mean_line_are_interpolated_between_neighbours():
+    px = np.array([0.0, 1.0, 2.0, 3.0])
+    assert crossings_of(px, np.array([16.0, 14.0, 15.5, 13.0]), 15.0) == [0.5, 1.0 + 1.0 / 1.5, 2.2]
+    assert crossings_of(px, np.array([16.0, np.nan, 14.0, 13.0]), 15.0) == []  # NaN closes no bracket
+
+
+def test_every_crossing_of_the_threshold_is_marked_not_one():
+    means = {0.0: 16.0, 0.5: 14.0, 1.0: 16.0, 1.5: 14.0}  # a sawtooth: three crossings of 15
+    rows = [{"link.hedge.latency": str(x), "peak": str(m + d)} for x, m in means.items() for d in (-0.1, 0.1)]
+    data = SweepData("rocket", ["link.hedge.latency"], {"link.hedge.latency": "duration"}, False, rows, 0, ["peak"])
+    ax = sweep_figure(data, ["peak"], "link.hedge.latency", threshold=15.0).axes[0]
+    (marks,) = [line for line in ax.get_lines() if line.get_label() == "mean crosses"]
+    assert list(marks.get_xdata()) == pytest.approx([0.25, 0.75, 1.25])  # in s, the axis unit up to 1.5 s

@@ -92,14 +92,15 @@ def test_critical_brackets_a_crossing_and_reuses_its_runs(tmp_path, capsys):
         "--out",
         str(tmp_path / "crit"),
     ]
-    assert main(args) == 0
+    assert main([*args, "--points", "4"]) == 0
     out = capsys.readouterr().out
-    last = out.strip().splitlines()[-1]
-    assert last.startswith("critical igniter.whale.notional ≈ ")
-    assert "mean liquidations crosses 5 between" in last
+    result = out[out.index("critical igniter.whale.notional: mean liquidations crosses 5") :].splitlines()
+    assert result[1].startswith("  ≈ ") and " (rising): between " in result[1]
     rows = read_rows(tmp_path / "crit" / "sweep.csv")[1]
-    assert main(args) == 0  # a second time: the same answer from the rows already there
-    assert capsys.readouterr().out.strip().splitlines()[-1] == last
+    assert {r["igniter.whale.notional"] for r in rows} >= {"50000", "100000", "150000", "200000"}  # the scan
+    assert (tmp_path / "crit" / "critical.png").is_file()
+    assert main([*args, "--points", "4"]) == 0  # a second time: the same answer from the rows already there
+    assert capsys.readouterr().out.endswith("\n".join(result) + "\n")
     assert len(read_rows(tmp_path / "crit" / "sweep.csv")[1]) == len(rows)
 
 
