@@ -304,7 +304,14 @@ class PerpVenue:
                 closed += self._settle_fills(pid, owner, -pos.side, fills, cause)
         rest = self._position(pid)
         outcome = after_book(
-            self.rules, positions.tiers, rest, mark, order, self._capacity("insurance"), self._capacity("vault")
+            self.rules,
+            positions.tiers,
+            rest,
+            mark,
+            order,
+            self._capacity("insurance"),
+            self._capacity("vault"),
+            pos.bankruptcy_price(),
         )
         if outcome.step is Step.TAKEOVER:
             closed += self._take_over(pid, outcome, "insurance", cause)

@@ -201,27 +201,30 @@ def after_book(
     order: BookOrder | None,
     fund_capacity: float,
     vault_capacity: float,
+    bankrupt: float,
 ) -> Resolution:
     """Step 3: what happens to ``pos`` (the position after the book's fills, if any).
 
     ``fund_capacity`` / ``vault_capacity``: the loss at the mark the insurance fund / the
-    liquidator vault can still absorb (their equity; 0 when there is none).
+    liquidator vault can still absorb (their equity; 0 when there is none). ``bankrupt``: the
+    bankruptcy price of the whole position when its liquidation began, at which Binance
+    closes the rest (the margin its fills left above it is the clearance fee; the rest's own
+    bankruptcy price, with all that margin, would be meaningless).
 
     - closed (qty ≤ dust): DONE.
     - binance: a partial order that filled in full leaving the account compliant: DONE;
-      otherwise the rest is taken over by the fund at the bankruptcy price when the fund can
-      absorb its loss to the mark, else ADL at the bankruptcy price.
+      otherwise the rest is taken over by the fund at ``bankrupt`` when the fund can absorb
+      its loss to the mark, else ADL at ``bankrupt``.
     - hyperliquid: after a filled slice (or a book that ran dry) with equity above the backstop
       line: RETRY (next slice after the cooldown, or the next mark); below it: BACKSTOP to the
       vault at the mark if the vault can absorb a negative equity; else RETRY while equity is
       still ≥ 0, and ADL at the style's ``adl_price`` once the account value is negative.
     - dydx: equity at the mark ≥ 0: RETRY (the book may refill); bankrupt: ADL at the
-      bankruptcy price.
+      rest's bankruptcy price (positive: the mark is beyond it).
     """
     if pos.qty <= DUST:
         return Resolution(Step.DONE)
     equity = pos.equity(mark)
-    bankrupt = pos.bankruptcy_price()
     maintenance = float(tiers.maintenance(pos.qty * mark))
     if rules.style == "binance":
         if order is not None and order.partial and equity > maintenance + DUST:
@@ -237,10 +240,10 @@ def after_book(
             return Resolution(Step.BACKSTOP, pos.qty, mark)
         if equity >= 0:  # no vault to take it, but not yet underwater: the book again
             return Resolution(Step.RETRY)
-        return Resolution(Step.ADL, pos.qty, mark if rules.adl_price == "mark" else bankrupt)
+        return Resolution(Step.ADL, pos.qty, mark if rules.adl_price == "mark" else pos.bankruptcy_price())
     if equity >= 0:
         return Resolution(Step.RETRY)
-    return Resolution(Step.ADL, pos.qty, bankrupt if rules.adl_price == "bankruptcy" else mark)
+    return Resolution(Step.ADL, pos.qty, pos.bankruptcy_price() if rules.adl_price == "bankruptcy" else mark)
 
 
 def adl_allocation(queue: Iterable[tuple[int, float]], qty: float) -> list[tuple[int, float]]:

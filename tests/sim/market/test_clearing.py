@@ -57,17 +57,37 @@ def test_binance_closes_all_when_no_lower_tier_makes_the_account_compliant():
 def test_binance_remainder_goes_to_the_fund_when_it_can_bear_the_loss_else_to_adl():
     rest = Position(-1, 50.0, 10.0, 50.0)  # bankruptcy 11; at mark 11.2 the fund loses 50·0.2 = 10
     full = BookOrder(100.0, 11.0)
-    assert after_book(BINANCE, FLAT, rest, 11.2, full, 100.0, 0.0) == Resolution(Step.TAKEOVER, 50.0, 11.0)
-    assert after_book(BINANCE, FLAT, rest, 11.2, full, 5.0, 0.0) == Resolution(Step.ADL, 50.0, 11.0)
-    assert after_book(BINANCE, FLAT, rest, 10.9, full, 1.0, 0.0).step is Step.TAKEOVER  # no loss at 10.9
+    assert after_book(BINANCE, FLAT, rest, 11.2, full, 100.0, 0.0, rest.bankruptcy_price()) == Resolution(
+        Step.TAKEOVER, 50.0, 11.0
+    )
+    assert after_book(BINANCE, FLAT, rest, 11.2, full, 5.0, 0.0, rest.bankruptcy_price()) == Resolution(
+        Step.ADL, 50.0, 11.0
+    )
+    assert (
+        after_book(BINANCE, FLAT, rest, 10.9, full, 1.0, 0.0, rest.bankruptcy_price()).step is Step.TAKEOVER
+    )  # no loss at 10.9
+
+
+def test_binance_closes_the_rest_at_the_whole_positions_bankruptcy_price():
+    # a long 1,000 at 10, margin 2,000: bankruptcy 8. The IOC sold 800 at 9.5 (realised −400):
+    # the rest, 200 with margin 1,600, would have its own bankruptcy price at 2; the fund takes
+    # it at 8, and the 1,600 − 200·2 = 1,200 left over is the clearance fee.
+    rest = Position(1, 200.0, 10.0, 1_600.0)
+    assert rest.bankruptcy_price() == pytest.approx(2.0)
+    outcome = after_book(BINANCE, FLAT, rest, 7.5, BookOrder(1_000.0, 8.0), 1e6, 0.0, 8.0)
+    assert outcome == Resolution(Step.TAKEOVER, 200.0, 8.0)
+    assert rest.margin + rest.side * rest.qty * (outcome.price - rest.entry) == pytest.approx(1_200.0)
 
 
 def test_binance_stops_after_a_partial_that_leaves_the_account_compliant():
     kept = Position(1, 5000.0 / 9.9, 10.0, 250.0 - 494.949494949 * 0.1)  # the partial filled at 9.9
     partial = BookOrder(494.949494949, 9.75, partial=True)
-    assert after_book(BINANCE, MarginTiers.altcoin_50x(), kept, 9.9, partial, 0.0, 0.0).step is Step.DONE
+    assert (
+        after_book(BINANCE, MarginTiers.altcoin_50x(), kept, 9.9, partial, 0.0, 0.0, kept.bankruptcy_price()).step
+        is Step.DONE
+    )
     closed = Position(1, 0.0, 10.0, 10.0)
-    assert after_book(BINANCE, FLAT, closed, 9.9, BookOrder(1.0, 9.0), 0.0, 0.0).step is Step.DONE
+    assert after_book(BINANCE, FLAT, closed, 9.9, BookOrder(1.0, 9.0), 0.0, 0.0, 9.0).step is Step.DONE
 
 
 # ----------------------------------------------------------------------------- hyperliquid
@@ -92,14 +112,22 @@ def test_hyperliquid_slices_large_positions():
 
 def test_hyperliquid_after_the_book_retries_backstops_or_deleverages_at_the_mark():
     market = BookOrder(100.0, None)  # the book ran dry: all of SHORT is left
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.9, market, 0.0, 0.0).step is Step.RETRY  # above the line
+    assert (
+        after_book(HYPERLIQUID, FLAT, SHORT, 10.9, market, 0.0, 0.0, SHORT.bankruptcy_price()).step is Step.RETRY
+    )  # above the line
     # below the line (equity 5 < 7.3): no vault, still solvent: the book again at the next mark
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 1_000.0, 0.0) == Resolution(Step.RETRY)
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 0.0, 1_000.0) == Resolution(Step.BACKSTOP, 100.0, 10.95)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 1_000.0, 0.0, 11.0) == Resolution(Step.RETRY)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 10.95, market, 0.0, 1_000.0, 11.0) == Resolution(
+        Step.BACKSTOP, 100.0, 10.95
+    )
     # equity −20 at 11.2: a vault with 15 cannot take it; ADL at the mark
-    assert after_book(HYPERLIQUID, FLAT, SHORT, 11.2, market, 0.0, 15.0) == Resolution(Step.ADL, 100.0, 11.2)
+    assert after_book(HYPERLIQUID, FLAT, SHORT, 11.2, market, 0.0, 15.0, SHORT.bankruptcy_price()) == Resolution(
+        Step.ADL, 100.0, 11.2
+    )
     at_bankruptcy = ClearingRules("hyperliquid", adl_price="bankruptcy")
-    assert after_book(at_bankruptcy, FLAT, SHORT, 11.2, market, 0.0, 15.0).price == pytest.approx(11.0)
+    assert after_book(
+        at_bankruptcy, FLAT, SHORT, 11.2, market, 0.0, 15.0, SHORT.bankruptcy_price()
+    ).price == pytest.approx(11.0)
 
 
 # ----------------------------------------------------------------------------- dydx
@@ -115,8 +143,10 @@ def test_dydx_fillable_price_by_hand():
 
 def test_dydx_retries_while_solvent_and_deleverages_at_bankruptcy_once_bankrupt():
     order = BookOrder(100.0, 10.9135)
-    assert after_book(DYDX, FLAT, SHORT, 10.9, order, 1e6, 0.0).step is Step.RETRY
-    assert after_book(DYDX, FLAT, SHORT, 11.2, order, 1e6, 0.0) == Resolution(Step.ADL, 100.0, pytest.approx(11.0))
+    assert after_book(DYDX, FLAT, SHORT, 10.9, order, 1e6, 0.0, SHORT.bankruptcy_price()).step is Step.RETRY
+    assert after_book(DYDX, FLAT, SHORT, 11.2, order, 1e6, 0.0, SHORT.bankruptcy_price()) == Resolution(
+        Step.ADL, 100.0, pytest.approx(11.0)
+    )
 
 
 # ----------------------------------------------------------------------------- adl and settlement

@@ -15,7 +15,7 @@ def test_each_crossing_has_its_line_and_the_band_stays_in_range(tmp_path):
         str(exp),
         "igniter.whale.notional",
         "liquidations",
-        10.0,
+        5.0,
         "50000:200000",
         "20000",
         seeds=3,
@@ -32,7 +32,7 @@ def test_each_crossing_has_its_line_and_the_band_stays_in_range(tmp_path):
     assert len(labels) == len(scan.brackets) and all(t.startswith("≈ ") for t in labels)
     (band,) = [c for c in ax.collections if c.get_label() == "95% confidence band"]
     assert band.get_paths()[0].vertices[:, 1].min() >= 0.0  # never below zero liquidations
-    assert "threshold 10" in [line.get_label() for line in ax.get_lines()]
+    assert "threshold 5" in [line.get_label() for line in ax.get_lines()]
 
 
 def test_a_duration_search_names_the_index_clocks_that_quantise_it(tmp_path):

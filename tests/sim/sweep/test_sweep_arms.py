@@ -83,9 +83,9 @@ def test_arm_picks_arms_and_is_refused_where_there_are_none(exp, tmp_path, capsy
 def test_critical_searches_each_arm_in_its_own_folder(exp, tmp_path, capsys):
     out = tmp_path / "crit"
     args = ["critical", str(exp), "--param", "igniter.whale.notional", "--metric", "liquidations"]
-    args += ["--threshold", "10", "--range", "50000:200000", "--points", "3", "--tol", "50000", "--out", str(out)]
+    args += ["--threshold", "5", "--range", "50000:200000", "--points", "3", "--tol", "50000", "--out", str(out)]
     assert main([*args, "--arm", "whale", "--no-plots"]) == 0
-    assert "arm whale: critical igniter.whale.notional: mean liquidations crosses 10 once" in capsys.readouterr().out
+    assert "arm whale: critical igniter.whale.notional: mean liquidations crosses 5 once" in capsys.readouterr().out
     assert {r["arm"] for r in read_rows(out / "whale" / "sweep.csv")[1]} == {"whale"}
     assert not (out / "big").exists()
 
