@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
-from sim.config import Config
+from sim.config import Config, validated
 from sim.experiments import load_experiment
+from sim.limits import check_memory
+from sim.notices import notices
 from sim.output import write_run
 from sim.world import RunResult, World
 
@@ -23,7 +26,13 @@ def load(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) 
 
 
 def run(config: Config) -> RunResult:
-    """Build the world and run it; the result holds the trace as numpy arrays and the summary."""
+    """Validate ``config`` as a file is (ConfigError naming the key), check that it fits in memory, warn
+    of what never acts, then build the world and run it; the result holds the trace as numpy arrays and
+    the summary."""
+    config = validated(config)
+    check_memory(config)
+    for line in notices(config):
+        warnings.warn(line, stacklevel=2)
     return World(config).run()
 
 

@@ -20,6 +20,8 @@ import numpy as np
 
 from sim.config import Config, config_hash, from_dict, read_toml
 from sim.experiments import resolve
+from sim.interrupts import deferred
+from sim.limits import check_memory, check_runs
 from sim.schema import ConfigError
 from sim.sweep_exec import Run
 from sim.sweep_grid import Axis, Point, parse_axis, points
@@ -110,7 +112,9 @@ def load_study(
         raise ConfigError("--grid", f"nothing to sweep: give --grid KEY=VALUES or a [sweep] table in {experiment}")
     zipped = zipped if zipped is not None else bool(table and table.zip and not grid)
     study = study_of(raw, base, overrides, (parse_axis(t) for t in texts), zipped, seeds, seed)
-    check(study, study.points())
+    pts = study.points()
+    check_runs(len(pts), study.seeds)
+    check(study, pts)
     return study
 
 
@@ -139,9 +143,9 @@ def study_of(
 
 
 def check(study: Study, pts: Iterable[Point]) -> None:
-    """Build every point's config, so that a bad key or value fails before any run starts."""
+    """Build every point's config, so that a bad key or value (or a run too big for memory) fails before any run."""
     for point in pts:
-        from_dict(study.raw, [*study.overrides, *point.overrides()])
+        check_memory(from_dict(study.raw, [*study.overrides, *point.overrides()]))
 
 
 def run_seed(base_seed: int, point: Point, replicate: int) -> int:
@@ -214,10 +218,11 @@ def pending(store: SweepStore, todo: list[Task]) -> list[Task]:
 
 
 def execute(run: Run, store: SweepStore, todo: list[Task], on_row: Callable[[dict], None]) -> None:
-    """Run ``todo`` and append each row to the table as it finishes."""
+    """Run ``todo`` and append each row to the table as it finishes (an interrupt waits for the row and its count)."""
     for row in run(run_task, todo):
-        store.append(row)
-        on_row(row)
+        with deferred():
+            store.append(row)
+            on_row(row)
 
 
 def read_manifest(folder: Path) -> Manifest:

@@ -14,13 +14,18 @@ from pathlib import Path
 
 from sim.config import from_dict, read_toml
 from sim.experiments import resolve
+from sim.interrupts import Interrupted, deferred
+from sim.limits import check_runs
+from sim.locks import locked
+from sim.paths import output_folder
 from sim.schema import ConfigError, did_you_mean
 from sim.sweep import Study, check, execute, flatten, open_store, pending, study_of, tasks
 from sim.sweep_critical import Bracket, NoCrossing, bisect
-from sim.sweep_exec import executor
+from sim.sweep_exec import check_executor, executor
 from sim.sweep_grid import Axis, Point, parse_axis, parse_value, show, unit_of
 from sim.sweep_store import SweepStore, cell
 
+MAX_EVALUATIONS = 52  # both ends, then halvings down to 2^-50 of the range
 TINY = "1e-9"  # a duration that builds a world and runs nothing, to learn its metric names
 
 
@@ -62,13 +67,18 @@ class Search:
         jobs: int = 1,
         dask: str | None = None,
     ) -> Search:
-        """Check everything (range, keys, metric name) before any run."""
+        """Check everything (arguments, range, keys, metric name, the folder) before any run."""
+        if not math.isfinite(threshold):
+            raise ConfigError("--threshold", f"must be a finite number, got {threshold!r}")
+        check_executor(jobs, dask)
         raw = read_toml(resolve(experiment))
         base = from_dict(raw, list(overrides))
         unit = unit_of(param)
         if span:
             low, _, high = span.partition(":")
             values = (parse_value(param, low.strip(), unit), parse_value(param, high.strip(), unit))
+            if all(isinstance(v, (int, float)) for v in values) and values[0] >= values[1]:
+                raise ConfigError("--range", f"needs LO < HI, got {span!r}")
         else:
             axes = [parse_axis(t) for t in (base.sweep.grid if base.sweep else [])]
             values = next((a.values for a in axes if a.key == param), ())
@@ -82,16 +92,32 @@ class Search:
             raise ConfigError("--tol", f"must be > 0, got {tol!r}")
         axis = Axis(param, (low, high), unit, f"{param}={low!r}:{high!r}")
         study = study_of(raw, base, overrides, [axis], False, seeds, seed)
+        step = max(width, 1) if isinstance(low, int) and isinstance(high, int) else width
+        evaluations = 2 + max(0, math.ceil(math.log2((high - low) / step)))
+        if evaluations > MAX_EVALUATIONS:
+            raise ConfigError("--tol", f"too fine: {evaluations} evaluations, more than {MAX_EVALUATIONS}")
+        check_runs(evaluations, study.seeds)
         check(study, [Point(0, {param: low}), Point(1, {param: high})])
+        out = output_folder(out or Path("results") / f"{study.name}-critical")
         known = metric_names(study)
         if metric not in known:
             raise ConfigError("--metric", f"unknown metric '{metric}'" + did_you_mean(metric, known))
-        out = out or Path("results") / f"{study.name}-critical"
         return cls(study, metric, threshold, low, high, width, out, jobs, dask)
 
     def run(self, say: Callable[[str], None]) -> Bracket:
-        """Bisect, saying one line per evaluation; NoCrossing if the ends are on one side."""
-        store = open_store(self.out, self.study, kind="critical")
+        """Bisect in the locked folder, saying one line per evaluation; NoCrossing if the ends are on one side;
+        on an interrupt, the Interrupted says how many runs the folder keeps."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        with locked(self.out):
+            with deferred():  # sweep.json whole
+                store = open_store(self.out, self.study, kind="critical")
+            try:
+                return self._bisect(store, say)
+            except Interrupted as exc:
+                exc.kept = f"{len(store.rows)} runs kept in {self.out}; run the same command to resume"
+                raise
+
+    def _bisect(self, store: SweepStore, say: Callable[[str], None]) -> Bracket:
         integer = isinstance(self.low, int) and isinstance(self.high, int)
         evaluated: list[float] = []
         with executor(self.jobs, self.dask) as run_all:

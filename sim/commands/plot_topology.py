@@ -18,6 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.experiments import load_experiment
+    from sim.paths import output_file, writing
     from sim.plots.topology import RunFlow, animate_topology, plot_topology
     from sim.runfolder import open_run
     from sim.schema import ConfigError
@@ -26,12 +27,14 @@ def run(args: argparse.Namespace) -> int:
     if args.frames < 1:
         raise ConfigError("--frames", f"must be at least 1, got {args.frames}")
     folder = open_run(args.run)
+    out = output_file(args.out or folder.path / ("cascade.gif" if args.animate else "topology.png"))
     graph = build_graph(load_experiment(str(folder.path / "config.toml")))
-    if args.animate:
-        out = args.out or folder.path / "cascade.gif"
-        animate_topology(graph, folder.trace, out, f"{folder.title}: cascade over the topology", args.frames)
-    else:
-        out = args.out or folder.path / "topology.png"
-        plot_topology(graph, out, f"{folder.title}: cascade over the topology", RunFlow.from_trace(folder.trace))
+    if args.animate and not len(folder.trace):
+        raise ConfigError("", f"{folder.path}: no records to animate (the run's trace is empty)")
+    with writing(out):
+        if args.animate:
+            animate_topology(graph, folder.trace, out, f"{folder.title}: cascade over the topology", args.frames)
+        else:
+            plot_topology(graph, out, f"{folder.title}: cascade over the topology", RunFlow.from_trace(folder.trace))
     print(out)
     return 0
