@@ -1,9 +1,10 @@
 """SIGINT and SIGTERM as one exception that commands report in one line, and workers that never outlive us.
 
 ``handled()`` turns either signal, in the main process, into ``Interrupted`` (a
-KeyboardInterrupt, so clean-up written for Ctrl-C runs for SIGTERM too); signals that come
-during the clean-up are ignored. ``deferred()`` holds a signal while a block that must not
-be cut (a table row being written) finishes. Worker processes run ``worker_init``: they
+BaseException, so ``except Exception`` does not swallow it; not a KeyboardInterrupt, whose
+handling in Dask's client logs errors); signals that come during the clean-up are ignored.
+``deferred()`` holds a signal while a block that must not be cut (a table row being
+written) finishes. Worker processes run ``worker_init``: they
 ignore both signals, which are the main process's to handle (it then ends them), and on
 Linux they are killed when the main process dies, however it dies.
 """
@@ -21,12 +22,15 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
-class Interrupted(KeyboardInterrupt):
-    """A SIGINT or SIGTERM; ``kept`` says what the interrupted command kept (set by the command)."""
+class Interrupted(BaseException):
+    """A SIGINT or SIGTERM; ``kept`` says what the interrupted command kept (set by the command).
+
+    Its only argument is the signal number: SimPy re-raises an exception from a process as
+    ``type(exc)(*exc.args)``."""
 
     def __init__(self, signum: int, kept: str = "") -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+        super().__init__(int(signum))
+        self.signum = int(signum)
         self.kept = kept
 
     @property

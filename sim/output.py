@@ -17,7 +17,7 @@ import simpy
 
 from sim.config import to_toml
 from sim.interrupts import deferred
-from sim.paths import output_folder
+from sim.paths import output_folder, writing
 from sim.playbook import arm_metrics
 from sim.schema import ConfigError
 from sim.trace import write_csv
@@ -93,7 +93,8 @@ def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Pa
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent))
     try:
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are not
-        fill(tmp)
+        with writing(out):  # a full disk names the results folder
+            fill(tmp)
         with deferred():
             if out.exists():
                 old = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -22,6 +22,7 @@ from sim.config import Config, config_hash, from_dict, read_toml
 from sim.experiments import resolve
 from sim.interrupts import deferred
 from sim.limits import check_memory, check_runs
+from sim.paths import writing
 from sim.schema import ConfigError
 from sim.sweep_exec import Run
 from sim.sweep_grid import Axis, Point, parse_axis, points
@@ -220,7 +221,7 @@ def pending(store: SweepStore, todo: list[Task]) -> list[Task]:
 def execute(run: Run, store: SweepStore, todo: list[Task], on_row: Callable[[dict], None]) -> None:
     """Run ``todo`` and append each row to the table as it finishes (an interrupt waits for the row and its count)."""
     for row in run(run_task, todo):
-        with deferred():
+        with deferred(), writing(store.path):
             store.append(row)
             on_row(row)
 

@@ -7,6 +7,7 @@ executor changes only the order of the results, never their values.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -93,22 +94,41 @@ def dask_cluster(address: str, jobs: int) -> Iterator[Run]:
 
     def run(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         futures = client.map(fn, list(items), pure=False)
-        try:
-            for future in dask_completed(futures):
-                yield future.result()
-        finally:
-            client.cancel(futures)
+        for future in dask_completed(futures):
+            yield future.result()
 
     try:
         yield run
+    except BaseException:  # an interrupt: close within bounded time, whatever state the client was left in
+        with silenced("tornado", "distributed", "asyncio"):  # closing mid-computation logs what it drops
+            with contextlib.suppress(Exception):
+                client.close(timeout=CLOSE_TIMEOUT_S)
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=CLOSE_TIMEOUT_S)
+        raise
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+@contextmanager
+def silenced(*names: str) -> Iterator[None]:
+    """No log records from these loggers (and their children) while the block runs."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 MAX_JOBS = 1024
 CONNECT_TIMEOUT_S = 5.0
+CLOSE_TIMEOUT_S = 5.0
 
 
 def check_executor(jobs: int, dask: str | None) -> None:

@@ -6,6 +6,7 @@ import os
 import signal
 
 import pytest
+import simpy
 
 from sim.interrupts import Interrupted, deferred, handled
 
@@ -34,3 +35,16 @@ def test_the_handlers_come_back_after_the_block():
     with handled():
         assert signal.getsignal(signal.SIGINT) is not before[0]
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_an_interrupt_inside_a_simpy_process_comes_out_with_its_signal():
+    env = simpy.Environment()
+
+    def interrupted(env):
+        yield env.timeout(1)
+        raise Interrupted(signal.SIGTERM)  # as the handler does when the signal lands inside a process
+
+    env.process(interrupted(env))
+    with pytest.raises(Interrupted) as exc:
+        env.run()
+    assert exc.value.status == 143
