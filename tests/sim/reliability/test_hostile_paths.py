@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from sim import api
 from sim.cli import main
 from sim.limits import MAX_RUNS, check_memory
 from sim.locks import locked
+from sim.sweep_store import read_rows
 from sim.world import World
 from tests.sim.sweep.sweep_world import write_tiny
 
@@ -191,7 +193,7 @@ def test_a_sweep_folder_being_written_is_refused_naming_the_holder(good_sweep, t
 def test_two_sweeps_at_once_keep_every_run_once(tmp_path):
     exp = write_tiny(tmp_path)
     args = ["perpsim", "sweep", str(exp), "--grid", "link.hedge.latency=0ms:1s:100ms", "--seeds", "3", "--out", "s"]
-    perpsim = str(Path(os.sys.executable).parent / "perpsim")
+    perpsim = str(Path(sys.executable).parent / "perpsim")
     procs = [subprocess.Popen([perpsim, *args[1:]], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]  # fmt: skip
     try:
@@ -200,8 +202,6 @@ def test_two_sweeps_at_once_keep_every_run_once(tmp_path):
         for p in procs:
             p.kill()
     codes = sorted(p.returncode for p in procs)
-    from sim.sweep_store import read_rows
-
     rows = read_rows(tmp_path / "s" / "sweep.csv")[1]
     keys = [(r["point"], r["replicate"]) for r in rows]
     assert len(keys) == len(set(keys))
