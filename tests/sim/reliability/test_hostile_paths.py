@@ -350,3 +350,9 @@ def test_running_out_of_memory_is_one_line(tmp_path, capsys, monkeypatch):
         "perpsim: error: out of memory (make the experiment smaller: fewer positions, a shorter run)\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("frames", ["0", "1201"])
+def test_gif_frames_are_bounded(good_run, capsys, frames):
+    assert main(["plot", "topology", str(good_run), "--animate", "--frames", frames]) == 2
+    assert error_line(capsys) == f"perpsim: error: --frames: must be between 1 and 1200, got {frames}\n"
