@@ -1,11 +1,13 @@
-"""Run every benchmark and write benchmarks/RESULTS.md with the machine's description.
+"""Run every benchmark and write the figures with the machine's description to results/benchmarks/RESULTS.md,
+or, with ``--update``, to the tracked benchmarks/RESULTS.md.
 
-Run from the repo root: ``make bench`` or ``.venv/bin/python -m benchmarks.run_all`` (a few
-minutes: the million-position run is most of it).
+Run from the repo root: ``make bench`` or ``.venv/bin/python -m benchmarks.run_all [--update]``
+(a few minutes: the million-position run is most of it).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sys
@@ -26,6 +28,12 @@ from benchmarks import (
 )
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+LOCAL = Path("results") / "benchmarks" / "RESULTS.md"
+
+
+def destination(update: bool) -> Path:
+    """Where the figures go: the tracked RESULTS.md only when asked, else results/ (not tracked)."""
+    return RESULTS if update else LOCAL
 
 
 def machine() -> str:
@@ -55,7 +63,10 @@ def table(rows: list[tuple[str, str, str]]) -> list[str]:
     return ["| figure | value | command |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run_all", description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true", help="write the tracked benchmarks/RESULTS.md")
+    out = destination(parser.parse_args(argv).update)
     load_before = load()
     book_rate = bench_orderbook.main()
     positions = bench_positions.main()
@@ -158,8 +169,9 @@ def main() -> None:
         *table(rows),
         "",
     ]
-    RESULTS.write_text("\n".join(text))
-    print(f"wrote {RESULTS}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(text))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,15 @@ An experiment with ``[arms]`` is run one arm at a time: ``load(NAME, arm="dual")
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from sim.arms import arm_config, arm_configs, no_arms
-from sim.config import Config
+from sim.config import Config, validated
 from sim.ensemble import Ensemble, specs, write_ensembles
 from sim.experiments import load_experiment, raw_experiment, seed_override
+from sim.limits import check_memory
+from sim.notices import notices
 from sim.output import write_run
 from sim.world import RunResult, World
 
@@ -39,9 +42,15 @@ def arms(name_or_path: str, seed: int | None = None, overrides: list[str] = ()) 
 
 
 def run(config: Config) -> RunResult:
-    """Build the world and run it; the result holds the trace as numpy arrays and the summary.
-    A config that still declares arms is refused: it would be every arm's world at once."""
-    return World(no_arms(config)).run()
+    """Refuse a config that still declares arms (it would be every arm's world at once), validate
+    it as a file is (ConfigError naming the key), check that it fits in memory, warn of what never
+    acts, then build the world and run it; the result holds the trace as numpy arrays and the
+    summary."""
+    config = validated(no_arms(config))
+    check_memory(config)
+    for line in notices(config):
+        warnings.warn(line, stacklevel=2)
+    return World(config).run()
 
 
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:

@@ -1,9 +1,11 @@
 """The ``perpsim`` command.
 
 Exit status: 0 on success, 2 for bad input (one line on stderr naming the key and the
-problem, nothing written), 3 when a run breaks an invariant (one line naming it, the time
-and the accounts; nothing written), 4 when ``rerun`` gets a different trace, 1 for anything
-unexpected. Subcommands live in sim/commands/.
+problem, nothing written) and for an operating-system error on a path or address (one line
+naming it and the problem), 3 when a run breaks an invariant (one line naming it, the time
+and the accounts; nothing written), 4 when ``rerun`` gets a different trace, 130 for SIGINT
+and 143 for SIGTERM (one line saying what was kept), 1 for running out of memory (one line)
+or anything unexpected. Subcommands live in sim/commands/.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import argparse
 import os
 import sys
 
+from sim import interrupts
 from sim.commands import COMMANDS
+from sim.paths import describe
 from sim.schema import ConfigError
 
 EXIT_BAD_INPUT = 2
@@ -39,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with interrupts.handled():
+        try:
+            return _main(argv)
+        except interrupts.Interrupted as exc:
+            print(f"perpsim: {exc.line()}", file=sys.stderr)
+            return exc.status
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     run = next(c.run for c in COMMANDS if args.command == c.NAME)
     try:
@@ -46,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a path the user gave, or a cluster's address
+        print(f"perpsim: error: {describe(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("perpsim: error: out of memory (make the experiment smaller: fewer positions, a shorter run)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except Exception as exc:
         status = _exit_status(exc)
         if status is None:

@@ -751,6 +751,7 @@ class Config:
             for node in getattr(self, section):
                 require(node not in seen, f"{section}.{node}", f"duplicate id (already used in {seen.get(node)})")
                 seen[node] = section
+        require(bool(seen), "", "an empty world: give at least one node (a [spot.ID] or [perp.ID] venue, ...)")
         self._check_refs(seen)
         self._check_unwinders()
 
@@ -871,6 +872,11 @@ def from_dict(raw: dict[str, Any], overrides: list[str] = ()) -> Config:
         keys, value = parse_override(text)
         apply_override(raw, keys, value)
     return load(Config, raw)
+
+
+def validated(config: Config) -> Config:
+    """``config`` checked as a file is (for one built or edited in Python): a fresh, validated copy."""
+    return load(Config, dump(config))
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -15,6 +16,8 @@ import numpy
 import simpy
 
 from sim.config import to_toml
+from sim.interrupts import deferred
+from sim.paths import output_folder, writing
 from sim.playbook import arm_metrics
 from sim.schema import ConfigError
 from sim.trace import write_csv
@@ -22,9 +25,8 @@ from sim.world import RunResult
 
 
 def check_destination(out: Path, force: bool) -> None:
-    """Refuse to overwrite an existing results folder unless ``force``, and never a file."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", f"{out} exists and is not a folder")
+    """Refuse to overwrite an existing results folder unless ``force``, a file, or a folder that cannot be written."""
+    output_folder(out)
     if out.exists() and not force:
         raise ConfigError("--out", f"{out} already exists (use --force to replace it)")
 
@@ -73,25 +75,64 @@ def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, pl
     return write_atomically(Path(out), force, fill)
 
 
+RUN_FILES = ("events.csv", "config.toml", "summary.json", "prices.png", "timeline.png", "comparison.json",
+             "comparison.png")  # fmt: skip
+
+
 def write_atomically(out: Path, force: bool, fill: Callable[[Path], None]) -> Path:
-    """Let ``fill`` write into a temporary folder beside ``out``, then rename it to ``out``."""
+    """Write a results folder whole.
+
+    1. Check ``out`` (see check_destination) and remove the temporary folders of dead runs beside it.
+    2. Let ``fill`` write into a temporary folder ``.NAME.PID.*.tmp`` beside ``out``.
+    3. Rename it to ``out``; with ``force``, the old folder is first moved aside, and what it
+       holds that a run does not write (RUN_FILES, what ``fill`` wrote) is moved into the new one.
+    """
     check_destination(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    remove_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent))
     try:
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are not
-        fill(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
+        with writing(out):  # a full disk names the results folder
+            fill(tmp)
+        with deferred():
+            if out.exists():
+                old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                out.rename(old)
+                tmp.rename(out)
+                written = {*RUN_FILES, *(p.name for p in out.iterdir())}
+                for kept in old.iterdir():
+                    if kept.name not in written:
+                        kept.rename(out / kept.name)
+                shutil.rmtree(old)
+            else:
+                tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def remove_stale(out: Path) -> None:
+    """Remove the ``.NAME.PID.*.tmp`` folders beside ``out`` whose process is no longer running."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2 :].split(".")[0]
+        if tmp.is_dir() and not (pid.isdigit() and running(int(pid))):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    """Whether a process with this id exists (and is not a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
 
 
 def versions() -> dict[str, str]:

@@ -22,6 +22,9 @@ import numpy as np
 from sim.arms import arm_config, no_arms
 from sim.config import Config, config_hash, from_dict, read_toml
 from sim.experiments import resolve, seed_override
+from sim.interrupts import deferred
+from sim.limits import check_memory, check_runs
+from sim.paths import writing
 from sim.schema import ConfigError
 from sim.sweep_exec import Run
 from sim.sweep_grid import ARM, Axis, Point, parse_axis, points
@@ -116,7 +119,9 @@ def load_study(
     zipped = zipped if zipped is not None else bool(table and table.zip and not grid)
     axes = with_arms(base, [parse_axis(t) for t in texts], arms)
     study = study_of(raw, base, overrides, axes, zipped, seeds, seed)
-    check(study, study.points())
+    pts = study.points()
+    check_runs(len(pts), study.seeds)
+    check(study, pts)
     return study
 
 
@@ -170,9 +175,9 @@ def point_config(
 
 
 def check(study: Study, pts: Iterable[Point]) -> None:
-    """Build every point's config, so that a bad key or value fails before any run starts."""
+    """Build every point's config, so that a bad key or value (or a run too big for memory) fails before any run."""
     for point in pts:
-        point_config(study.raw, study.overrides, point.values)
+        check_memory(point_config(study.raw, study.overrides, point.values))
 
 
 def run_seed(base_seed: int, point: Point, replicate: int) -> int:
@@ -244,10 +249,11 @@ def pending(store: SweepStore, todo: list[Task]) -> list[Task]:
 
 
 def execute(run: Run, store: SweepStore, todo: list[Task], on_row: Callable[[dict], None]) -> None:
-    """Run ``todo`` and append each row to the table as it finishes."""
+    """Run ``todo`` and append each row to the table as it finishes (an interrupt waits for the row and its count)."""
     for row in run(run_task, todo):
-        store.append(row)
-        on_row(row)
+        with deferred(), writing(store.path):
+            store.append(row)
+            on_row(row)
 
 
 def read_manifest(folder: Path) -> Manifest:

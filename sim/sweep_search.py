@@ -17,6 +17,10 @@ from typing import Any
 
 from sim.config import from_dict, read_toml
 from sim.experiments import resolve
+from sim.interrupts import Interrupted, deferred
+from sim.limits import check_runs
+from sim.locks import locked
+from sim.paths import output_folder
 from sim.schema import ConfigError, did_you_mean
 from sim.sweep import (
     TINY,
@@ -32,9 +36,11 @@ from sim.sweep import (
     with_arms,
 )
 from sim.sweep_critical import SCAN_POINTS, Scan, crossings, scan_points
-from sim.sweep_exec import executor
+from sim.sweep_exec import check_executor, executor
 from sim.sweep_grid import ARM, DURATION, Axis, Point, parse_axis, parse_value, show, unit_of
 from sim.sweep_store import SweepStore, cell
+
+MAX_EVALUATIONS = 52  # bisection steps per bracket: halvings down to 2^-50 of the range
 
 
 @dataclass
@@ -85,8 +91,12 @@ class Search:
         count: int | None = None,
         arms: Sequence[str] = (),
     ) -> list[Search]:
-        """One search per arm (one in all without arms); everything (range, scan, keys, metric
-        name) checked before any run. ``count`` is the number of scan values (``--points``)."""
+        """One search per arm (one in all without arms); everything (arguments, range, scan, keys,
+        metric name, the folder) checked before any run. ``count`` is the number of scan values
+        (``--points``)."""
+        if not math.isfinite(threshold):
+            raise ConfigError("--threshold", f"must be a finite number, got {threshold!r}")
+        check_executor(jobs, dask)
         raw = read_toml(resolve(experiment))
         base = from_dict(raw, list(overrides))
         unit = unit_of(param)
@@ -95,6 +105,8 @@ class Search:
         if span:
             low, _, high = span.partition(":")
             values = (parse_value(param, low.strip(), unit), parse_value(param, high.strip(), unit))
+            if all(isinstance(v, (int, float)) for v in values) and values[0] >= values[1]:
+                raise ConfigError("--range", f"needs LO < HI, got {span!r}")
         else:
             axes = [parse_axis(t) for t in (base.sweep.grid if base.sweep else [])]
             values = next((a.values for a in axes if a.key == param), ())
@@ -108,14 +120,19 @@ class Search:
         width = parse_value(param, tol, unit) if tol else (high - low) / 64
         if not (isinstance(width, (int, float)) and width > 0):
             raise ConfigError("--tol", f"must be > 0, got {tol!r}")
+        step = max(width, 1) if integer else width
+        halvings = max(0, math.ceil(math.log2((high - low) / step)))
+        if halvings > MAX_EVALUATIONS:
+            raise ConfigError("--tol", f"too fine: {halvings} halvings, more than {MAX_EVALUATIONS}")
         axis = Axis(param, tuple(scan), unit, f"{param}={low!r}:{high!r}")
         arm_axis = next((a for a in with_arms(base, [], arms)), None)
         names: list[str | None] = list(arm_axis.values) if arm_axis else [None]
-        out = out or Path("results") / f"{base.experiment.name}-critical"
+        out = output_folder(out or Path("results") / f"{base.experiment.name}-critical")
         searches = []
         for name in names:
             fixed = [] if name is None else [Axis(ARM, (name,), None, f"{ARM}={name}")]
             study = study_of(raw, base, overrides, [axis, *fixed], False, seeds, seed)
+            check_runs(len(scan) + halvings * (len(scan) - 1), study.seeds)  # every bracket bisected at worst
             at = {} if name is None else {ARM: name}
             check(study, [Point(0, {param: low, **at}), Point(1, {param: high, **at})])
             known = metric_names(study, at)
@@ -126,8 +143,19 @@ class Search:
         return searches
 
     def run(self, say: Callable[[str], None]) -> Scan:
-        """Scan, then bisect every bracket, saying one line per evaluation."""
-        store = open_store(self.out, self.study, kind="critical")
+        """Scan, then bisect every bracket, in the locked folder, saying one line per evaluation;
+        on an interrupt, the Interrupted says how many runs the folder keeps."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        with locked(self.out):
+            with deferred():  # sweep.json whole
+                store = open_store(self.out, self.study, kind="critical")
+            try:
+                return self._search(store, say)
+            except Interrupted as exc:
+                exc.kept = f"{len(store.rows)} runs kept in {self.out}; run the same command to resume"
+                raise
+
+    def _search(self, store: SweepStore, say: Callable[[str], None]) -> Scan:
         integer = isinstance(self.low, int) and isinstance(self.high, int)
         at = {} if self.arm is None else {ARM: self.arm}
         evaluated: list[float] = []

@@ -16,18 +16,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.experiments import load_experiment
+    from sim.paths import output_file, writing
     from sim.plots.compare import Run, plot_compare, run_labels
     from sim.runfolder import open_run
     from sim.schema import ConfigError
 
     if len(args.runs) < 2:
         raise ConfigError("", "compare needs at least two run folders")
+    if args.out is not None:
+        output_file(args.out)
     folders = [open_run(path) for path in args.runs]
     configs = [load_experiment(str(f.path / "config.toml")) for f in folders]
     labels = run_labels(configs, [f.path.name for f in folders])
     runs = [Run(f.trace, f.nodes, label) for f, label in zip(folders, labels, strict=True)]
     names = sorted({c.experiment.name for c in configs})
-    out = args.out or folders[0].path.parent / "compare.png"
-    plot_compare(runs, out, f"{' vs '.join(names)}: {len(runs)} runs compared")
+    out = output_file(args.out or folders[0].path.parent / "compare.png")
+    with writing(out):
+        plot_compare(runs, out, f"{' vs '.join(names)}: {len(runs)} runs compared")
     print(out)
     return 0

@@ -26,9 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.paths import output_file, writing
     from sim.plots.sweep import load_sweep, plot_sweep
 
     data = load_sweep(args.folder)
+    out = output_file(args.out or args.folder / "sweep.png")
     for option, names, known in (
         ("--metric", args.metric, data.metrics),
         ("--x", [args.x], data.params),
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         for name in names:
             if name is not None and name not in known:
                 raise ConfigError(option, f"'{name}' is not in the sweep" + did_you_mean(name, known))
-    for path in plot_sweep(args.folder, args.out, args.metric, args.x, args.by, args.threshold):
+    with writing(out):
+        paths = plot_sweep(args.folder, args.out, args.metric, args.x, args.by, args.threshold)
+    for path in paths:
         print(path)
     return 0

@@ -15,11 +15,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.paths import output_file, writing
     from sim.plots.timeline import plot_timeline
     from sim.runfolder import open_run
 
     folder = open_run(args.run)
-    out = args.out or folder.path / "timeline.png"
-    plot_timeline(folder.trace, folder.nodes, out, f"{folder.title}: propagation timeline")
+    out = output_file(args.out or folder.path / "timeline.png")
+    with writing(out):
+        plot_timeline(folder.trace, folder.nodes, out, f"{folder.title}: propagation timeline")
     print(out)
     return 0

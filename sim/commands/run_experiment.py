@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from sim.commands.common import arm_argument, experiment_arguments
@@ -46,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.interrupts import Interrupted
+    from sim.limits import check_memory
+    from sim.notices import notices
     from sim.output import check_destination, write_run
     from sim.world import World
 
@@ -59,10 +63,17 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--arm", f"{config.experiment.name} has no [arms]")
     out = args.out or Path("results") / f"{config.experiment.name}-seed{config.experiment.seed}"
     check_destination(out, args.force)
-    if config.arms:
-        return _run_arms(args, out)
-    result = World(config).run(args.check_every_event)
-    write_run(result, out, force=args.force, plots=not args.no_plots)
+    check_memory(config)
+    for line in notices(config):
+        print(f"perpsim: warning: {line}", file=sys.stderr)
+    try:
+        if config.arms:
+            return _run_arms(args, out)
+        result = World(config).run(args.check_every_event)
+        write_run(result, out, force=args.force, plots=not args.no_plots)
+    except Interrupted as exc:
+        exc.kept = f"nothing written to {out}"
+        raise
     s = result.summary
     amplification = "n/a" if s["amplification"] is None else f"{s['amplification']:.1f}x"
     print(

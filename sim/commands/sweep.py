@@ -39,29 +39,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the arguments and the folder, lock it, run what is missing, say what was kept if interrupted."""
+    from sim.interrupts import Interrupted, deferred
+    from sim.locks import locked
+    from sim.paths import output_folder
     from sim.sweep import execute, load_study, open_store, pending, tasks
-    from sim.sweep_exec import describe, executor
+    from sim.sweep_exec import check_executor, describe, executor
     from sim.sweep_progress import Progress, eta
 
+    check_executor(args.jobs, args.dask)
     study = load_study(args.experiment, args.grid, args.zip, args.seeds, args.seed, args.overrides, args.arms)
-    out = args.out or Path("results") / f"{study.name}-sweep"
+    out = output_folder(args.out or Path("results") / f"{study.name}-sweep")
     pts = study.points()
-    store = open_store(out, study)
-    todo = pending(store, [t for p in pts for t in tasks(study, p)])
-    total = len(pts) * study.seeds
-    print(
-        f"sweep {study.name}: {len(pts)} point{'s' * (len(pts) != 1)} × {study.seeds} seed{'s' * (study.seeds != 1)}"
-        f" = {total} runs, {total - len(todo)} already in {store.path}; {len(todo)} to run in "
-        f"{describe(args.jobs, args.dask)}",
-        flush=True,
-    )
-    progress = Progress(f"sweep {study.name}", len(todo))
-    try:
-        if todo:
-            with executor(args.jobs, args.dask) as run_all:
-                execute(run_all, store, todo, progress)
-    finally:
-        progress.close()
+    out.mkdir(parents=True, exist_ok=True)
+    with locked(out):
+        with deferred():  # sweep.json whole
+            store = open_store(out, study)
+        todo = pending(store, [t for p in pts for t in tasks(study, p)])
+        total = len(pts) * study.seeds
+        print(
+            f"sweep {study.name}: {len(pts)} point{'s' * (len(pts) != 1)} × {study.seeds} "
+            f"seed{'s' * (study.seeds != 1)} = {total} runs, {total - len(todo)} already in {store.path}; "
+            f"{len(todo)} to run in {describe(args.jobs, args.dask)}",
+            flush=True,
+        )
+        progress = Progress(f"sweep {study.name}", len(todo))
+        try:
+            if todo:
+                with executor(args.jobs, args.dask) as run_all:
+                    execute(run_all, store, todo, progress)
+        except Interrupted as exc:
+            kept = total - len(todo) + progress.done
+            exc.kept = f"{kept} of {total} runs kept in {out}; run the same command to resume"
+            raise
+        finally:
+            progress.close()
     print(
         f"sweep {study.name}: {progress.done} runs in {eta(progress.elapsed)}, {progress.errors} "
         f"error{'s' * (progress.errors != 1)}; table: {store.path}"

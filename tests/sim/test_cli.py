@@ -151,9 +151,10 @@ def test_run_with_force_replaces_the_folder_with_an_identical_trace(rocket_run, 
     first, _ = rocket_run
     out = tmp_path / "rocket"
     out.mkdir()
-    (out / "stale.txt").write_text("from an older run\n")
+    (out / "events.csv").write_text("from an older run\n")
+    (out / "notes.txt").write_text("the user's, not the run's: kept\n")
     assert main(["run", "rocket", "--out", str(out), "--no-plots", "--force"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "notes.txt", "summary.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rocket"]
     assert (out / "events.csv").read_bytes() == (first / "events.csv").read_bytes()
     assert SUMMARY_LINE.match(capsys.readouterr().out.splitlines()[0])

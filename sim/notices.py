@@ -1,0 +1,20 @@
+"""Warnings about a valid config that probably does not do what was meant, one line each.
+
+The ``run`` command prints them as ``perpsim: warning: ...`` before running;
+``api.run`` issues them as Python warnings. Shortened test runs rely on such configs (a
+rally igniter after an 8-hour run's end), so they are not errors.
+"""
+
+from __future__ import annotations
+
+from sim.config import Config
+
+
+def notices(config: Config) -> list[str]:
+    """The warnings for ``config``: components that never act within the run."""
+    end = config.experiment.duration
+    return [
+        f"igniter.{iid}.start: {igniter.start:g} s is not before the run's end ({end:g} s); it never fires"
+        for iid, igniter in config.igniter.items()
+        if igniter.start >= end
+    ]
