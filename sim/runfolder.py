@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.schema import ConfigError
 from sim.trace import TraceTable, read_events
+from sim.trace_parquet import PARQUET_NAME, read_parquet
 
 
 @dataclass
@@ -39,4 +41,11 @@ def open_run(path: str | Path) -> RunFolder:
         raise ConfigError("", f"{summary_path}: missing (is {path} a perpsim run folder?)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError("", f"{summary_path}: not valid JSON ({exc})") from None
-    return RunFolder(path, read_events(path / "events.csv"), summary)
+    return RunFolder(path, read_trace(path), summary)
+
+
+def read_trace(path: Path) -> TraceTable:
+    """A run folder's trace: events.parquet when it is there and pyarrow is installed, else events.csv."""
+    if (path / PARQUET_NAME).is_file() and importlib.util.find_spec("pyarrow") is not None:
+        return read_parquet(path / PARQUET_NAME)
+    return read_events(path / "events.csv")

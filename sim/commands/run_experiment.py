@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from sim.commands.common import experiment_arguments
 from sim.experiments import load_experiment
+from sim.headline import headline
 
 NAME = "run"
 HELP = "run an experiment and write its results folder"
@@ -36,13 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_arms(args, out)
     result = World(config).run(args.check_every_event)
     write_run(result, out, force=args.force, plots=not args.no_plots)
-    s = result.summary
-    amplification = "n/a" if s["amplification"] is None else f"{s['amplification']:.1f}x"
-    print(
-        f"{config.experiment.name}: {s['liquidations']} liquidations in {s['waves']} waves, "
-        f"peak spot {json.dumps(s['peak_price'])}, amplification {amplification}, "
-        f"{s['events_processed']} events in {s['wall_time_s']:.3f} s"
-    )
+    print(headline(config.experiment.name, result.summary))
     print(f"results: {out}")
     return 0
 
