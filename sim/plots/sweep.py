@@ -141,7 +141,7 @@ def _subtitle(data: SweepData, x: str, by: str | None) -> str:
     seeds = {len(v) for v in _groups(data, data.params, data.metrics[0]).values()} if data.rows else {0}
     n = f"{min(seeds)}–{max(seeds)}" if len(seeds) > 1 else f"{seeds.pop()}"
     others = [p for p in data.params if p not in (x, by)]
-    text = f"mean and 95% confidence band over {n} seeds per point · {len(data.rows):,} runs"
+    text = f"mean and 95% confidence band (within the runs' range) over {n} seeds per point · {len(data.rows):,} runs"
     if data.failed:
         text += f" · {data.failed} failed (not shown)"
     if others and not data.zipped:
@@ -166,8 +166,9 @@ def sweep_figure(
         groups = _groups(data, [x, by] if by else [x], metric)
         if not data.rows:
             style.no_data(ax, "no successful runs")
+        span = _runs_span(groups)
         for value, color in zip(series, colors, strict=True):
-            _draw_series(ax, groups, xs, value, color, bys, single=by is None)
+            _draw_series(ax, groups, xs, value, color, bys, single=by is None, span=span)
         if threshold is not None and i == 0:
             ax.axhline(threshold, color="#d62728", ls="--", lw=1.2, label=f"threshold {threshold:g}")
         _fit_to_runs(ax, groups, threshold if i == 0 else None, single=by is None)
@@ -225,8 +226,19 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     ax.set_ylim(low - pad, high + pad)
 
 
-def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | None, single: bool) -> None:
-    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``."""
+def _runs_span(groups: dict) -> tuple[float, float]:
+    """The lowest and highest value any run of the panel has (a count's band cannot pass them:
+    with few seeds a Student t band reaches far beyond what a run can give, e.g. below 0)."""
+    runs = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
+    runs = runs[np.isfinite(runs)]
+    return (float(runs.min()), float(runs.max())) if len(runs) else (-math.inf, math.inf)
+
+
+def _draw_series(
+    ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | None, single: bool, span: tuple[float, float]
+) -> None:
+    """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``, the band
+    clipped to ``span`` (the runs' range)."""
     keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
     if not keys:
         return
@@ -240,8 +252,8 @@ def _draw_series(ax: Axes, groups: dict, xs: Scale, value, color, bys: Scale | N
         ax.scatter([], [], s=9, color="#7f7f7f", alpha=0.6, lw=0, label="single runs")
     ax.fill_between(
         px,
-        stats[:, 0] - stats[:, 1],
-        stats[:, 0] + stats[:, 1],
+        np.clip(stats[:, 0] - stats[:, 1], *span),
+        np.clip(stats[:, 0] + stats[:, 1], *span),
         color=color,
         alpha=0.2 if single else 0.12,
         lw=0,
@@ -266,7 +278,8 @@ def heatmap_figure(data: SweepData, metrics: list[str], x: str, y: str) -> Figur
         for (a, b), runs in groups.items():
             grid[yv.index(b), xv.index(a)] = ci95(runs)[0]
         image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", interpolation="nearest")
-        fig.colorbar(image, ax=ax, label=metric_label(metric), shrink=0.9)
+        bar = fig.colorbar(image, ax=ax, shrink=0.9)
+        bar.ax.set_title(metric_unit(metric) or "value", fontsize=9)  # the panel's title names the metric
         ax.set_title(metric, fontsize=10)
         _grid_ticks(ax.set_xticks, xv, xs)
         _grid_ticks(ax.set_yticks, yv, ys)

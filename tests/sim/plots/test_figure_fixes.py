@@ -1,0 +1,91 @@
+"""Figures that read at a glance: market-data links say what their delay is, a perp's last price
+ends at its last trade, a venue without trades is drawn, dense lanes and cascades stay apart."""
+
+from __future__ import annotations
+
+from matplotlib.collections import LineCollection, PathCollection
+
+from sim.analysis import EdgeStats
+from sim.config import Latency
+from sim.experiments import load_experiment
+from sim.plots import prices, style
+from sim.plots.compare import Run, compare_figure, run_labels
+from sim.plots.timeline import LINE_BINS, STEADY_BINS, timeline_figure
+from sim.plots.topology import _edge_label
+from sim.trace import Trace
+
+
+def test_a_market_data_link_names_its_update_to_effect_delay_and_carries_no_notional():
+    stats = EdgeStats("spot", "index", 179, 3.0, 3.26, 4.0, 58.2e6)
+    assert (
+        _edge_label({"kind": "md", "latency": Latency(value=0.05)}, stats)
+        == "md 50ms\n179 effects · update → effect p50 3.26 s"
+    )
+    hedge = EdgeStats("mm", "spot", 900, 0.15, 0.15, 0.15, 7.32e6)
+    assert (
+        _edge_label({"kind": "hedge", "latency": Latency(value=0.15)}, hedge)
+        == "hedge 150ms\n900 hops · p50 150 ms · 7.32M USDT"
+    )
+
+
+def two_venue_trace():
+    """Spot 'deep' trades to t=100 s, 'thin' never; the perp trades until 5 s and marks until 100 s."""
+    tr = Trace()
+    tr.record(0.0, "open", "deep", price=10.0)
+    tr.record(0.0, "open", "thin", price=10.2)
+    for t in range(0, 101, 10):
+        tr.record(float(t), "trade", "deep", price=10.0 + t / 100)
+        tr.record(float(t), "mark", "perp", price=10.0 + t / 100)
+    tr.record(2.0, "trade", "perp", price=10.1)
+    tr.record(5.0, "trade", "perp", price=10.3)
+    return tr.table(), {"deep": "spot", "thin": "spot", "perp": "perp"}
+
+
+def test_prices_draw_a_venue_without_trades_and_end_the_perps_last_price_at_its_last_trade():
+    table, nodes = two_venue_trace()
+    top = prices.prices_figure(table, nodes, "t").axes[0]
+    lines = {line.get_label(): line for line in top.get_lines()}
+    thin = lines["thin opening price (spot, no trades)"]
+    assert thin.get_ydata().tolist() == [10.2, 10.2] and thin.get_xdata()[-1] == 100.0
+    assert lines["perp last (perp)"].get_xdata()[-1] == 5.0  # not held flat to the end of the run
+    assert lines["perp: last perp trade (5.0 s)"].get_xdata()[0] == 5.0
+    colours = style.node_colors(nodes)
+    assert colours["deep"] != colours["thin"]
+
+
+def test_dense_lanes_are_markers_by_count_not_solid_bars():
+    tr = Trace()
+    for i in range(6000):  # a noise order every 0.5 s over 50 min: every time bin occupied
+        tr.record(i * 0.5, "noise", "crowd", notional=100.0 + i % 7)
+    _, lanes, _ = timeline_figure(tr.table(), {"crowd": "noise"}, "dense").axes[:3]
+    markers = [c for c in lanes.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in markers) <= STEADY_BINS
+    labels = [t.get_text() for t in lanes.get_legend().get_texts()]
+    assert "noise (6,000) *" in labels and any(label.startswith("* steady: one marker per") for label in labels)
+
+
+def test_a_long_cascade_between_two_lanes_is_apart_lines_not_a_wash():
+    tr = Trace()
+    for i in range(3000):  # liquidations and their hedges every 10 ms for 30 s
+        liq = tr.record(i * 0.01, "liquidation", "perp", side=1, price=10.0, notional=1000.0)
+        tr.record(i * 0.01 + 0.005, "hedge", "mm", liq)
+    _, lanes, _ = timeline_figure(tr.table(), {"perp": "perp", "mm": "market_maker"}, "cascade").axes[:3]
+    segments = [s for c in lanes.collections if isinstance(c, LineCollection) for s in c.get_segments()]
+    # a bundle per pair of time bins at its ends (two where a hop straddles a bin edge), not 3,000 lines
+    assert 0 < len(segments) <= 2 * LINE_BINS
+
+
+def test_runs_of_different_experiments_are_labelled_by_experiment_not_by_hundreds_of_keys():
+    rocket, contagion = load_experiment("rocket"), load_experiment("contagion")
+    assert run_labels([rocket, contagion], ["a", "b"]) == ["rocket (seed 7)", "contagion (seed 5)"]
+
+
+def test_compare_gives_each_spot_venue_name_its_own_line_style():
+    a, _ = two_venue_trace()
+    runs = [Run(a, {"deep": "spot", "perp": "perp"}, "one"), Run(a, {"thin": "spot", "deep": "spot"}, "two")]
+    top = compare_figure(runs, "t").axes[0]
+    key = top.get_legend()
+    legend = {t.get_text(): h.get_linestyle() for t, h in zip(key.get_texts(), key.get_lines(), strict=True)}
+    assert set(legend) == {"deep", "thin"} and legend["deep"] != legend["thin"]
+    styles = {(line.get_label(), line.get_linestyle()) for line in top.get_lines()}
+    assert len({label for label, _ in styles}) == len(styles)  # one style per venue name across runs
