@@ -84,7 +84,7 @@ def _record_y(table: TraceTable, lanes: list[tuple[str, str]]) -> np.ndarray:
     return lane + offsets[key_inv]
 
 
-def _window(table: TraceTable) -> tuple[float, float, str]:
+def focus_window(table: TraceTable) -> tuple[float, float, str]:
     """x range and a note when cropped: dense traces show first ignition (else first
     exogenous record) to a little after the last liquidation."""
     lo, hi = float(table.t.min()), float(table.t.max())
@@ -432,7 +432,7 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
         style.set_titles(fig, prices, title, notes[0])
         cumulative.set_xlabel(formats.TIME_LABEL)
         return fig
-    x0, x1, zoom = _window(table)
+    x0, x1, zoom = focus_window(table)
     ax.set_xlim(x0, x1)
     timeaxis.set_time_axis(cumulative, x1 - x0)
     t0, t_end = float(table.t.min()), float(table.t.max())

@@ -13,12 +13,11 @@ import numpy as np
 
 from sim.analysis import waves
 from sim.plots import style
-from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP
+from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP, focus_window
 from sim.trace import COLUMNS, NO_CAUSE, TraceTable
 
 MAX_RECORDS = 50_000  # records drawn on the page; a longer trace is thinned (with every shown record's causes kept)
 PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"))  # (node kind, record kind) drawn as prices
-_NUMBER_COLUMNS = ("t", "price", "qty", "notional")
 
 
 def shown_records(table: TraceTable, limit: int = MAX_RECORDS) -> np.ndarray:
@@ -69,9 +68,10 @@ def page_data(table: TraceTable, nodes: dict[str, str], summary: dict) -> dict:
     row_of = {r: i for i, r in enumerate(rows)}
     kinds = sorted(set(table.kind.tolist()), key=lambda k: (style.RECORD_KINDS + (k,)).index(k))
     node_color = style.node_colors(nodes)
-    records = {c: getattr(table, c)[ids].tolist() for c in COLUMNS}
-    for c in _NUMBER_COLUMNS:
-        records[c] = [_number(x) for x in records[c]]
+    records = {}
+    for c in COLUMNS:  # whatever the columns are: floats with NaN as JSON null
+        column = getattr(table, c)[ids]
+        records[c] = [_number(x) for x in column.tolist()] if column.dtype.kind == "f" else column.tolist()
     records["row"] = [row_of[(n, k)] for n, k in zip(records["node"], records["kind"], strict=True)]
     return {
         "total": len(table),
@@ -83,7 +83,17 @@ def page_data(table: TraceTable, nodes: dict[str, str], summary: dict) -> dict:
         "prices": price_series(table, nodes, node_color),
         "waves": [asdict(w) for w in waves(table)],
         "t_end": float(summary.get("simulated_s", table.t.max(initial=0.0))),
+        "focus": _focus(table),
     }
+
+
+def _focus(table: TraceTable) -> list[float] | None:
+    """The time span the page opens on: the timeline's (first ignition to last liquidation for
+    a dense trace), or None for the whole run."""
+    if len(table) == 0:
+        return None
+    x0, x1, zoomed = focus_window(table)
+    return [x0, x1] if zoomed else None
 
 
 def price_series(table: TraceTable, nodes: dict[str, str], colors: dict[str, str]) -> list[dict]:

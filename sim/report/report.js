@@ -61,7 +61,7 @@
     margin: { l: 170, r: 20, t: 20, b: 50 },
     hovermode: "closest", dragmode: "zoom",
     legend: { orientation: "h", y: -0.07, font: { size: 11 } },
-    xaxis: { title: { text: "time (s)" }, anchor: "y2", domain: [0, 1] },
+    xaxis: { title: { text: "time (s)" }, anchor: "y2", domain: [0, 1], range: data.focus || undefined },
     yaxis: { domain: [0.68, 1], title: { text: "price (USDT)" }, tickformat: ",.2f" },
     yaxis2: {
       domain: [0, 0.63], tickmode: "array", tickvals: data.rows.map(function (_, i) { return i; }),
@@ -112,8 +112,11 @@
       }).join("") + "</table>";
   }
 
+  if (data.focus) {
+    document.getElementById("thinned").textContent = "Opened on first ignition to last liquidation (double-click for the whole run). ";
+  }
   if (data.total > n) {
-    document.getElementById("thinned").textContent = "Showing " + n.toLocaleString() + " of " +
+    document.getElementById("thinned").textContent += "Showing " + n.toLocaleString() + " of " +
       data.total.toLocaleString() + " records (every liquidation's chain is whole).";
   }
   wavesTable();

@@ -45,6 +45,14 @@ def test_a_thinned_trace_keeps_every_shown_records_causes(run_folder):
     assert (table.kind[shown] == "liquidation").any()
 
 
+def test_the_page_opens_on_the_cascade(run_folder):
+    run = open_run(run_folder)
+    x0, x1 = page_data(run.trace, run.nodes, run.summary)["focus"]
+    liq = run.trace.t[run.trace.kind == "liquidation"]
+    ignite = run.trace.t[run.trace.kind == "ignite"]
+    assert x0 < ignite.min() and liq.max() < x1 < run.trace.t.max()
+
+
 def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     tr = Trace()
     tr.record(0.0, "ignite", "whale", notional=1.0)
@@ -54,6 +62,7 @@ def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     nodes = {"whale": "igniter", "perp": "perp"}
     assert lanes(table, nodes) == [("whale", "ignite"), ("perp", "liquidation"), ("perp", "takeover")]
     data = page_data(table, nodes, {"simulated_s": 2.0})
+    assert data["focus"] is None  # a short trace opens whole
     assert data["rows"] == ["whale · ignite", "perp · liquidation", "perp · takeover"]
     assert data["kind_colors"]["takeover"] == style.OTHER_COLOR
     assert data["records"]["row"] == [0, 2, 1]
