@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -15,11 +14,11 @@ from pathlib import Path
 import numpy
 import simpy
 
+from sim import trace_parquet
 from sim.config import to_toml
 from sim.playbook import arm_metrics
 from sim.schema import ConfigError
 from sim.trace import write_csv
-from sim.trace_parquet import PARQUET_NAME, write_parquet
 from sim.world import RunResult
 
 
@@ -39,8 +38,8 @@ def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = T
 def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
     """A run's files, into an existing ``folder``: events.csv, events.parquet (with pyarrow), config, summary."""
     write_csv(result.trace, folder / "events.csv")
-    if parquet_available():
-        write_parquet(result.trace, folder / PARQUET_NAME)
+    if trace_parquet.available():
+        trace_parquet.write_parquet(result.trace, folder / trace_parquet.PARQUET_NAME)
     (folder / "config.toml").write_text(to_toml(result.config))
     (folder / "summary.json").write_text(json.dumps(summary_document(result), indent=2, sort_keys=False) + "\n")
     if plots:
@@ -55,11 +54,6 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
 def summary_document(result: RunResult) -> dict:
     """summary.json's content: the run's summary with the versions it was made with and its node kinds."""
     return {**result.summary, "versions": versions(), "nodes": result.nodes}
-
-
-def parquet_available() -> bool:
-    """Whether pyarrow is installed (the ``data`` extra), so that events.parquet can be written."""
-    return importlib.util.find_spec("pyarrow") is not None
 
 
 def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, plots: bool = True) -> Path:

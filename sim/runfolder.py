@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim import trace_parquet
 from sim.schema import ConfigError
 from sim.trace import TraceTable, read_events
-from sim.trace_parquet import PARQUET_NAME, read_parquet
 
 
 @dataclass
@@ -46,6 +45,6 @@ def open_run(path: str | Path) -> RunFolder:
 
 def read_trace(path: Path) -> TraceTable:
     """A run folder's trace: events.parquet when it is there and pyarrow is installed, else events.csv."""
-    if (path / PARQUET_NAME).is_file() and importlib.util.find_spec("pyarrow") is not None:
-        return read_parquet(path / PARQUET_NAME)
+    if (path / trace_parquet.PARQUET_NAME).is_file() and trace_parquet.available():
+        return trace_parquet.read_parquet(path / trace_parquet.PARQUET_NAME)
     return read_events(path / "events.csv")

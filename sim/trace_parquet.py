@@ -10,6 +10,7 @@ pyarrow is imported on use (it comes with the ``data`` extra).
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,11 @@ from sim.trace import COLUMNS, TraceFormatError, TraceTable, as_table
 
 PARQUET_NAME = "events.parquet"
 _COMPRESSION = "zstd"  # smaller than snappy at about the same write time (benchmarks/bench_trace_formats.py)
+
+
+def available() -> bool:
+    """Whether pyarrow is installed (the ``data`` extra), so that events.parquet can be written and read."""
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def write_parquet(table: TraceTable, path: Path) -> None:

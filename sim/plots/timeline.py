@@ -173,7 +173,7 @@ def bundles(
 
 
 def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
-    """Alternating lane bands and "name (kind)" lane labels coloured by node kind."""
+    """Alternating lane bands and "name (kind)" lane labels in the node's colour (as in the price panel)."""
     for i in range(0, len(lanes), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="#f3f3f3", zorder=0, lw=0)
     ax.set_yticks(range(len(lanes)))
@@ -181,8 +181,9 @@ def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
         [f"{name} ({'unknown kind' if kind == '?' else kind})" for name, kind in lanes],
         fontsize=9 if len(lanes) <= 20 else 7,
     )
-    for tick, (_, kind) in zip(ax.get_yticklabels(), lanes, strict=True):
-        tick.set_color(style.NODE_KIND_COLORS.get(kind, "black"))
+    colors = style.node_colors({name: kind for name, kind in lanes if kind in style.NODE_KIND_COLORS})
+    for tick, (name, _) in zip(ax.get_yticklabels(), lanes, strict=True):
+        tick.set_color(colors.get(name, "black"))
     ax.set_ylim(len(lanes) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     ax.grid(True, axis="x", color="#e0e0e0", lw=0.6)

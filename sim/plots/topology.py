@@ -324,9 +324,8 @@ def _label_edges(
         centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
         nearest = min(on, key=lambda p: np.hypot(*(p - centre)))
         if np.hypot(*(nearest - centre)) > 1.5 * clear:  # pushed away by others: a leader line to its link
-            ax.add_line(
-                Line2D(*np.transpose([centre, nearest]), transform=None, color=LEADER_COLOR, lw=0.7, ls=":", zorder=3.5)
-            )
+            ends = ax.transData.inverted().transform([centre, nearest])  # in data units: right at any dpi
+            ax.add_line(Line2D(*np.transpose(ends), color=LEADER_COLOR, lw=0.7, ls=":", zorder=3.5))
 
 
 # ----------------------------------------------------------------------------- drawing

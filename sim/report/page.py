@@ -34,6 +34,7 @@ def _inline_json(value) -> str:
 def topology_png(folder: RunFolder) -> str:
     """The run's topology figure as a base64 PNG, or "" when its config.toml is missing."""
     from sim.experiments import load_experiment
+    from sim.plots import style
     from sim.plots.topology import RunFlow, topology_figure
     from topology.graph import build_graph
 
@@ -42,7 +43,7 @@ def topology_png(folder: RunFolder) -> str:
         return ""
     fig = topology_figure(build_graph(load_experiment(str(config))), "", RunFlow.from_trace(folder.trace))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    fig.savefig(buffer, format="png", dpi=style.DPI)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -66,3 +66,13 @@ def test_a_damaged_parquet_is_one_line_and_exit_2(saved, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
     assert captured.err.startswith(f"perpsim: error: {damaged / 'events.parquet'}: not a Parquet file")
+
+
+def test_without_pyarrow_a_run_writes_and_reads_events_csv_alone(saved, tmp_path, monkeypatch):
+    from sim import trace_parquet
+
+    result, _ = saved
+    monkeypatch.setattr(trace_parquet, "available", lambda: False)
+    out = api.save(result, tmp_path / "csv", plots=False)
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "summary.json"]
+    assert same_trace(api.open_run(out).trace, result.trace)

@@ -3,13 +3,17 @@ ends at its last trade, a venue without trades is drawn, dense lanes and cascade
 
 from __future__ import annotations
 
-from matplotlib.collections import LineCollection, PathCollection
+import numpy as np
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from matplotlib.table import Table
 
 from sim.analysis import EdgeStats
 from sim.config import Latency
 from sim.experiments import load_experiment
 from sim.plots import prices, style
 from sim.plots.compare import Run, compare_figure, run_labels
+from sim.plots.comparison import arm_comparison_figure
+from sim.plots.sweep import SweepData, sweep_figure
 from sim.plots.timeline import LINE_BINS, STEADY_BINS, timeline_figure
 from sim.plots.topology import _edge_label
 from sim.trace import Trace
@@ -89,3 +93,46 @@ def test_compare_gives_each_spot_venue_name_its_own_line_style():
     assert set(legend) == {"deep", "thin"} and legend["deep"] != legend["thin"]
     styles = {(line.get_label(), line.get_linestyle()) for line in top.get_lines()}
     assert len({label for label, _ in styles}) == len(styles)  # one style per venue name across runs
+
+
+def test_the_arms_table_stays_clear_of_the_right_edge():
+    from tests.sim.plots.test_comparison import _arms
+
+    fig = arm_comparison_figure(_arms(), "crash")
+    fig.canvas.draw()
+    table = next(child for ax in fig.axes for child in ax.get_children() if isinstance(child, Table))
+    right = table.get_window_extent(fig.canvas.get_renderer()).x1
+    assert right < fig.bbox.x1 - 0.02 * fig.bbox.width
+
+
+def test_sweep_bands_stay_within_what_the_runs_give():
+    rows = [{"a": str(a), "liquidations": str(v)} for a, v in [(1, 0), (1, 0), (1, 100), (2, 100), (2, 90), (2, 100)]]
+    data = SweepData("x", ["a"], {"a": None}, False, rows, 0, ["liquidations"])
+    ax = sweep_figure(data, ["liquidations"], "a").axes[0]
+    band = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    y = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
+    assert y.min() == 0.0 and y.max() == 100.0  # the t band at a=1 would reach -110 and +177
+
+
+def test_leader_lines_join_pushed_labels_to_their_links_in_data_units():
+    from sim import api
+    from sim.plots.topology import LEADER_COLOR, RunFlow, topology_figure
+    from topology.graph import build_graph
+
+    config = load_experiment("rocket", None, ["experiment.duration=50s"])
+    fig = topology_figure(build_graph(config), "rocket", RunFlow.from_trace(api.run(config).trace))
+    ax = fig.axes[0]
+    leaders = [line for line in ax.get_lines() if line.get_color() == LEADER_COLOR]
+    assert leaders  # the rocket's crowded spot node pushes some labels away
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for line in leaders:
+        assert line.get_transform() == ax.transData  # so they stay put when saved at another dpi
+        assert all(x0 <= x <= x1 for x in line.get_xdata()) and all(y0 <= y <= y1 for y in line.get_ydata())
+
+
+def test_timeline_lane_labels_take_the_price_panels_colour_per_venue():
+    table, nodes = two_venue_trace()
+    _, lanes, _ = timeline_figure(table, nodes, "t").axes[:3]
+    label_colour = {t.get_text().split()[0]: t.get_color() for t in lanes.get_yticklabels()}
+    colours = style.node_colors(nodes)
+    assert label_colour["deep"] == colours["deep"] and label_colour["thin"] == colours["thin"] != colours["deep"]
