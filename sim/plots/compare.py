@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.analysis import cascade_direction
 from sim.config import Config, Latency
 from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
@@ -106,8 +107,11 @@ def _draw_spot(
     ax: Axes, run: Run, x0: float, x1: float, styles: dict[str, object], **line
 ) -> tuple[float, float, float]:
     """Spot last price per spot venue (line style by venue name, ``styles``); returns the lowest
-    and highest price shown in [x0, x1] (with the one held at x0) and the run's peak."""
-    table, lo, hi, peak = run.trace, np.inf, -np.inf, -np.inf
+    and highest price shown in [x0, x1] (with the one held at x0) and the run's extreme in its
+    cascade's direction: the peak in a squeeze, the trough in a crash."""
+    table, lo, hi = run.trace, np.inf, -np.inf
+    squeeze = cascade_direction(table) == 1
+    extreme = -np.inf if squeeze else np.inf
     spots = [n for n, k in run.nodes.items() if k == "spot"]
     for venue in spots:
         m = table.where("trade", venue) & np.isfinite(table.price)
@@ -116,8 +120,9 @@ def _draw_spot(
             continue
         ax.plot(t, p, drawstyle="steps-post", ls=styles[venue], label=venue, **line)
         seen = np.concatenate([p[t < x0][-1:], p[(t >= x0) & (t <= x1)]])
-        lo, hi, peak = min(lo, seen.min(initial=np.inf)), max(hi, seen.max(initial=-np.inf)), max(peak, p.max())
-    return lo, hi, peak
+        lo, hi = min(lo, seen.min(initial=np.inf)), max(hi, seen.max(initial=-np.inf))
+        extreme = max(extreme, p.max()) if squeeze else min(extreme, p.min())
+    return lo, hi, extreme
 
 
 def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, unit: str = formats.TIME_UNIT, **line) -> str:
@@ -154,10 +159,11 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
     styles = {venue: VENUE_LINESTYLES[j % len(VENUE_LINESTYLES)] for j, venue in enumerate(venues)}
     for i, run in enumerate(runs):
         line = {"color": RUN_COLORS[i % len(RUN_COLORS)], "lw": _width(i, len(runs))}
-        low, high, peak = _draw_spot(top, run, x0, x1, styles, **line)
+        low, high, extreme = _draw_spot(top, run, x0, x1, styles, **line)
         lo, hi = min(lo, low), max(hi, high)
         summary = _draw_liquidated(bottom, run, x0, x1, unit, **line)
-        spot = f"peak spot {peak:,.4g}, " if np.isfinite(peak) else ""
+        word = "peak" if cascade_direction(run.trace) == 1 else "lowest"
+        spot = f"{word} spot {extreme:,.4g}, " if np.isfinite(extreme) else ""
         sep = "\n    " if len(run.label) > LONG_LABEL else "  "
         handles.append(Line2D([], [], **line, label=f"{run.label}{sep}({spot}{summary})"))
     top.set_xlim(x0, x1)

@@ -136,3 +136,16 @@ def test_timeline_lane_labels_take_the_price_panels_colour_per_venue():
     label_colour = {t.get_text().split()[0]: t.get_color() for t in lanes.get_yticklabels()}
     colours = style.node_colors(nodes)
     assert label_colour["deep"] == colours["deep"] and label_colour["thin"] == colours["thin"] != colours["deep"]
+
+
+def test_compare_states_a_crashs_trough_and_a_squeezes_peak():
+    def run(side: int, label: str) -> Run:
+        tr = Trace()
+        tr.record(0.0, "ignite", "whale", side=side, notional=1000.0)
+        for t, price in ((1.0, 10.0), (2.0, 10.0 + 3 * side), (3.0, 10.0 + side)):
+            tr.record(t, "trade", "spot", 0, price=price)
+        return Run(tr.table(), {"spot": "spot"}, label)
+
+    fig = compare_figure([run(1, "up"), run(-1, "down")], "t")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0].startswith("up  (peak spot 13,") and labels[1].startswith("down  (lowest spot 7,")
