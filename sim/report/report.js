@@ -80,7 +80,7 @@
     }
     return chain.reverse();
   }
-  function showChain(id) {
+  function showChain(id, via) {
     var chain = chainOf(id);
     if (!chain.length) return;
     var rows = chain.map(function (i, k) {
@@ -92,9 +92,18 @@
     document.getElementById("chain").innerHTML =
       "<p>record " + rec.id[last] + ": " + rec.kind[last] + " at " + rec.node[last] + ", " + (chain.length - 1) +
       " hops from " + rec.kind[chain[0]] + " at " + rec.node[chain[0]] + "</p>" +
-      "<table id='chain-table' data-record='" + rec.id[last] + "'><tr><th>id</th><th>t (s)</th>" +
+      "<table id='chain-table' data-record='" + rec.id[last] + "' data-via='" + via + "'><tr><th>id</th><th>t (s)</th>" +
       "<th class='text'>node</th><th class='text'>kind</th><th>delay</th></tr>" + rows.join("") + "</table>";
     Plotly.restyle(plot, { x: [chain.map(function (i) { return rec.t[i]; })], y: [chain.map(function (i) { return rec.row[i]; })] }, [chainTrace]);
+  }
+  function hoverRecord(id) {  // move the pointer onto a record's marker, as a reader would
+    var i = index.get(id);
+    var drag = plot.querySelector(".draglayer .xy2 .nsewdrag");
+    if (i === undefined || !drag) return;
+    var xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis2, box = plot.getBoundingClientRect();
+    drag.dispatchEvent(new MouseEvent("mousemove", {
+      bubbles: true, clientX: box.left + xa._offset + xa.l2p(rec.t[i]), clientY: box.top + ya._offset + ya.l2p(rec.row[i]),
+    }));
   }
   function pointId(ev) {
     var p = ev && ev.points && ev.points[0];
@@ -121,10 +130,12 @@
   }
   wavesTable();
   Plotly.newPlot(plot, traces, layout, { responsive: true, displaylogo: false }).then(function () {
-    plot.on("plotly_hover", function (ev) { var id = pointId(ev); if (id !== undefined) showChain(id); });
-    plot.on("plotly_click", function (ev) { var id = pointId(ev); if (id !== undefined) showChain(id); });
+    plot.on("plotly_hover", function (ev) { var id = pointId(ev); if (id !== undefined) showChain(id, "hover"); });
+    plot.on("plotly_click", function (ev) { var id = pointId(ev); if (id !== undefined) showChain(id, "click"); });
     var m = /record=(\d+)/.exec(window.location.hash);
-    if (m) showChain(Number(m[1]));
+    if (m) showChain(Number(m[1]), "address");
+    var h = /hover=(\d+)/.exec(window.location.hash);  // hover a record as the pointer would (for tests)
+    if (h) hoverRecord(Number(h[1]));
     document.body.dataset.ready = "yes";
   });
 })();

@@ -121,10 +121,12 @@ def _headless(tmp_path, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_the_page_loads_in_a_browser_and_shows_a_records_cause_chain(report, run_folder, tmp_path):
+def test_the_page_loads_in_a_browser_and_hovering_a_record_shows_its_cause_chain(report, run_folder, tmp_path):
     table = open_run(run_folder).trace
-    last = int(np.flatnonzero(table.kind == "liquidation")[-1])
-    url = f"{report.as_uri()}#record={last}"
+    liquidations = np.flatnonzero(table.kind == "liquidation")
+    last, mark = int(liquidations[-1]), int(table.cause[liquidations[0]])  # the mark behind the first one
+    # #record= selects the last liquidation, then #hover= moves the pointer onto the mark's marker
+    url = f"{report.as_uri()}#record={last}&hover={mark}"
     done = _headless(tmp_path, "--dump-dom", url)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = _Dom()
@@ -135,14 +137,15 @@ def test_the_page_loads_in_a_browser_and_shows_a_records_cause_chain(report, run
     classes = [attrs.get("class", "") for _, attrs in dom.elements]
     assert sum("js-plotly-plot" in c for c in classes) == 1 and sum(c == "main-svg" for c in classes) >= 2
     assert sum("scatterlayer" in c for c in classes) >= 1
-    assert dom.by_id["chain-table"]["data-record"] == str(last)
+    assert dom.by_id["chain-table"]["data-record"] == str(mark)
+    assert dom.by_id["chain-table"]["data-via"] == "hover"  # through plotly's own hover event
     chain_html = done.stdout.split('id="chain-table"')[1].split("</table>")[0]
     chain_ids = [int(x) for x in re.findall(r"<tr><td>(\d+)</td>", chain_html)]
-    assert chain_ids == [hop.id for hop in critical_path(table, last)]
+    assert chain_ids == [hop.id for hop in critical_path(table, mark)] and len(chain_ids) >= 4
     waves_html = done.stdout.split('id="waves-table"')[1].split("</table>")[0]
     assert waves_html.count("<tr>") == len(waves(table)) + 1
     assert "topology-img" in dom.by_id
 
     shot = tmp_path / "report.png"
-    done = _headless(tmp_path, "--window-size=1400,1200", f"--screenshot={shot}", url)
+    done = _headless(tmp_path, "--window-size=1400,1200", f"--screenshot={shot}", f"{report.as_uri()}#record={last}")
     assert done.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
