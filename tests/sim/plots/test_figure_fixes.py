@@ -149,3 +149,13 @@ def test_compare_states_a_crashs_trough_and_a_squeezes_peak():
     fig = compare_figure([run(1, "up"), run(-1, "down")], "t")
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[0].startswith("up  (peak spot 13,") and labels[1].startswith("down  (lowest spot 7,")
+
+
+def test_heatmap_colourbars_carry_their_unit_on_top_not_a_long_label_beside():
+    from sim.plots.sweep import heatmap_figure
+
+    rows = [{"a": str(a), "b": str(b), "liquidations": str(a * b)} for a in (1, 2) for b in (3, 4)]
+    data = SweepData("x", ["a", "b"], {"a": None, "b": None}, False, rows, 0, ["liquidations"])
+    fig = heatmap_figure(data, ["liquidations"], "a", "b")
+    bar = fig.axes[1]  # the first panel's colourbar
+    assert bar.get_ylabel() == "" and bar.get_title() == "count"
