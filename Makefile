@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,dask]'
+	$(BIN)/python -m pip install -q -e '.[dev,dask,data]'
 	touch $(STAMP)
 
 ## run: set up the virtualenv, run the flagship experiment (rocket) and write its plots

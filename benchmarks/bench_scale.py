@@ -2,7 +2,8 @@
 
 Run from the repo root: ``.venv/bin/python -m benchmarks.bench_scale``. Each size runs in its own
 subprocess (``--child N``), as ``perpsim run rocket --set perp.perp.populations.shorts.count=N
---no-plots`` does: build and run the world, then write its results folder (events.csv). The
+--no-plots`` does: build and run the world, then write its results folder (events.csv and,
+with pyarrow, events.parquet: see bench_trace_formats for each alone). The
 child reports the simulation wall time, the time to write the folder, its peak resident memory
 (``VmHWM``; ``ru_maxrss`` would include the parent's, inherited across fork and exec) and the
 median cost of a mark update that crosses no position (the perp venue's

@@ -11,10 +11,13 @@
 
 An experiment with ``[arms]`` is run one arm at a time: ``load(NAME, arm="dual")``, or
 ``arms(NAME)`` for every arm's config; ``load`` without an arm refuses it, as does ``run``.
+>>> api.save(result, "results/rocket-300ms")
+>>> again = api.open_run("results/rocket-300ms")   # the same kind of result, from the folder
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -24,7 +27,8 @@ from sim.ensemble import Ensemble, specs, write_ensembles
 from sim.experiments import load_experiment, raw_experiment, seed_override
 from sim.limits import check_memory
 from sim.notices import notices
-from sim.output import write_run
+from sim.output import summary_document, write_run
+from sim.runfolder import open_run as open_folder
 from sim.world import RunResult, World
 
 
@@ -45,16 +49,17 @@ def run(config: Config) -> RunResult:
     """Refuse a config that still declares arms (it would be every arm's world at once), validate
     it as a file is (ConfigError naming the key), check that it fits in memory, warn of what never
     acts, then build the world and run it; the result holds the trace as numpy arrays and the
-    summary."""
+    summary as summary.json will have it (with ``versions`` and ``nodes``)."""
     config = validated(no_arms(config))
     check_memory(config)
     for line in notices(config):
         warnings.warn(line, stacklevel=2)
-    return World(config).run()
+    result = World(config).run()
+    return dataclasses.replace(result, summary=summary_document(result))
 
 
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:
-    """Write a result's run folder (events.csv, summary.json, config.toml, plots)."""
+    """Write a result's run folder (events.csv, events.parquet, summary.json, config.toml, plots)."""
     return write_run(result, Path(out), force=force, plots=plots)
 
 
@@ -80,3 +85,12 @@ def ensemble(
     folder = Path(out) if out else Path("results") / f"{spec.name}-ensemble"
     (result,) = write_ensembles([spec], folder, force, plots, jobs, dask)
     return result
+
+
+def open_run(path: str | Path) -> RunResult:
+    """A results folder as the RunResult ``run`` returned: its config.toml, trace and summary.json
+    (``ledger`` is None: the folder does not keep it). A missing or malformed file is a
+    ConfigError or TraceFormatError naming it."""
+    folder = open_folder(path)
+    config = load_experiment(str(Path(path) / "config.toml"))
+    return RunResult(config, folder.trace, folder.summary, None, folder.nodes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from sim import interrupts
 from sim.commands import COMMANDS
@@ -33,6 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="perpsim", description="Simulate liquidation cascades across perp and spot venues.")
+    parser.add_argument("--version", action="version", version=f"perpsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
         # argparse %-formats help strings but not descriptions
@@ -40,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_parser(command.NAME, help=command.HELP.replace("%", "%%"), description=command.HELP)
         )
     return parser
+
+
+def _version() -> str:
+    """The installed perpsim's version ("unknown" in a source tree that is not installed)."""
+    try:
+        return version("perpsim")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

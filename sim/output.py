@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy
 import simpy
 
+from sim import trace_parquet
 from sim.config import to_toml
 from sim.interrupts import deferred
 from sim.paths import output_folder, writing
@@ -37,11 +38,12 @@ def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = T
 
 
 def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
-    """A run's files, into an existing ``folder``."""
+    """A run's files, into an existing ``folder``: events.csv, events.parquet (with pyarrow), config, summary."""
     write_csv(result.trace, folder / "events.csv")
+    if trace_parquet.available():
+        trace_parquet.write_parquet(result.trace, folder / trace_parquet.PARQUET_NAME)
     (folder / "config.toml").write_text(to_toml(result.config))
-    summary = {**result.summary, "versions": versions(), "nodes": result.nodes}
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
+    (folder / "summary.json").write_text(json.dumps(summary_document(result), indent=2, sort_keys=False) + "\n")
     if plots:
         from sim.plots.prices import plot_prices  # here: matplotlib loads only when a plot is drawn
         from sim.plots.timeline import plot_timeline
@@ -49,6 +51,11 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
         title = f"{result.config.experiment.name} (seed {result.config.experiment.seed})"
         plot_prices(result.trace, result.nodes, folder / "prices.png", f"{title}: prices and liquidations")
         plot_timeline(result.trace, result.nodes, folder / "timeline.png", f"{title}: propagation timeline")
+
+
+def summary_document(result: RunResult) -> dict:
+    """summary.json's content: the run's summary with the versions it was made with and its node kinds."""
+    return {**result.summary, "versions": versions(), "nodes": result.nodes}
 
 
 def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, plots: bool = True) -> Path:

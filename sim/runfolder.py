@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim import trace_parquet
 from sim.schema import ConfigError
 from sim.trace import TraceTable, read_events
 
@@ -39,4 +40,11 @@ def open_run(path: str | Path) -> RunFolder:
         raise ConfigError("", f"{summary_path}: missing (is {path} a perpsim run folder?)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError("", f"{summary_path}: not valid JSON ({exc})") from None
-    return RunFolder(path, read_events(path / "events.csv"), summary)
+    return RunFolder(path, read_trace(path), summary)
+
+
+def read_trace(path: Path) -> TraceTable:
+    """A run folder's trace: events.parquet when it is there and pyarrow is installed, else events.csv."""
+    if (path / trace_parquet.PARQUET_NAME).is_file() and trace_parquet.available():
+        return trace_parquet.read_parquet(path / trace_parquet.PARQUET_NAME)
+    return read_events(path / "events.csv")

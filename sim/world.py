@@ -45,12 +45,13 @@ def component_rng(seed: int, name: str) -> np.random.Generator:
 
 @dataclass
 class RunResult:
-    """What a run produced: the config, the trace as arrays, the summary and the final ledger."""
+    """What a run produced: the config, the trace as arrays, the summary and the final ledger
+    (None for a run opened from its folder, which does not keep the ledger)."""
 
     config: Config
     trace: TraceTable
     summary: dict
-    ledger: Ledger
+    ledger: Ledger | None
     nodes: dict[str, str] = field(default_factory=dict)
 
     def dataframe(self):

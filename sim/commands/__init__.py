@@ -14,6 +14,7 @@ from sim.commands import (
     critical,
     list_experiments,
     plot,
+    report,
     rerun,
     run_experiment,
     show_experiment,
@@ -31,6 +32,7 @@ COMMANDS = [
     rerun,
     trace_chain,
     compare_runs,
+    report,
     sweep,
     critical,
 ]

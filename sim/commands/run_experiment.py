@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from sim.commands.common import arm_argument, experiment_arguments
 from sim.experiments import load_experiment
+from sim.headline import headline
 from sim.schema import ConfigError
 
 NAME = "run"
@@ -74,13 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except Interrupted as exc:
         exc.kept = f"nothing written to {out}"
         raise
-    s = result.summary
-    amplification = "n/a" if s["amplification"] is None else f"{s['amplification']:.1f}x"
-    print(
-        f"{config.experiment.name}: {s['liquidations']} liquidations in {s['waves']} waves, "
-        f"peak spot {json.dumps(s['peak_price'])}, amplification {amplification}, "
-        f"{s['events_processed']} events in {s['wall_time_s']:.3f} s"
-    )
+    print(headline(config.experiment.name, result.summary))
     print(f"results: {out}")
     return 0
 

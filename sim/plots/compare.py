@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.analysis import cascade_direction
 from sim.config import Config, Latency
 from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
@@ -25,7 +26,7 @@ LONG_LABEL = 60  # labels longer than this get their run's figures on a second l
 MAX_LABEL_KEYS = 3  # differing keys named in a label before "+N more"
 IGNORED_KEYS = frozenset({"experiment.description"})
 RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-VENUE_LINESTYLES = ("-", "--", ":", "-.")
+VENUE_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)))  # one per spot venue name
 LINE_WIDTH = (1.0, 3.5)  # of the last and the first run
 
 
@@ -63,13 +64,17 @@ def _leaves(obj: object, key: str = "", unit: str | None = None) -> dict[str, st
 
 
 def run_labels(configs: list[Config], names: list[str]) -> list[str]:
-    """A label per run naming the config values that differ between the runs
-    (``names``, e.g. folder names, when none do)."""
+    """A label per run naming the config values that differ between the runs (``names``, e.g.
+    folder names, when none do); runs of different experiments that differ in more than
+    MAX_LABEL_KEYS values are labelled by experiment and seed (their other differences are
+    the whole worlds, not a parameter)."""
     leaves = [_leaves(c) for c in configs]
     keys = list(dict.fromkeys(k for leaf in leaves for k in leaf))
     differing = [k for k in keys if k not in IGNORED_KEYS and len({leaf.get(k) for leaf in leaves}) > 1]
     if not differing:
         return list(names)
+    if "experiment.name" in differing and len(differing) > MAX_LABEL_KEYS:
+        return [f"{leaf['experiment.name']} (seed {leaf['experiment.seed']})" for leaf in leaves]
     shown, more = differing[:MAX_LABEL_KEYS], len(differing) - MAX_LABEL_KEYS
     suffix = f" (+{more} more)" if more > 0 else ""
     return [", ".join(f"{k}={leaf.get(k, 'absent')}" for k in shown) + suffix for leaf in leaves]
@@ -98,20 +103,26 @@ def _width(i: int, n: int) -> float:
     return hi - (hi - lo) * i / max(n - 1, 1)
 
 
-def _draw_spot(ax: Axes, run: Run, x0: float, x1: float, **line) -> tuple[float, float, float]:
-    """Spot last price per spot venue (line style by venue); returns the lowest and highest
-    price shown in [x0, x1] (with the one held at x0) and the run's peak."""
-    table, lo, hi, peak = run.trace, np.inf, -np.inf, -np.inf
+def _draw_spot(
+    ax: Axes, run: Run, x0: float, x1: float, styles: dict[str, object], **line
+) -> tuple[float, float, float]:
+    """Spot last price per spot venue (line style by venue name, ``styles``); returns the lowest
+    and highest price shown in [x0, x1] (with the one held at x0) and the run's extreme in its
+    cascade's direction: the peak in a squeeze, the trough in a crash."""
+    table, lo, hi = run.trace, np.inf, -np.inf
+    squeeze = cascade_direction(table) == 1
+    extreme = -np.inf if squeeze else np.inf
     spots = [n for n, k in run.nodes.items() if k == "spot"]
-    for j, venue in enumerate(spots):
+    for venue in spots:
         m = table.where("trade", venue) & np.isfinite(table.price)
         t, p = table.t[m], table.price[m]
         if not len(t):
             continue
-        ax.plot(t, p, drawstyle="steps-post", ls=VENUE_LINESTYLES[j % len(VENUE_LINESTYLES)], label=venue, **line)
+        ax.plot(t, p, drawstyle="steps-post", ls=styles[venue], label=venue, **line)
         seen = np.concatenate([p[t < x0][-1:], p[(t >= x0) & (t <= x1)]])
-        lo, hi, peak = min(lo, seen.min(initial=np.inf)), max(hi, seen.max(initial=-np.inf)), max(peak, p.max())
-    return lo, hi, peak
+        lo, hi = min(lo, seen.min(initial=np.inf)), max(hi, seen.max(initial=-np.inf))
+        extreme = max(extreme, p.max()) if squeeze else min(extreme, p.min())
+    return lo, hi, extreme
 
 
 def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, unit: str = formats.TIME_UNIT, **line) -> str:
@@ -144,12 +155,15 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
         ax.yaxis.set_major_formatter(style.Thousands())
         ax.grid(True, color="#e5e5e5", lw=0.6)
     lo, hi, handles = np.inf, -np.inf, []
+    venues = list(dict.fromkeys(venue for run in runs for venue, kind in run.nodes.items() if kind == "spot"))
+    styles = {venue: VENUE_LINESTYLES[j % len(VENUE_LINESTYLES)] for j, venue in enumerate(venues)}
     for i, run in enumerate(runs):
         line = {"color": RUN_COLORS[i % len(RUN_COLORS)], "lw": _width(i, len(runs))}
-        low, high, peak = _draw_spot(top, run, x0, x1, **line)
+        low, high, extreme = _draw_spot(top, run, x0, x1, styles, **line)
         lo, hi = min(lo, low), max(hi, high)
         summary = _draw_liquidated(bottom, run, x0, x1, unit, **line)
-        spot = f"peak spot {peak:,.4g}, " if np.isfinite(peak) else ""
+        word = "peak" if cascade_direction(run.trace) == 1 else "lowest"
+        spot = f"{word} spot {extreme:,.4g}, " if np.isfinite(extreme) else ""
         sep = "\n    " if len(run.label) > LONG_LABEL else "  "
         handles.append(Line2D([], [], **line, label=f"{run.label}{sep}({spot}{summary})"))
     top.set_xlim(x0, x1)
@@ -159,21 +173,15 @@ def compare_figure(runs: list[Run], title: str) -> Figure:
         top.set_ylim(lo - pad, hi + pad)
     else:
         style.no_data(top, "no spot trades")
-    venues = {venue for run in runs for venue, kind in run.nodes.items() if kind == "spot"}
     if len(venues) > 1:  # the venues' line styles
-        top.legend(*_venue_handles(top), loc="upper left", fontsize=8, title="spot venue", title_fontsize=8)
+        handles_venues = [Line2D([], [], color=style.MUTED, ls=styles[v]) for v in venues]
+        top.legend(handles_venues, venues, loc="upper left", fontsize=8, title="spot venue", title_fontsize=8)
     fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False)
     note = f"{len(runs)} runs, labelled by what differs between their configs"
     if cropped:
         note += f" · zoomed to {formats.time_range(x0, x1, unit)} (first ignition to last liquidation)"
     style.set_titles(fig, top, title, note)
     return fig
-
-
-def _venue_handles(ax: Axes) -> tuple[list[Line2D], list[str]]:
-    """One grey legend line per venue line style used on ``ax``."""
-    styles = dict.fromkeys((line.get_label(), line.get_linestyle()) for line in ax.get_lines())
-    return [Line2D([], [], color=style.MUTED, ls=ls) for _, ls in styles], [name for name, _ in styles]
 
 
 def plot_compare(runs: list[Run], path: Path, title: str) -> Path:

@@ -286,7 +286,7 @@ def _table(ax: Axes, arms: Arms, t_end: float) -> None:
         loc="upper center",
         cellLoc="center",
         rowLoc="left",
-        bbox=(0.38, 1.0 - 0.065 * (len(rows) + 1), 0.62, 0.065 * (len(rows) + 1)),
+        bbox=(0.36, 1.0 - 0.065 * (len(rows) + 1), 0.56, 0.065 * (len(rows) + 1)),  # clear of the right edge
     )
     table.auto_set_font_size(False)
     table.set_fontsize(9)

@@ -19,8 +19,11 @@ from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
 
 SPARSE = 30  # series with at most this many points also get a marker per point
-LIQ_SIZE = (20.0, 300.0)  # marker area range (pt²) from the smallest to the largest notional
+LIQ_SIZE = (12.0, 160.0)  # marker area range (pt²) from the smallest to the largest notional
+LAST_TRADE_GAP = 0.02  # a perp's last trade is marked when the axis goes on for more than this share after it
+LIQ_ALPHA = 0.45  # liquidation markers sit under the price lines, translucent, so the lines stay readable
 VENUE_LINESTYLES = ("-", "--", ":", "-.")
+INDEX_LINESTYLES = ((0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))  # several index lines: dashed, dotted, dash-dot
 VENUE_MARKERS = ("o", "s", "^", "D", "v", "P")  # liquidations' marker per perp venue
 
 
@@ -31,7 +34,8 @@ def _series(table: TraceTable, kind: str, node: str) -> tuple[np.ndarray, np.nda
 
 
 def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
-    """Step line holding each value until the next one and the last one until ``t_end``."""
+    """Step line holding each value until the next one and the last one until ``t_end``
+    (pass the last time itself to end the line there)."""
     if len(t) == 0:
         return
     marker = "." if len(t) <= SPARSE else ""
@@ -46,22 +50,37 @@ def _step(ax: Axes, t: np.ndarray, y: np.ndarray, t_end: float, **kw) -> None:
 
 
 def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float) -> None:
+    """Spot last price per venue (from its opening price: a venue without trades is a flat line
+    saying so), index per index node, and per perp its mark and its last price, which ends at
+    the venue's last trade (a dotted vertical line marks it when that is before ``t_end``)."""
     colors = style.node_colors(nodes)
     for name, kind in nodes.items():
         if kind == "spot":
             t, p = _series(table, "trade", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3, label=f"{name} last (spot)")
-    for name, kind in nodes.items():
-        if kind == "index":
-            t, p = _series(table, "index", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=1.1, ls="--", zorder=3, label=f"{name} (index)")
+            label = f"{name} last (spot)"
+            if len(t) == 0:
+                t, p = _series(table, "open", name)
+                label = f"{name} opening price (spot, no trades)"
+            _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3, label=label)
+    indexes = [name for name, kind in nodes.items() if kind == "index"]
+    for i, name in enumerate(indexes):
+        t, p = _series(table, "index", name)
+        ls = INDEX_LINESTYLES[i % len(INDEX_LINESTYLES)]
+        _step(ax, t, p, t_end, color=colors[name], lw=1.3, ls=ls, zorder=3, label=f"{name} (index)")
     for name, kind in nodes.items():
         if kind == "perp":
             t, p = _series(table, "mark", name)
             # thick underlay, so the thinner spot and index lines on top leave it visible
             _step(ax, t, p, t_end, color=colors[name], lw=2.6, alpha=0.85, zorder=2, label=f"{name} mark")
             t, p = _series(table, "trade", name)
-            _step(ax, t, p, t_end, color=colors[name], lw=0.7, alpha=0.7, zorder=3, label=f"{name} last (perp)")
+            if len(t) == 0:
+                continue
+            _step(ax, t, p, t[-1], color=colors[name], lw=0.7, alpha=0.7, zorder=3, label=f"{name} last (perp)")
+            if t_end - t[-1] > LAST_TRADE_GAP * (t_end - float(table.t.min())):
+                ax.axvline(
+                    t[-1], color=colors[name], ls=(0, (1, 2)), lw=1.2, zorder=1,
+                    label=f"{name}: last perp trade ({formats.time_at(t[-1], formats.time_unit(t_end))})",
+                )  # fmt: skip
 
 
 def _draw_liquidations(ax: Axes, table: TraceTable, nodes: dict[str, str]) -> list[Line2D]:
@@ -85,10 +104,9 @@ def _draw_liquidations(ax: Axes, table: TraceTable, nodes: dict[str, str]) -> li
             s=areas[at],
             c=np.where(table.side[liq][at] < 0, style.SIDE_COLORS[-1], style.SIDE_COLORS[1]),
             marker=VENUE_MARKERS[i % len(VENUE_MARKERS)],
-            alpha=0.75,
-            edgecolors="black",
-            linewidths=0.5,
-            zorder=5,
+            alpha=LIQ_ALPHA,
+            edgecolors="none",
+            zorder=1.5,
         )
     several = len(venues) > 1
     handles = [

@@ -46,7 +46,7 @@ NODE_KIND_COLORS: dict[str, str] = {
 # Shades used when several nodes of one kind share a plot (nth node of a kind gets the nth);
 # shades of the kind's own hue, none close to another kind's colour.
 NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
-    "spot": ("#1f77b4", "#6baed6", "#08306b", "#9ecae1"),  # blue, light, navy, pale: apart in lightness
+    "spot": ("#1f77b4", "#44aa99", "#882255", "#999933"),  # blue, teal, wine, olive: apart in hue
     "index": ("#2f4f4f", "#000000", "#3d6b6b"),
     "perp": ("#ff7f0e", "#8c2d04", "#fdae6b", "#d94801"),
 }

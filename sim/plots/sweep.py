@@ -126,7 +126,7 @@ def _subtitle(data: SweepData, x: str, by: str | None) -> str:
     seeds = {len(v) for v in _groups(data, data.params, data.metrics[0]).values()} if data.rows else {0}
     n = f"{min(seeds)}–{max(seeds)}" if len(seeds) > 1 else f"{seeds.pop()}"
     others = [p for p in data.params if p not in (x, by)]
-    text = f"mean and 95% confidence band over {n} seeds per point · {len(data.rows):,} runs"
+    text = f"mean and 95% confidence band (within the runs' range) over {n} seeds per point · {len(data.rows):,} runs"
     if data.failed:
         text += f" · {data.failed} failed (not shown)"
     if others and not data.zipped:
@@ -152,6 +152,8 @@ def sweep_figure(
         if not data.rows:
             style.no_data(ax, "no successful runs")
         bound = possible_range(metric, data.rows)
+        span = _runs_span(groups)
+        bound = (max(bound[0], span[0]), min(bound[1], span[1]))
         for value, color in zip(series, colors, strict=True):
             _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:
@@ -212,6 +214,14 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     ax.set_ylim(low - pad, high + pad)
 
 
+def _runs_span(groups: dict) -> tuple[float, float]:
+    """The lowest and highest value any run of the panel has (a count's band cannot pass them:
+    with few seeds a Student t band reaches far beyond what a run can give, e.g. below 0)."""
+    runs = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
+    runs = runs[np.isfinite(runs)]
+    return (float(runs.min()), float(runs.max())) if len(runs) else (-math.inf, math.inf)
+
+
 def crossings_of(px: np.ndarray, means: np.ndarray, threshold: float) -> list[float]:
     """Where the line through (px, means) crosses ``threshold`` (``>=`` is above), interpolated,
     between every pair of neighbouring points on opposite sides."""
@@ -246,7 +256,7 @@ def _draw_series(
     bound: tuple[float, float] = (-math.inf, math.inf),
 ) -> None:
     """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``, the band
-    clipped to the metric's possible range ``bound``."""
+    clipped to ``bound`` (the metric's possible range, within what the runs reached)."""
     keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
     if not keys:
         return
@@ -286,7 +296,8 @@ def heatmap_figure(data: SweepData, metrics: list[str], x: str, y: str) -> Figur
         for (a, b), runs in groups.items():
             grid[yv.index(b), xv.index(a)] = ci95(runs)[0]
         image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", interpolation="nearest")
-        fig.colorbar(image, ax=ax, label=metric_label(metric), shrink=0.9)
+        bar = fig.colorbar(image, ax=ax, shrink=0.9)
+        bar.ax.set_title(metric_unit(metric) or "value", fontsize=9)  # the panel's title names the metric
         ax.set_title(metric, fontsize=10)
         _grid_ticks(ax.set_xticks, xv, xs)
         _grid_ticks(ax.set_yticks, yv, ys)

@@ -32,13 +32,14 @@ LANE_GROUPS = {"igniter": 0, "noise": 0, "spot": 1, "index": 2, "perp": 3, "mark
 OTHER_GROUP = 5
 SUBROW_SPREAD = 0.36  # sub-rows of a lane span lane ± this
 FOCUS_MIN_RECORDS = 2000  # traces at least this long are cropped to where the action is
-TIME_BINS = 600  # markers and cause lines are aggregated per 1/TIME_BINS of the time axis
+TIME_BINS = 600  # markers are aggregated per 1/TIME_BINS of the time axis
+LINE_BINS = 80  # cause lines per 1/LINE_BINS: bundles of one pair of sub-rows stay apart, not a solid wash
 MARKER_SIZE = 18.0  # pt²
 FREQUENT_SIZE = 5.0  # for FREQUENT_KINDS with more than FREQUENT_MIN records in view
 FREQUENT_MIN = 300
 LIQ_SIZE = (25.0, 400.0)
-BUNDLE_WIDTH = (0.6, 4.0)  # line width (pt) of a single cause line and of the largest bundle
-BUNDLE_ALPHA = (0.25, 0.85)  # opacity of the same
+BUNDLE_WIDTH = (0.6, 2.8)  # line width (pt) of a single cause line and of the largest bundle
+BUNDLE_ALPHA = (0.25, 0.75)  # opacity of the same
 CHAIN_ARROW_COLOR = "#54278f"
 OTHER_ARROW_COLOR = "#8c8c8c"
 BUNDLE_LEGEND_COLOR = "#b0b0b0"
@@ -48,6 +49,7 @@ MAX_WAVE_LINES = 30
 STEADY_FILL = 0.5  # a pair of sub-rows with cause lines in more than this share of time bins...
 STEADY_BINS = 48  # ...is drawn as one faint line per 1/STEADY_BINS of the time axis
 STEADY_ALPHA = 0.3
+STEADY_SIZE = (4.0, 40.0)  # marker area (pt²) of a steady sub-row's fewest and most records per marker
 SUBTITLE_WIDTH = 150  # characters of the subtitle on one line
 HEADROOM = 1.2  # the cumulative panel's top, as a multiple of its highest value (room for wave labels)
 
@@ -82,7 +84,7 @@ def _record_y(table: TraceTable, lanes: list[tuple[str, str]]) -> np.ndarray:
     return lane + offsets[key_inv]
 
 
-def _window(table: TraceTable) -> tuple[float, float, str]:
+def focus_window(table: TraceTable) -> tuple[float, float, str]:
     """x range and a note when cropped: dense traces show first ignition (else first
     exogenous record) to a little after the last liquidation."""
     lo, hi = float(table.t.min()), float(table.t.max())
@@ -171,7 +173,7 @@ def bundles(
 
 
 def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
-    """Alternating lane bands and "name (kind)" lane labels coloured by node kind."""
+    """Alternating lane bands and "name (kind)" lane labels in the node's colour (as in the price panel)."""
     for i in range(0, len(lanes), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="#f3f3f3", zorder=0, lw=0)
     ax.set_yticks(range(len(lanes)))
@@ -179,8 +181,9 @@ def _draw_lanes(ax: Axes, lanes: list[tuple[str, str]]) -> None:
         [f"{name} ({'unknown kind' if kind == '?' else kind})" for name, kind in lanes],
         fontsize=9 if len(lanes) <= 20 else 7,
     )
-    for tick, (_, kind) in zip(ax.get_yticklabels(), lanes, strict=True):
-        tick.set_color(style.NODE_KIND_COLORS.get(kind, "black"))
+    colors = style.node_colors({name: kind for name, kind in lanes if kind in style.NODE_KIND_COLORS})
+    for tick, (name, _) in zip(ax.get_yticklabels(), lanes, strict=True):
+        tick.set_color(colors.get(name, "black"))
     ax.set_ylim(len(lanes) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     ax.grid(True, axis="x", color="#e0e0e0", lw=0.6)
@@ -193,10 +196,13 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
     kinds = sorted(set(table.kind[visible].tolist()), key=lambda k: (rank.get(k, len(rank)), k))
     rows = np.unique(y, return_inverse=True)[1]
     time_bin = _time_bins(table.t, x0, x1, TIME_BINS)
+    coarse = _time_bins(table.t, x0, x1, STEADY_BINS)
     handles = []
+    steady_kinds = 0
     for kind in kinds:
         m = np.flatnonzero(visible & (table.kind == kind))
-        group, counts = _groups(rows[m], time_bin[m])
+        steady = kind != "liquidation" and _steady_rows(rows[m], time_bin[m])
+        group, counts = _groups(rows[m], coarse[m] if steady else time_bin[m])
         t = _group_mean(table.t[m], group, counts)
         yy = _group_mean(y[m], group, counts)
         color = style.RECORD_KIND_COLORS.get(kind, style.OTHER_COLOR)
@@ -215,6 +221,11 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
                 zorder=4,
             )
             name = f"liquidation ({len(m):,})\n  area ∝ notional per bin\n  (max {formats.usd_short(notional.max())})"
+        elif steady:  # records in most time bins: fewer, larger markers, area by count, not a solid bar
+            areas = style.notional_areas(counts, *STEADY_SIZE)
+            ax.scatter(t, yy, s=areas, c=color, marker=marker, linewidths=0, zorder=3)
+            name = f"{kind} ({len(m):,}) *"
+            steady_kinds += 1
         else:
             small = kind in style.FREQUENT_KINDS and len(m) > FREQUENT_MIN
             ax.scatter(
@@ -239,7 +250,19 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
                 label=name,
             )
         )
+    if steady_kinds:
+        every = formats.time_at((x1 - x0) / STEADY_BINS, formats.time_unit(x1 - x0))
+        handles.append(Line2D([], [], ls="", label=f"* steady: one marker per {every},\n  area ∝ record count"))
     return handles
+
+
+def _steady_rows(rows: np.ndarray, time_bin: np.ndarray) -> bool:
+    """Whether any of these records' sub-rows has records in more than STEADY_FILL of the time bins."""
+    if len(rows) == 0:
+        return False
+    occupied, _ = _groups(rows, time_bin)
+    first = np.unique(occupied, return_index=True)[1]
+    return bool(np.bincount(rows[first]).max() > STEADY_FILL * TIME_BINS)
 
 
 def steady_flows(t0: np.ndarray, y0: np.ndarray, t1: np.ndarray, y1: np.ndarray, x0: float, x1: float) -> np.ndarray:
@@ -292,7 +315,7 @@ def _draw_arrows(
     parts = []
     for m in (~in_chain & ~steady, in_chain):
         budget = max(1, round(max_arrows * m.sum() / max(rest, 1)))
-        parts.append(bundles(table.t[c[m]], y[c[m]], table.t[idx[m]], y[idx[m]], x0, x1, budget))
+        parts.append(bundles(table.t[c[m]], y[c[m]], table.t[idx[m]], y[idx[m]], x0, x1, budget, LINE_BINS))
     top = max((int(counts.max()) for _, counts in parts if len(counts)), default=1)
     for (segments, counts), color, what, z in zip(
         parts, (OTHER_ARROW_COLOR, CHAIN_ARROW_COLOR), ("other", "liquidation chain"), (1, 1.5), strict=True
@@ -410,7 +433,7 @@ def timeline_figure(table: TraceTable, nodes: dict[str, str], title: str, max_ar
         style.set_titles(fig, prices, title, notes[0])
         cumulative.set_xlabel(formats.TIME_LABEL)
         return fig
-    x0, x1, zoom = _window(table)
+    x0, x1, zoom = focus_window(table)
     ax.set_xlim(x0, x1)
     timeaxis.set_time_axis(cumulative, x1 - x0)
     t0, t_end = float(table.t.min()), float(table.t.max())

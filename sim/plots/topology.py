@@ -50,6 +50,10 @@ NODE_FONT = 9
 EDGE_FONT = 7
 LABEL_BOX = {"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.15, "boxstyle": "round"}
 PAD_X, PAD_Y = 0.6, 0.75  # axes margins around the outermost node centres (column / row units)
+FLOW_KINDS = frozenset({"order", "fill", "hedge"})  # links whose hops carry notional; the others carry updates
+ARC_SAMPLES = 24  # points per link that labels keep clear of
+LEADER_COLOR = "#999999"
+ARC_WEIGHT = 0.2  # overlap cost of a label on a link, relative to one on another label
 
 
 @dataclass(frozen=True)
@@ -153,10 +157,16 @@ def _limits(ax: Axes, pos: dict[str, np.ndarray]) -> None:
 
 
 def _edge_label(data: dict, stats: EdgeStats | None) -> str:
-    """ "kind latency", and with a run "n hops · p50 delay · notional"."""
+    """ "kind latency" (the configured latency), and with a run, on a link that carries orders or
+    fills, "n hops · p50 delay · notional"; on one that carries updates (market data, index,
+    oracle), "n effects · update → effect p50 delay": the time from an update to the record it
+    caused, which includes waiting for the receiver's next publication or decision."""
     label = f"{data['kind']} {LatencyModel(data['latency'], None).describe()}"  # describe() needs no rng
     if stats is None:
         return label
+    if data["kind"] not in FLOW_KINDS:
+        effects = f"{stats.count:,} effect{'s' * (stats.count != 1)}"
+        return f"{label}\n{effects} · update → effect p50 {formats.delay(stats.p50)}"
     carried = f" · {formats.usd_short(stats.notional)}" if stats.notional > 0 else ""
     hops = f"{stats.count:,} hop{'s' * (stats.count != 1)}"
     return f"{label}\n{hops} · p50 {formats.delay(stats.p50)}{carried}"
@@ -292,6 +302,11 @@ def _label_edges(
     """Each link's label on its arc, at the first spot along it (middle first) with room;
     links are labelled in the order given."""
     to_px = ax.transData.transform
+    for u, v in edges:  # keep labels off the links (the thick ones most)
+        p0, p2 = to_px(pos[u]), to_px(pos[v])
+        for t in np.linspace(0.08, 0.92, ARC_SAMPLES):
+            x, y = _bezier(p0, p2, t)
+            placer.block(np.array([x - 4, y - 4, x + 4, y + 4]), ARC_WEIGHT)
     for (u, v), label, idle in zip(edges, labels, grey, strict=True):
         text = ax.text(
             *pos[u], label, fontsize=EDGE_FONT, ha="center", va="center", zorder=4,
@@ -304,8 +319,13 @@ def _label_edges(
         normal = np.array([-d[1], d[0]]) / max(np.hypot(*d), 1e-9)
         clear = (abs(normal[0]) * w + abs(normal[1]) * h) / 2 + 2  # off the line, just
         on = [_bezier(p0, p2, t) for t in EDGE_SPOTS]
-        beside = [p + sign * k * clear * normal for k in (1.0, 2.2) for p in on for sign in (1, -1)]
-        placer.place(text, [(*p, "center", "center") for p in on + beside])
+        beside = [p + sign * far * clear * normal for far in (1.0, 2.2) for p in on for sign in (1, -1)]
+        box = placer.place(text, [(*p, "center", "center") for p in on + beside])
+        centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+        nearest = min(on, key=lambda p: np.hypot(*(p - centre)))
+        if np.hypot(*(nearest - centre)) > 1.5 * clear:  # pushed away by others: a leader line to its link
+            ends = ax.transData.inverted().transform([centre, nearest])  # in data units: right at any dpi
+            ax.add_line(Line2D(*np.transpose(ends), color=LEADER_COLOR, lw=0.7, ls=":", zorder=3.5))
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -380,7 +400,8 @@ def topology_figure(graph: nx.DiGraph, title: str, flow: RunFlow | None = None) 
     ax = fig.add_subplot(1, 1, 1)
     pos = _layout(graph)
     stats = [flow.edges.get((u, v)) if flow else None for u, v in graph.edges]
-    carried = np.array([s.notional if s else 0.0 for s in stats])
+    kinds = [d["kind"] for _, _, d in graph.edges(data=True)]
+    carried = np.array([s.notional if s and k in FLOW_KINDS else 0.0 for s, k in zip(stats, kinds, strict=True)])
     sizes = _node_sizes(graph, flow.liquidated if flow else {})
     idle = [flow is not None and s is None for s in stats]
     colors = [IDLE_COLOR if i else EDGE_COLOR for i in idle]
@@ -390,8 +411,9 @@ def topology_figure(graph: nx.DiGraph, title: str, flow: RunFlow | None = None) 
         notes = {}
     else:
         subtitle = (
-            "edge labels: link kind and latency; hops observed, median delay, notional carried · "
-            "width ∝ √notional carried · node area ∝ √notional liquidated · grey: no hops"
+            "links: kind and configured latency · order, fill, hedge: hops, median delay, notional carried "
+            "(width ∝ √notional)\nmd, index, oracle: records caused, median update → effect delay (incl. waiting "
+            "to publish) · node area ∝ √liquidated · grey: idle"
         )
         notes = {n: f"liquidated {formats.usd_short(a)}" for n, a in flow.liquidated.items() if a > 0 and n in pos}
     style.set_titles(fig, ax, title, subtitle)

@@ -25,8 +25,8 @@ BIN = Path(sys.executable).parent
 PERPSIM = BIN / "perpsim" if (BIN / "perpsim").exists() else REPO / ".venv" / "bin" / "perpsim"
 ROCKET_DESCRIPTION = "Seed 000 short squeeze: $200k spot buy into $10M of shorts liquidating at $11-15"
 SUMMARY_LINE = re.compile(
-    r"^rocket: \d+ liquidations in \d+ waves, peak spot \{.*\}, amplification (\d+\.\d|n/a)x, "
-    r"\d+ events in \d+\.\d{3} s$"
+    r"^rocket: a squeeze \(buying ignition\): \d+ liquidations in \d+ waves, spot peaked at \$\d+\.\d\d, "
+    r"amplification \d+\.\dx, \d+ events in \d+\.\d\d s$"
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -123,7 +123,7 @@ def test_run_writes_the_results_folder_and_prints_a_summary(rocket_run):
     assert len(lines) == 2
     assert SUMMARY_LINE.match(lines[0]), lines[0]
     assert lines[1] == f"results: {out}"
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "events.parquet", "summary.json"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["rocket"]  # no temporary folders left
     assert (out / "events.csv").read_text().startswith("id,t,kind,node,cause,account,side,price,qty,notional,info\n")
     summary = json.loads((out / "summary.json").read_text())
@@ -154,7 +154,13 @@ def test_run_with_force_replaces_the_folder_with_an_identical_trace(rocket_run, 
     (out / "events.csv").write_text("from an older run\n")
     (out / "notes.txt").write_text("the user's, not the run's: kept\n")
     assert main(["run", "rocket", "--out", str(out), "--no-plots", "--force"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "notes.txt", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.toml",
+        "events.csv",
+        "events.parquet",
+        "notes.txt",
+        "summary.json",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rocket"]
     assert (out / "events.csv").read_bytes() == (first / "events.csv").read_bytes()
     assert SUMMARY_LINE.match(capsys.readouterr().out.splitlines()[0])
@@ -178,6 +184,7 @@ def test_run_with_plots_writes_the_pngs(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == [
         "config.toml",
         "events.csv",
+        "events.parquet",
         "prices.png",
         "summary.json",
         "timeline.png",

@@ -134,6 +134,7 @@ COMMANDS = [
 )
 def test_missing_or_malformed_events_csv_is_one_line_and_exit_2(runs, tmp_path, capsys, argv, damage, expected):
     run = shutil.copytree(runs[0], tmp_path / "damaged")
+    (run / "events.parquet").unlink()  # else the commands read it (see test_damaged_parquet_is_one_line_and_exit_2)
     damage(run / "events.csv")
     before = sorted(p.name for p in run.iterdir())
     code = main([a.format(run=run, good=runs[1]) for a in argv])
