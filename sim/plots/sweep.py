@@ -152,8 +152,6 @@ def sweep_figure(
         if not data.rows:
             style.no_data(ax, "no successful runs")
         bound = possible_range(metric, data.rows)
-        span = _runs_span(groups)
-        bound = (max(bound[0], span[0]), min(bound[1], span[1]))
         for value, color in zip(series, colors, strict=True):
             _draw_series(ax, groups, xs, value, color, bys, single=by is None, bound=bound)
         if threshold is not None and i == 0:
@@ -214,14 +212,6 @@ def _fit_to_runs(ax: Axes, groups: dict, threshold: float | None, single: bool) 
     ax.set_ylim(low - pad, high + pad)
 
 
-def _runs_span(groups: dict) -> tuple[float, float]:
-    """The lowest and highest value any run of the panel has (a count's band cannot pass them:
-    with few seeds a Student t band reaches far beyond what a run can give, e.g. below 0)."""
-    runs = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()] or [np.array([])])
-    runs = runs[np.isfinite(runs)]
-    return (float(runs.min()), float(runs.max())) if len(runs) else (-math.inf, math.inf)
-
-
 def crossings_of(px: np.ndarray, means: np.ndarray, threshold: float) -> list[float]:
     """Where the line through (px, means) crosses ``threshold`` (``>=`` is above), interpolated,
     between every pair of neighbouring points on opposite sides."""
@@ -256,7 +246,7 @@ def _draw_series(
     bound: tuple[float, float] = (-math.inf, math.inf),
 ) -> None:
     """One line: mean ± 95% CI against x for the runs whose ``by`` value is ``value``, the band
-    clipped to ``bound`` (the metric's possible range, within what the runs reached)."""
+    clipped to ``bound`` (the metric's possible range)."""
     keys = sorted((k for k in groups if value is None or k[1] == value), key=lambda k: xs(k[0]))
     if not keys:
         return

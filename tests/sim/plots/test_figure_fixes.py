@@ -105,13 +105,16 @@ def test_the_arms_table_stays_clear_of_the_right_edge():
     assert right < fig.bbox.x1 - 0.02 * fig.bbox.width
 
 
-def test_sweep_bands_stay_within_what_the_runs_give():
-    rows = [{"a": str(a), "liquidations": str(v)} for a, v in [(1, 0), (1, 0), (1, 100), (2, 100), (2, 90), (2, 100)]]
-    data = SweepData("x", ["a"], {"a": None}, False, rows, 0, ["liquidations"])
+def test_sweep_bands_stay_within_what_the_positions_allow():
+    rows = [
+        {"a": str(a), "liquidations": str(v), "positions.perp": "100"}
+        for a, v in [(1, 0), (1, 0), (1, 100), (2, 100), (2, 90), (2, 100)]
+    ]
+    data = SweepData("x", ["a"], {"a": None}, False, rows, 0, ["liquidations", "positions.perp"])
     ax = sweep_figure(data, ["liquidations"], "a").axes[0]
     band = next(c for c in ax.collections if isinstance(c, PolyCollection))
     y = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
-    assert y.min() == 0.0 and y.max() == 100.0  # the t band at a=1 would reach -110 and +177
+    assert y.min() == 0.0 and y.max() == 100.0  # the t band at a=1 would reach -110 and +177: 100 positions
 
 
 def test_leader_lines_join_pushed_labels_to_their_links_in_data_units():

@@ -148,7 +148,11 @@ def test_an_unreadable_experiment_file(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unreadable_trace(good_run, monkeypatch, capsys):
+def test_an_unreadable_trace(good_run, tmp_path, monkeypatch, capsys):
+    run = tmp_path / "csv-only"
+    shutil.copytree(good_run, run)
+    (run / "events.parquet").unlink(missing_ok=True)  # read events.csv, not the Parquet file
+    good_run = run
     unreadable(good_run / "events.csv", sim.trace, monkeypatch)
     assert main(["plot", "timeline", str(good_run)]) == 2
     assert error_line(capsys) == f"perpsim: error: {good_run / 'events.csv'}: Permission denied\n"
@@ -175,6 +179,7 @@ def test_animating_a_run_with_no_records(good_run, tmp_path, capsys):
     shutil.copytree(good_run, out)
     events = out / "events.csv"
     events.write_text(events.read_text().splitlines()[0] + "\n")
+    (out / "events.parquet").unlink(missing_ok=True)  # the emptied events.csv is the trace
     assert main(["plot", "topology", str(out), "--animate"]) == 2
     assert error_line(capsys) == f"perpsim: error: {out}: no records to animate (the run's trace is empty)\n"
 
@@ -314,8 +319,8 @@ def test_force_replaces_only_what_a_run_writes(tmp_path):
     (out / "topology.png").write_bytes(b"drawn by the user")
     (out / "notes").mkdir()
     assert main([*args, "--force", "--seed", "8"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "notes", "summary.json",
-                                                    "topology.png"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "events.parquet", "notes",
+                                                    "summary.json", "topology.png"]  # fmt: skip
     assert (out / "topology.png").read_bytes() == b"drawn by the user"
     assert "seed = 8" in (out / "config.toml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -23,7 +23,9 @@ from sim.trace import NO_CAUSE, Trace
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
-    result = api.run(api.load("rocket", overrides=["experiment.duration=50s"]))
+    # every short between $11 and $12: the cascade is over by 40 s of a 90 s run
+    overrides = ["experiment.duration=90s", "perp.perp.populations.shorts.liq_price.high=12"]
+    result = api.run(api.load("rocket", overrides=overrides))
     return api.save(result, tmp_path_factory.mktemp("run") / "rocket", plots=False)
 
 
@@ -56,15 +58,15 @@ def test_the_page_opens_on_the_cascade(run_folder):
 def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     tr = Trace()
     tr.record(0.0, "ignite", "whale", notional=1.0)
-    tr.record(1.0, "takeover", "perp", 0)  # a kind the plots do not know yet
+    tr.record(1.0, "novelty", "perp", 0)  # a kind the plots do not know yet
     tr.record(1.0, "liquidation", "perp", 0, side=-1, price=11.0, notional=5.0)
     table = tr.table()
     nodes = {"whale": "igniter", "perp": "perp"}
-    assert lanes(table, nodes) == [("whale", "ignite"), ("perp", "liquidation"), ("perp", "takeover")]
+    assert lanes(table, nodes) == [("whale", "ignite"), ("perp", "liquidation"), ("perp", "novelty")]
     data = page_data(table, nodes, {"simulated_s": 2.0})
     assert data["focus"] is None  # a short trace opens whole
-    assert data["rows"] == ["whale · ignite", "perp · liquidation", "perp · takeover"]
-    assert data["kind_colors"]["takeover"] == style.OTHER_COLOR
+    assert data["rows"] == ["whale · ignite", "perp · liquidation", "perp · novelty"]
+    assert data["kind_colors"]["novelty"] == style.OTHER_COLOR
     assert data["records"]["row"] == [0, 2, 1]
     assert data["records"]["price"][0] is None  # NaN as JSON null
     assert [w["count"] for w in data["waves"]] == [1]
