@@ -15,6 +15,7 @@ import numpy
 import simpy
 
 from sim.config import to_toml
+from sim.contributors import write_contributors
 from sim.playbook import arm_metrics
 from sim.schema import ConfigError
 from sim.trace import write_csv
@@ -30,13 +31,14 @@ def check_destination(out: Path, force: bool) -> None:
 
 
 def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = True) -> Path:
-    """Write events.csv, summary.json, config.toml and the plots into ``out``; returns it."""
+    """Write events.csv, contributors.csv, summary.json, config.toml and the plots into ``out``; returns it."""
     return write_atomically(Path(out), force, lambda folder: write_files(result, folder, plots))
 
 
 def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
     """A run's files, into an existing ``folder``."""
     write_csv(result.trace, folder / "events.csv")
+    write_contributors(result.trace.contributors, folder / "contributors.csv")
     (folder / "config.toml").write_text(to_toml(result.config))
     summary = {**result.summary, "versions": versions(), "nodes": result.nodes}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")

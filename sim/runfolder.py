@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.contributors import read_contributors
 from sim.schema import ConfigError
 from sim.trace import TraceTable, read_events
 
@@ -39,4 +40,6 @@ def open_run(path: str | Path) -> RunFolder:
         raise ConfigError("", f"{summary_path}: missing (is {path} a perpsim run folder?)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError("", f"{summary_path}: not valid JSON ({exc})") from None
-    return RunFolder(path, read_events(path / "events.csv"), summary)
+    trace = read_events(path / "events.csv")
+    trace.contributors = read_contributors(path / "contributors.csv", len(trace))
+    return RunFolder(path, trace, summary)

@@ -60,3 +60,11 @@ def test_a_zipped_sweep_labels_each_tick_with_its_paired_values():
     ax = sweep_figure(data, ["peak"], "link.hedge.latency").axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["50\n20", "150\n50"]
     assert ax.get_xlabel() == "link.hedge.latency (ms)\nwith link.spot-index.latency (ms)"
+
+
+def test_forced_flow_metrics_are_in_quote_currency_and_amplifications_are_multiples():
+    from sim.plots import formats
+    from sim.plots.sweep import metric_unit
+
+    assert metric_unit("forced_flow.spot_hedges") == formats.NOTIONAL_UNIT
+    assert metric_unit("amplification_by_channel.perp_book") == metric_unit("amplification") == "×"

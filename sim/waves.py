@@ -1,0 +1,242 @@
+"""Liquidation waves and forced flow, from a trace and its contributors table.
+
+*Forced flow* is what a liquidation makes happen: a record is forced when it is a forced root
+(``FORCED_ROOTS``), or when its cause is forced and the hop from that cause carries forced flow
+on (``FORCED_HOPS``: a trade executing a forced order or a liquidation's close, a maker's fill
+of a forced trade, a market maker's hedge of a forced fill or ADL close, an order placed by a
+hedge, a takeover or a backstop). An order placed in reaction to a price (a profit-taker's, a
+quote) is not forced, even when a forced trade set that price.
+
+A *batch* is the liquidations that one record set off (their common cause: a mark, or a
+funding payment). The *move* behind a batch is the contributors of the first record on its
+cause chain that has them (an index or oracle publication: sim/attribution.py), or else the
+first record on that chain that is not a price record, share 1. Batches are taken in time
+order: the first is wave 1; a later one starts the next wave when at least ``share`` (default
+``WAVE_SHARE``) of its move is forced flow, some of it descending from the current wave, and
+belongs to the current wave otherwise. Every other record belongs to the wave of its cause (0:
+none).
+
+Forced flow in the cascade's direction (the ignition's: buying in a squeeze) is counted in four
+channels (``Channels``): ``perp_book``, liquidations' closes on the perp books; ``off_book``,
+positions moved without the book (ADL closes, takeovers, backstops; a record's side is the
+direction of the flow it stands for); ``spot_hedges``, market makers' spot trades hedging
+forced fills; ``unwinds``, insurance funds' and vaults' trades unwinding what they took over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.trace import TraceTable
+
+WAVE_SHARE = 0.5  # the forced share of a batch's move that starts a new wave
+FORCED_ROOTS = {  # kind of record that starts forced flow: the channel of the flow it starts
+    "liquidation": "perp_book",
+    "adl": "off_book",
+    "takeover": "unwinds",
+    "backstop": "unwinds",
+}
+FORCED_HOPS = {  # kind of record: the kinds of cause through which it carries forced flow on
+    "trade": ("order", "liquidation"),
+    "fill": ("trade",),
+    "hedge": ("fill", "trade", "adl"),
+    "order": ("hedge", "takeover", "backstop", "liquidation"),
+}
+CHANNEL_FROM = {"hedge": "spot_hedges"}  # kinds that switch the channel of the flow below them
+OFF_BOOK = ("adl", "takeover", "backstop")  # records that move positions without a book trade
+PRICE_KINDS = ("mark", "index", "oracle", "funding_rate")  # records a batch's move is traced through
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Forced flow per channel, in quote currency (or as multiples of the ignition)."""
+
+    perp_book: float = 0.0
+    off_book: float = 0.0
+    spot_hedges: float = 0.0
+    unwinds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.perp_book + self.off_book + self.spot_hedges + self.unwinds
+
+    def over(self, ignition: float) -> Channels | None:
+        """Each channel ÷ ``ignition`` (None without an ignition)."""
+        return Channels(*(getattr(self, f.name) / ignition for f in fields(self))) if ignition else None
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One liquidation wave and the forced flow it caused.
+
+    ``first_id`` and ``last_id`` are its first and last liquidation records, ``batches`` how
+    many batches it holds, ``forced_share`` the share of its first batch's move that was forced
+    flow from the wave before (0 for wave 1). ``forced`` is the forced flow descending from its
+    liquidations per channel, ``amplification`` its total ÷ the ignition, so the waves' add up
+    to the run's (None without an ignition).
+    """
+
+    wave: int
+    start_s: float
+    end_s: float
+    first_id: int
+    last_id: int
+    count: int
+    batches: int
+    notional: float
+    max_mark: float
+    forced_share: float
+    forced: Channels
+    amplification: float | None
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Per record: its wave, whether it is forced flow and its channel ('' if not forced); per
+    batch (keyed by the record that set it off): its wave and the forced share of its move."""
+
+    wave: np.ndarray
+    forced: np.ndarray
+    channel: np.ndarray
+    batch_wave: dict[int, int]
+    batch_share: dict[int, float]
+
+
+def cascade(table: TraceTable, share: float = WAVE_SHARE) -> Cascade:
+    """Waves and forced flow of every record (see the module docstring), in one pass in id order."""
+    kind, cause = table.kind.tolist(), table.cause.tolist()
+    moves = _rows(table)
+    n = len(kind)
+    wave, forced, channel = [0] * n, [False] * n, [""] * n
+    batch_wave: dict[int, int] = {}
+    batch_share: dict[int, float] = {}
+    current = 0
+    for i in range(n):
+        k, c = kind[i], cause[i]
+        if k in FORCED_ROOTS:
+            forced[i], channel[i] = True, FORCED_ROOTS[k]
+        elif c >= 0 and forced[c] and kind[c] in FORCED_HOPS.get(k, ()):
+            forced[i], channel[i] = True, CHANNEL_FROM.get(k, channel[c])
+        if k != "liquidation":
+            wave[i] = wave[c] if c >= 0 else 0
+            continue
+        if c not in batch_wave:
+            driven = [(s, wave[r]) for r, s in _move(c, kind, cause, moves) if forced[r]]
+            part = float(sum(s for s, _ in driven))
+            current += 1 if current == 0 or (part >= share and any(w == current for _, w in driven)) else 0
+            batch_wave[c], batch_share[c] = current, part
+        wave[i] = batch_wave[c]
+    return Cascade(np.asarray(wave, dtype=np.int64), np.asarray(forced), np.asarray(channel), batch_wave, batch_share)
+
+
+def _rows(table: TraceTable) -> dict[int, list[tuple[int, float]]]:
+    """The contributors table's rows per record."""
+    rows: dict[int, list[tuple[int, float]]] = {}
+    c = table.contributors
+    for r, k, s in zip(c.record.tolist(), c.contributor.tolist(), c.share.tolist(), strict=True):
+        rows.setdefault(r, []).append((k, s))
+    return rows
+
+
+def _move(rid: int, kind: list[str], cause: list[int], rows: dict) -> list[tuple[int, float]]:
+    """The (record, share) pairs of the move behind record ``rid`` (see the module docstring)."""
+    while rid >= 0 and rid not in rows and kind[rid] in PRICE_KINDS:
+        rid = cause[rid]
+    if rid in rows:
+        return rows[rid]
+    return [(rid, 1.0)] if rid >= 0 else []
+
+
+def generations(table: TraceTable, share: float = WAVE_SHARE) -> np.ndarray:
+    """Per record, its wave (0 for records that descend from no liquidation)."""
+    return cascade(table, share).wave
+
+
+def cascade_direction(table: TraceTable) -> int:
+    """+1 when the ignition buys (a squeeze), -1 when it sells (a crash); +1 without ignition."""
+    ignite = table.kind == "ignite"
+    return (
+        -1
+        if ignite.any()
+        and table.notional[ignite & (table.side == -1)].sum() > table.notional[ignite & (table.side == 1)].sum()
+        else 1
+    )
+
+
+def channel_masks(table: TraceTable, c: Cascade) -> dict[str, np.ndarray]:
+    """Per channel, the records whose notional is its forced flow in the cascade's direction:
+    book trades for perp_book, spot_hedges and unwinds; off-book records for off_book."""
+    along = c.forced & (table.side == cascade_direction(table))
+    trades = along & (table.kind == "trade")
+    masks = {name: trades & (c.channel == name) for name in ("perp_book", "spot_hedges", "unwinds")}
+    masks["off_book"] = along & np.isin(table.kind, OFF_BOOK)
+    return masks
+
+
+def channels(table: TraceTable, masks: dict[str, np.ndarray], within: np.ndarray | None = None) -> Channels:
+    """The forced flow of the ``masks`` channels (restricted to ``within``), in quote currency."""
+    notional = np.nan_to_num(table.notional)
+    return Channels(**{name: float(notional[m if within is None else m & within].sum()) for name, m in masks.items()})
+
+
+def forced_move_share(table: TraceTable, c: Cascade) -> float | None:
+    """The share of the index's moves the cascade's way, from the ignition to the last
+    liquidation, that its publications credit to forced flow: Σ ΔI·(forced share) ÷ Σ ΔI over
+    the index records in that span whose move ΔI (from the previous publication of the same
+    index, signed the cascade's way) is positive; None if there is none, or no ignition or
+    liquidation."""
+    ignite, liq = table.kind == "ignite", table.kind == "liquidation"
+    if not ignite.any() or not liq.any():
+        return None
+    d = cascade_direction(table)
+    start, end = float(table.t[ignite].min()), float(table.t[liq].max())
+    rows = _rows(table)
+    moved = forced_part = 0.0
+    for node in dict.fromkeys(table.node[table.kind == "index"].tolist()):
+        ids = np.flatnonzero((table.kind == "index") & (table.node == node))
+        for prev, rid in zip(ids[:-1].tolist(), ids[1:].tolist(), strict=True):
+            if not start < table.t[rid] <= end:
+                continue
+            step = d * float(table.price[rid] - table.price[prev])
+            if step <= 0:
+                continue
+            pairs = rows.get(rid, [(int(table.cause[rid]), 1.0)])
+            moved += step
+            forced_part += step * sum(s for r, s in pairs if r >= 0 and c.forced[r])
+    return forced_part / moved if moved > 0 else None
+
+
+def waves(table: TraceTable, share: float = WAVE_SHARE) -> list[Wave]:
+    """The liquidation waves in time order, with the forced flow each caused."""
+    c = cascade(table, share)
+    liq = table.kind == "liquidation"
+    masks = channel_masks(table, c)
+    ignition = float(table.notional[table.kind == "ignite"].sum())
+    firsts = {w: trigger for trigger, w in reversed(c.batch_wave.items())}
+    rows = []
+    for w in range(1, int(c.wave[liq].max(initial=0)) + 1):
+        m = liq & (c.wave == w)
+        ids = np.flatnonzero(m)
+        flow = channels(table, masks, c.wave == w)
+        rows.append(
+            Wave(
+                wave=w,
+                start_s=float(table.t[m].min()),
+                end_s=float(table.t[m].max()),
+                first_id=int(ids[0]),
+                last_id=int(ids[-1]),
+                count=int(m.sum()),
+                batches=sum(1 for v in c.batch_wave.values() if v == w),
+                notional=float(table.notional[m].sum()),
+                max_mark=float(table.price[m].max()),
+                forced_share=c.batch_share[firsts[w]],
+                forced=flow,
+                amplification=flow.total / ignition if ignition else None,
+            )
+        )
+    return rows
