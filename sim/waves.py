@@ -18,21 +18,22 @@ none).
 
 Forced flow in the cascade's direction (the ignition's: buying in a squeeze) is counted in four
 channels (``Channels``): ``perp_book``, liquidations' closes on the perp books; ``off_book``,
-positions moved without the book (ADL closes, takeovers, backstops; a record's side is the
-direction of the flow it stands for); ``spot_hedges``, market makers' spot trades hedging
-forced fills; ``unwinds``, insurance funds' and vaults' trades unwinding what they took over.
+positions of the liquidated side moved without the book (ADL closes, takeovers, backstops);
+``spot_hedges``, market makers' spot trades hedging forced fills; ``unwinds``, insurance
+funds' and vaults' trades unwinding what they took over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from itertools import repeat
 
 import numpy as np
 
 from sim.trace import TraceTable
 
 WAVE_SHARE = 0.5  # the forced share of a batch's move that starts a new wave
-FORCED_ROOTS = {  # kind of record that starts forced flow: the channel of the flow it starts
+FORCED_ROOTS = {  # kind of record that starts forced flow: the channel of the book trades it leads to
     "liquidation": "perp_book",
     "adl": "off_book",
     "takeover": "unwinds",
@@ -45,7 +46,10 @@ FORCED_HOPS = {  # kind of record: the kinds of cause through which it carries f
     "order": ("hedge", "takeover", "backstop", "liquidation"),
 }
 CHANNEL_FROM = {"hedge": "spot_hedges"}  # kinds that switch the channel of the flow below them
-OFF_BOOK = ("adl", "takeover", "backstop")  # records that move positions without a book trade
+# Records that move positions without a book trade, and the sign that turns a record's side into
+# the flow's direction: an ADL close carries the deleveraged counterparty's side (the flow's), a
+# takeover or backstop the side of the position taken over.
+OFF_BOOK = {"adl": 1, "takeover": -1, "backstop": -1}
 PRICE_KINDS = ("mark", "index", "oracle", "funding_rate")  # records a batch's move is traced through
 
 
@@ -75,10 +79,10 @@ class Wave:
     """One liquidation wave and the forced flow it caused.
 
     ``first_id`` and ``last_id`` are its first and last liquidation records, ``batches`` how
-    many batches it holds, ``forced_share`` the share of its first batch's move that was forced
-    flow from the wave before (0 for wave 1). ``forced`` is the forced flow descending from its
-    liquidations per channel, ``amplification`` its total ÷ the ignition, so the waves' add up
-    to the run's (None without an ignition).
+    many batches it holds, ``forced_share`` the share of its first batch's move that was
+    forced flow (0 for wave 1: nothing was liquidated before it). ``forced`` is the forced flow
+    descending from its liquidations per channel, ``amplification`` its total ÷ the ignition,
+    so the waves' add up to the run's (None without an ignition).
     """
 
     wave: int
@@ -108,30 +112,82 @@ class Cascade:
 
 
 def cascade(table: TraceTable, share: float = WAVE_SHARE) -> Cascade:
-    """Waves and forced flow of every record (see the module docstring), in one pass in id order."""
-    kind, cause = table.kind.tolist(), table.cause.tolist()
-    moves = _rows(table)
-    n = len(kind)
-    wave, forced, channel = [0] * n, [False] * n, [""] * n
+    """Waves and forced flow of every record (see the module docstring).
+
+    1. Mark the forced records and their channels (``forced_flow``).
+    2. Find each record's nearest liquidation on its cause chain, itself included (``anchors``).
+    3. Take the batches in time order, each starting a wave or joining the current one by the
+       forced share of its move (its drivers' waves are their anchors' batches').
+    4. Give every record its anchor's wave.
+    """
+    forced, channel = forced_flow(table)
+    anchor = anchors(table)
+    kind, cause = table.kind, table.cause
+    liq = np.flatnonzero(kind == "liquidation")
+    triggers = cause[liq].tolist()
+    rows = _rows(table)
     batch_wave: dict[int, int] = {}
     batch_share: dict[int, float] = {}
     current = 0
-    for i in range(n):
-        k, c = kind[i], cause[i]
-        if k in FORCED_ROOTS:
-            forced[i], channel[i] = True, FORCED_ROOTS[k]
-        elif c >= 0 and forced[c] and kind[c] in FORCED_HOPS.get(k, ()):
-            forced[i], channel[i] = True, CHANNEL_FROM.get(k, channel[c])
-        if k != "liquidation":
-            wave[i] = wave[c] if c >= 0 else 0
-            continue
-        if c not in batch_wave:
-            driven = [(s, wave[r]) for r, s in _move(c, kind, cause, moves) if forced[r]]
-            part = float(sum(s for s, _ in driven))
-            current += 1 if current == 0 or (part >= share and any(w == current for _, w in driven)) else 0
-            batch_wave[c], batch_share[c] = current, part
-        wave[i] = batch_wave[c]
-    return Cascade(np.asarray(wave, dtype=np.int64), np.asarray(forced), np.asarray(channel), batch_wave, batch_share)
+    for trigger in dict.fromkeys(triggers):
+        driven = [
+            (s, _wave_of(r, anchor, cause, batch_wave)) for r, s in _move(trigger, kind, cause, rows) if forced[r]
+        ]
+        part = float(sum(s for s, _ in driven))
+        current += 1 if current == 0 or (part >= share and any(w == current for _, w in driven)) else 0
+        batch_wave[trigger], batch_share[trigger] = current, part
+    liq_wave = np.zeros(len(kind) + 1, dtype=np.int64)  # the last slot: no anchor
+    liq_wave[liq] = [batch_wave[c] for c in triggers]
+    return Cascade(liq_wave[anchor], forced, channel, batch_wave, batch_share)
+
+
+def forced_flow(table: TraceTable) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, whether it is forced flow and its channel ('' if not): roots, then what
+    their hops carry on, repeated until nothing changes (as many times as the longest chain).
+    Kinds and channels are small integer codes while it works."""
+    kinds = list(
+        dict.fromkeys([*FORCED_ROOTS, *FORCED_HOPS, *CHANNEL_FROM, *(k for v in FORCED_HOPS.values() for k in v)])
+    )
+    codes = {k: i + 1 for i, k in enumerate(kinds)}  # 0: any other kind
+    names = ["", *dict.fromkeys([*FORCED_ROOTS.values(), *CHANNEL_FROM.values()])]
+    root_channel, switch = np.zeros(len(kinds) + 1, dtype=np.int8), np.zeros(len(kinds) + 1, dtype=np.int8)
+    hop = np.zeros((len(kinds) + 1, len(kinds) + 1), dtype=bool)  # [kind, cause's kind]
+    for k, name in FORCED_ROOTS.items():
+        root_channel[codes[k]] = names.index(name)
+    for k, name in CHANNEL_FROM.items():
+        switch[codes[k]] = names.index(name)
+    for k, parents in FORCED_HOPS.items():
+        hop[codes[k], [codes[p] for p in parents]] = True
+    code = np.array(list(map(codes.get, table.kind.tolist(), repeat(0))), dtype=np.int8)
+    parent = np.maximum(table.cause, 0)
+    roots = root_channel[code]
+    root = roots > 0
+    carries = hop[code, code[parent]] & (table.cause >= 0)
+    switched = switch[code]
+    forced, channel = root, roots
+    while True:
+        now = root | (carries & forced[parent])
+        named = np.where(root, roots, np.where(now, np.where(switched > 0, switched, channel[parent]), 0))
+        if (now == forced).all() and (named == channel).all():
+            return forced, np.array(names)[channel]
+        forced, channel = now, named
+
+
+def anchors(table: TraceTable) -> np.ndarray:
+    """Per record, the id of the nearest liquidation on its cause chain, itself included
+    (``len(table)`` for none), by pointer jumping: each round doubles the distance looked up."""
+    n = len(table)
+    liq = np.append(table.kind == "liquidation", True)  # the sentinel slot n counts as found
+    anchor = np.append(np.where(liq[:-1], np.arange(n), np.where(table.cause >= 0, table.cause, n)), n)
+    while not liq[anchor].all():
+        anchor = np.where(liq[anchor], anchor, anchor[anchor])
+    return anchor[:-1]
+
+
+def _wave_of(rid: int, anchor: np.ndarray, cause: np.ndarray, batch_wave: dict[int, int]) -> int:
+    """The wave of record ``rid``, from its anchor's batch (0 without one)."""
+    a = int(anchor[rid])
+    return batch_wave[int(cause[a])] if a < len(cause) else 0
 
 
 def _rows(table: TraceTable) -> dict[int, list[tuple[int, float]]]:
@@ -143,10 +199,10 @@ def _rows(table: TraceTable) -> dict[int, list[tuple[int, float]]]:
     return rows
 
 
-def _move(rid: int, kind: list[str], cause: list[int], rows: dict) -> list[tuple[int, float]]:
+def _move(rid: int, kind: np.ndarray, cause: np.ndarray, rows: dict) -> list[tuple[int, float]]:
     """The (record, share) pairs of the move behind record ``rid`` (see the module docstring)."""
     while rid >= 0 and rid not in rows and kind[rid] in PRICE_KINDS:
-        rid = cause[rid]
+        rid = int(cause[rid])
     if rid in rows:
         return rows[rid]
     return [(rid, 1.0)] if rid >= 0 else []
@@ -171,10 +227,12 @@ def cascade_direction(table: TraceTable) -> int:
 def channel_masks(table: TraceTable, c: Cascade) -> dict[str, np.ndarray]:
     """Per channel, the records whose notional is its forced flow in the cascade's direction:
     book trades for perp_book, spot_hedges and unwinds; off-book records for off_book."""
-    along = c.forced & (table.side == cascade_direction(table))
-    trades = along & (table.kind == "trade")
+    d = cascade_direction(table)
+    trades = c.forced & (table.side == d) & (table.kind == "trade")
     masks = {name: trades & (c.channel == name) for name in ("perp_book", "spot_hedges", "unwinds")}
-    masks["off_book"] = along & np.isin(table.kind, OFF_BOOK)
+    masks["off_book"] = np.logical_or.reduce(
+        [(table.kind == k) & (table.side == sign * d) for k, sign in OFF_BOOK.items()]
+    )
     return masks
 
 
