@@ -8,13 +8,14 @@ hedge, a takeover or a backstop). An order placed in reaction to a price (a prof
 quote) is not forced, even when a forced trade set that price.
 
 A *batch* is the liquidations that one record set off (their common cause: a mark, or a
-funding payment). The *move* behind a batch is the contributors of the first record on its
-cause chain that has them (an index or oracle publication: sim/attribution.py), or else the
-first record on that chain that is not a price record, share 1. Batches are taken in time
-order: the first is wave 1; a later one starts the next wave when at least ``share`` (default
-``WAVE_SHARE``) of its move is forced flow, some of it descending from the current wave, and
-belongs to the current wave otherwise. Every other record belongs to the wave of its cause (0:
-none).
+funding payment). Its *publication* is the first record on that cause's chain that is not a
+mark or funding payment (an index or oracle publication), and its *move* the publication's
+contributors (sim/attribution.py; in a trace without them, its cause, share 1). Batches are
+taken in time order: the first is wave 1; a later one starts the next wave when its
+publication rose at least ``step`` (default ``WAVE_STEP``, 1%) the cascade's way over the
+one before and at least ``share`` (default ``WAVE_SHARE``, 0.5) of its move is forced flow,
+some of it descending from the current wave; otherwise it belongs to the current wave. Every
+other record belongs to the wave of its cause (0: none).
 
 Forced flow in the cascade's direction (the ignition's: buying in a squeeze) is counted in four
 channels (``Channels``): ``perp_book``, liquidations' closes on the perp books; ``off_book``,
@@ -33,6 +34,7 @@ import numpy as np
 from sim.trace import TraceTable
 
 WAVE_SHARE = 0.5  # the forced share of a batch's move that starts a new wave
+WAVE_STEP = 0.01  # the least rise of the publication behind a batch that starts a new wave
 FORCED_ROOTS = {  # kind of record that starts forced flow: the channel of the book trades it leads to
     "liquidation": "perp_book",
     "adl": "off_book",
@@ -50,7 +52,8 @@ CHANNEL_FROM = {"hedge": "spot_hedges"}  # kinds that switch the channel of the 
 # the flow's direction: an ADL close carries the deleveraged counterparty's side (the flow's), a
 # takeover or backstop the side of the position taken over.
 OFF_BOOK = {"adl": 1, "takeover": -1, "backstop": -1}
-PRICE_KINDS = ("mark", "index", "oracle", "funding_rate")  # records a batch's move is traced through
+AGGREGATES = ("index", "oracle")  # publications whose moves have contributors
+PRICE_KINDS = ("mark", "funding_rate")  # records a batch's move is traced through to its publication
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,14 @@ class Cascade:
     batch_share: dict[int, float]
 
 
-def cascade(table: TraceTable, share: float = WAVE_SHARE) -> Cascade:
+def cascade(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE_STEP) -> Cascade:
     """Waves and forced flow of every record (see the module docstring).
 
     1. Mark the forced records and their channels (``forced_flow``).
     2. Find each record's nearest liquidation on its cause chain, itself included (``anchors``).
     3. Take the batches in time order, each starting a wave or joining the current one by the
-       forced share of its move (its drivers' waves are their anchors' batches').
+       rise of its publication and the forced share of its move (its drivers' waves are their
+       anchors' batches').
     4. Give every record its anchor's wave.
     """
     forced, channel = forced_flow(table)
@@ -125,16 +129,17 @@ def cascade(table: TraceTable, share: float = WAVE_SHARE) -> Cascade:
     kind, cause = table.kind, table.cause
     liq = np.flatnonzero(kind == "liquidation")
     triggers = cause[liq].tolist()
-    rows = _rows(table)
+    rows, rises = _rows(table), _rises(table)
     batch_wave: dict[int, int] = {}
     batch_share: dict[int, float] = {}
     current = 0
     for trigger in dict.fromkeys(triggers):
-        driven = [
-            (s, _wave_of(r, anchor, cause, batch_wave)) for r, s in _move(trigger, kind, cause, rows) if forced[r]
-        ]
+        publication = _publication(trigger, kind, cause)
+        move = _move(publication, kind, cause, rows)
+        driven = [(s, _wave_of(r, anchor, cause, batch_wave)) for r, s in move if forced[r]]
         part = float(sum(s for s, _ in driven))
-        current += 1 if current == 0 or (part >= share and any(w == current for _, w in driven)) else 0
+        starts = part >= share and rises.get(publication, 0.0) >= step and any(w == current for _, w in driven)
+        current += 1 if current == 0 or starts else 0
         batch_wave[trigger], batch_share[trigger] = current, part
     liq_wave = np.zeros(len(kind) + 1, dtype=np.int64)  # the last slot: no anchor
     liq_wave[liq] = [batch_wave[c] for c in triggers]
@@ -199,18 +204,41 @@ def _rows(table: TraceTable) -> dict[int, list[tuple[int, float]]]:
     return rows
 
 
-def _move(rid: int, kind: np.ndarray, cause: np.ndarray, rows: dict) -> list[tuple[int, float]]:
-    """The (record, share) pairs of the move behind record ``rid`` (see the module docstring)."""
-    while rid >= 0 and rid not in rows and kind[rid] in PRICE_KINDS:
+def _rises(table: TraceTable) -> dict[int, float]:
+    """Per index or oracle publication, how far it rose the cascade's way over the previous
+    publication of the same node, as a fraction (the first: 0)."""
+    d = cascade_direction(table)
+    ids = np.flatnonzero(np.isin(table.kind, AGGREGATES))
+    last: dict[str, float] = {}
+    out = {}
+    for rid, node, price in zip(ids.tolist(), table.node[ids].tolist(), table.price[ids].tolist(), strict=True):
+        before = last.get(node, price)
+        out[rid] = d * (price / before - 1) if before else 0.0
+        last[node] = price
+    return out
+
+
+def _publication(rid: int, kind: np.ndarray, cause: np.ndarray) -> int:
+    """The first record on ``rid``'s cause chain, itself included, that is not a mark or funding
+    payment: the publication behind a batch (-1 for none)."""
+    while rid >= 0 and kind[rid] in PRICE_KINDS:
         rid = int(cause[rid])
+    return rid
+
+
+def _move(rid: int, kind: np.ndarray, cause: np.ndarray, rows: dict) -> list[tuple[int, float]]:
+    """The (record, share) pairs of the move behind publication ``rid``: its contributors; for a
+    trace without them its cause, share 1; a record that is no publication is its own move."""
     if rid in rows:
         return rows[rid]
+    if rid >= 0 and kind[rid] in AGGREGATES:
+        rid = int(cause[rid])
     return [(rid, 1.0)] if rid >= 0 else []
 
 
-def generations(table: TraceTable, share: float = WAVE_SHARE) -> np.ndarray:
+def generations(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE_STEP) -> np.ndarray:
     """Per record, its wave (0 for records that descend from no liquidation)."""
-    return cascade(table, share).wave
+    return cascade(table, share, step).wave
 
 
 def cascade_direction(table: TraceTable) -> int:
@@ -269,9 +297,9 @@ def forced_move_share(table: TraceTable, c: Cascade) -> float | None:
     return forced_part / moved if moved > 0 else None
 
 
-def waves(table: TraceTable, share: float = WAVE_SHARE) -> list[Wave]:
+def waves(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE_STEP) -> list[Wave]:
     """The liquidation waves in time order, with the forced flow each caused."""
-    c = cascade(table, share)
+    c = cascade(table, share, step)
     liq = table.kind == "liquidation"
     masks = channel_masks(table, c)
     ignition = float(table.notional[table.kind == "ignite"].sum())

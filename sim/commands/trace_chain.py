@@ -26,6 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="the forced share of a move that starts a new wave (default 0.5, as in the summary)",
     )
+    p.add_argument(
+        "--wave-step",
+        type=float,
+        metavar="F",
+        help="the least rise of the index (a fraction) that starts a new wave (default 0.01, as in the summary)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,21 +41,26 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments import load_experiment
     from sim.runfolder import open_run
     from sim.schema import ConfigError
-    from sim.waves import WAVE_SHARE
+    from sim.waves import WAVE_SHARE, WAVE_STEP
     from topology.graph import build_graph
 
     share = WAVE_SHARE if args.wave_share is None else args.wave_share
+    step = WAVE_STEP if args.wave_step is None else args.wave_step
     if not 0 < share <= 1:
         raise ConfigError("--wave-share", f"must be in (0, 1], got {share}")
+    if not 0 <= step < 1:
+        raise ConfigError("--wave-step", f"must be in [0, 1), got {step}")
     folder = open_run(args.run)
     table = folder.trace
     links = set(build_graph(load_experiment(str(folder.path / "config.toml"))).edges)
     if args.rid is None:
-        print(_report(analysis.waves(table, share), analysis.edge_delays(table), links))
+        print(_report(analysis.waves(table, share, step), analysis.edge_delays(table), links))
         return 0
     if not 0 <= args.rid < len(table):
         raise ConfigError("--id", f"no record {args.rid} in {folder.path} (ids run from 0 to {len(table) - 1})")
-    print(_chain(analysis.critical_path(table, args.rid), int(analysis.generations(table, share)[args.rid]), links))
+    print(
+        _chain(analysis.critical_path(table, args.rid), int(analysis.generations(table, share, step)[args.rid]), links)
+    )
     led_to = sorted(nx.descendants(analysis.cause_tree(table), args.rid))
     liquidations = int((table.kind[led_to] == "liquidation").sum())
     print(f"record {args.rid} led to {len(led_to):,} records, {liquidations:,} of them liquidations")

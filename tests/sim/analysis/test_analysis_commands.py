@@ -128,11 +128,14 @@ def test_trace_waves_are_the_summarys_and_hops_without_a_link_are_labelled_indir
     assert links[-1].startswith("(indirect): no link joins the two nodes")
 
 
-@pytest.mark.parametrize("share", ["0", "1.5"])
-def test_trace_rejects_a_wave_share_outside_0_1(runs, capsys, share):
-    assert main(["trace", str(runs[0]), "--wave-share", share]) == 2
+@pytest.mark.parametrize(
+    ("option", "value", "bounds"),
+    [("--wave-share", "0", "(0, 1]"), ("--wave-share", "1.5", "(0, 1]"), ("--wave-step", "-0.01", "[0, 1)")],
+)
+def test_trace_rejects_wave_thresholds_out_of_bounds(runs, capsys, option, value, bounds):
+    assert main(["trace", str(runs[0]), option, value]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err == f"perpsim: error: --wave-share: must be in (0, 1], got {float(share)}\n"
+    assert out == "" and err == f"perpsim: error: {option}: must be in {bounds}, got {float(value)}\n"
 
 
 def test_a_malformed_contributors_csv_is_one_line_and_exit_2(runs, tmp_path, capsys):

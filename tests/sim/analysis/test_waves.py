@@ -124,6 +124,16 @@ def test_the_same_steps_give_the_same_waves_whatever_the_seed():
     assert counts == {(4, 4)}
 
 
+def test_a_forced_step_smaller_than_the_wave_step_stays_in_its_wave():
+    """In the delayed-hedge world, with a 7% step the 6.3% rise at 8.03 s stays in wave 1, and the
+    7.6% rise at 10.03 s, driven by its hedges, starts wave 2."""
+    t = small_run(["link.hedge.latency=1.2s"], whale_slices=1).trace
+    assert index_step(t, batches(t)[1]) == pytest.approx(11.8 / 11.1 - 1)
+    assert [w.start_s for w in analysis.waves(t, step=0.0)] == pytest.approx([6.03, 8.03, 10.03, 12.03])
+    assert index_step(t, batches(t)[3]) == pytest.approx(12.7 / 11.8 - 1)
+    assert [w.start_s for w in analysis.waves(t, step=0.07)] == pytest.approx([6.03, 10.03])
+
+
 def test_one_wave_when_the_market_maker_does_not_hedge():
     run = api.run(api.load("rocket", seed=3, overrides=["market_maker.mm.hedge_ratio=0"]))
     t = run.trace
