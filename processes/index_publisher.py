@@ -1,10 +1,10 @@
 """An index (oracle) node: keeps the latest price of each source, publishes on a clock.
 
 Each publication is an ``index`` record, sent to every perp venue on the node's ``index``
-links. Its cause is the dominant source update: the one behind the largest traded notional,
-discounted by age with a half-life (``attribution_half_life``), so that a small print just
-before the publication does not take the credit for the level a large hedge set a moment
-earlier. Equal decay keeps older candidates in order, so one running best is enough.
+links. Its contributors are the source updates of the window since the previous publication,
+each with its share of the weighted price move, a level being credited to whoever crossed it
+within ``attribution_memory`` (sim/attribution.py, written to the trace's contributors table);
+its cause is the one that took the price where it was published.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import math
 
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
+from sim.attribution import MoveWindow
 from sim.config import Index
 from sim.market.index import index_price, median_index
 
@@ -26,8 +27,7 @@ class IndexPublisher:
         self.weights = [cfg.sources[s] for s in self.sources]
         self.prices = [math.nan] * len(self.sources)
         self.updated = [-1e300] * len(self.sources)  # never: stale from the start
-        self.cause = -1
-        self._best = (-1.0, 0.0)  # (traded notional, time) of the dominant update
+        self.window = MoveWindow(dict(cfg.sources), cfg.attribution_memory)
         self._slot = {s: i for i, s in enumerate(self.sources)}
         self.out = ctx.out_channels(name, "index")
         self.price = math.nan
@@ -38,15 +38,11 @@ class IndexPublisher:
     def receive(self, msg: MarketData) -> None:
         i = self._slot[msg.venue]
         self.prices[i] = msg.price
-        now = self.ctx.env.now
-        self.updated[i] = now
-        notional, at = self._best
-        if msg.notional >= notional * 0.5 ** ((now - at) / self.cfg.attribution_half_life):
-            self._best = (msg.notional, now)
-            self.cause = msg.cause
+        self.updated[i] = self.ctx.env.now
+        self.window.update(msg.venue, msg.price, msg.cause, self.ctx.env.now)
 
     def _publish_loop(self):
-        env, cfg = self.ctx.env, self.cfg
+        env, cfg, trace = self.ctx.env, self.cfg, self.ctx.trace
         while True:
             yield env.timeout(cfg.interval)
             if cfg.method == "median":
@@ -58,6 +54,8 @@ class IndexPublisher:
             if price != price:
                 continue
             self.price = price
-            rid = self.ctx.trace.record(env.now, "index", self.name, self.cause, price=price)
+            shares, cause = self.window.close()
+            rid = trace.record(env.now, "index", self.name, cause, price=price)
+            trace.contributors.add(rid, shares)
             for channel in self.out:
                 channel.send(IndexUpdate(rid, self.name, price))

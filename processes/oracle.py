@@ -7,7 +7,8 @@ or when ``heartbeat`` has passed since the last publication (one SimPy clock, wh
 for the first publication). The on-chain delay is the latency of the ``oracle`` links.
 
 Each publication is an ``oracle`` record (``info``: first, deviation or heartbeat) whose
-cause is the cause of the latest market data, i.e. the spot order that set the price.
+contributors are the source updates since the previous publication, each with its share of the
+price move (sim/attribution.py); its cause is the one that took the price where it was published.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
+from sim.attribution import MoveWindow
 from sim.config import Oracle as OracleConfig
 
 
@@ -25,8 +27,8 @@ class PushOracle:
         self.name = name
         self.cfg = cfg
         self.out = ctx.out_channels(name, "oracle")
-        self.latest = math.nan  # the source's latest price and its cause
-        self.cause = -1
+        self.latest = math.nan  # the source's latest price
+        self.window = MoveWindow({cfg.source: 1.0})
         self.published = math.nan  # the last published price, its time and the number of publications
         self.published_at = math.nan
         self.publications = 0
@@ -38,15 +40,18 @@ class PushOracle:
     def receive(self, msg: MarketData) -> None:
         if msg.price != msg.price:  # a venue publishing its mid with one side of the book empty
             return
-        self.latest, self.cause = msg.price, msg.cause
+        self.latest = msg.price
+        self.window.update(msg.venue, msg.price, msg.cause, self.ctx.env.now)
         if self.publications == 0:
             self._publish("first")
         elif abs(msg.price - self.published) > self.cfg.deviation * self.published:
             self._publish("deviation")
 
     def _publish(self, reason: str) -> None:
-        env = self.ctx.env
-        rid = self.ctx.trace.record(env.now, "oracle", self.name, self.cause, price=self.latest, info=reason)
+        env, trace = self.ctx.env, self.ctx.trace
+        shares, cause = self.window.close()
+        rid = trace.record(env.now, "oracle", self.name, cause, price=self.latest, info=reason)
+        trace.contributors.add(rid, shares)
         self.published, self.published_at = self.latest, env.now
         self.publications += 1
         for channel in self.out:

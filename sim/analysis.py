@@ -3,8 +3,9 @@
 Every record names the record that caused it (``cause``, -1 for exogenous records), so the
 records form a forest rooted at the exogenous ones. A *hop* joins a record to its cause;
 a hop whose two records are at different nodes crossed the topology link between them
-(cause's node → record's node). A liquidation's *wave* is the number of liquidations on
-its cause chain, itself included. Ids are row numbers, as in any run's trace.
+(cause's node → record's node) when the topology has one, and is *indirect* otherwise (a
+reaction to market data relayed by a venue, say). Waves and forced flow are computed in
+sim/waves.py and re-exported here. Ids are row numbers, as in any run's trace.
 """
 
 from __future__ import annotations
@@ -15,6 +16,20 @@ import networkx as nx
 import numpy as np
 
 from sim.trace import TraceTable
+from sim.waves import Wave, generations, waves
+
+__all__ = [
+    "EdgeStats",
+    "Hop",
+    "Wave",
+    "carried_notional",
+    "cause_tree",
+    "chain",
+    "critical_path",
+    "edge_delays",
+    "generations",
+    "waves",
+]
 
 
 @dataclass(frozen=True)
@@ -39,51 +54,6 @@ class EdgeStats:
     p50: float
     p99: float
     notional: float
-
-
-@dataclass(frozen=True)
-class Wave:
-    """One generation of liquidations and the forced buying it caused.
-
-    ``first_id`` and ``last_id`` are its first and last liquidation records.
-    ``forced_notional`` is the liquidation-engine and ADL buys plus market makers' spot
-    hedge buys in this generation; ``amplification`` is that over the ignition notional, so
-    the waves' amplifications add up to the run's (None without an ignition).
-    """
-
-    wave: int
-    start_s: float
-    end_s: float
-    first_id: int
-    last_id: int
-    count: int
-    notional: float
-    max_mark: float
-    forced_notional: float
-    amplification: float | None
-
-
-@dataclass(frozen=True)
-class ForcedFlow:
-    """Masks of the forced flow in the cascade's direction (+1: a squeeze, forced buying;
-    -1: a crash, forced selling): liquidation-engine perp trades, ADL closes (the record
-    carries the deleveraged counterparty's side, which is the direction of the flow) and
-    market makers' spot hedges."""
-
-    direction: int
-    liquidation: np.ndarray
-    adl: np.ndarray
-    hedge: np.ndarray
-
-
-def generations(table: TraceTable) -> np.ndarray:
-    """Per record, the number of liquidations on its cause chain, itself included."""
-    liq = (table.kind == "liquidation").tolist()
-    cause = table.cause.tolist()
-    out = [0] * len(cause)
-    for i, c in enumerate(cause):
-        out[i] = (out[c] if c >= 0 else 0) + liq[i]
-    return np.asarray(out, dtype=np.int64)
 
 
 def chain(table: TraceTable, rid: int) -> list[int]:
@@ -183,58 +153,3 @@ def edge_delays(table: TraceTable) -> list[EdgeStats]:
             )
         )
     return stats
-
-
-def cascade_direction(table: TraceTable) -> int:
-    """+1 when the ignition buys (a squeeze), -1 when it sells (a crash); +1 without ignition."""
-    ignite = table.kind == "ignite"
-    return (
-        -1
-        if ignite.any()
-        and table.notional[ignite & (table.side == -1)].sum() > table.notional[ignite & (table.side == 1)].sum()
-        else 1
-    )
-
-
-def forced_flow(table: TraceTable) -> ForcedFlow:
-    """The forced flow of a cascade in the ignition's direction (see ForcedFlow)."""
-    kind, cause = table.kind, table.cause
-    d = cascade_direction(table)
-    cause_kind = np.where(cause >= 0, kind[np.maximum(cause, 0)], "")
-    trades = kind == "trade"
-    hedge_orders = np.flatnonzero((kind == "order") & (cause_kind == "hedge"))
-    return ForcedFlow(
-        direction=d,
-        liquidation=trades & (cause_kind == "liquidation") & (table.side == d),
-        adl=(kind == "adl") & (table.side == d),
-        hedge=trades & np.isin(cause, hedge_orders) & (table.side == d),
-    )
-
-
-def waves(table: TraceTable) -> list[Wave]:
-    """The liquidation waves in order, with the forced buying each caused."""
-    gen = generations(table)
-    liq = table.kind == "liquidation"
-    forced = forced_flow(table)
-    forced_mask = forced.liquidation | forced.adl | forced.hedge
-    ignition = float(table.notional[table.kind == "ignite"].sum())
-    rows = []
-    for w in range(1, int(gen[liq].max(initial=0)) + 1):
-        m = liq & (gen == w)
-        ids = np.flatnonzero(m)
-        flow = float(table.notional[forced_mask & (gen == w)].sum())
-        rows.append(
-            Wave(
-                wave=w,
-                start_s=float(table.t[m].min()),
-                end_s=float(table.t[m].max()),
-                first_id=int(ids[0]),
-                last_id=int(ids[-1]),
-                count=int(m.sum()),
-                notional=float(table.notional[m].sum()),
-                max_mark=float(table.price[m].max()),
-                forced_notional=flow,
-                amplification=flow / ignition if ignition else None,
-            )
-        )
-    return rows

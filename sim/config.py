@@ -115,12 +115,12 @@ class Index:
     interval: float = duration(1.0)
     stale_after: float = duration(300.0)
     outlier: float = fraction(0.05)
-    attribution_half_life: float = duration(5.0)
+    attribution_memory: float = duration(10.0)
     method: str = choice("mean", "mean", "median")  # mean: Binance's weighted mean; median: Hyperliquid's
 
     def check(self, key: str) -> None:
         require(bool(self.sources), f"{key}.sources", "an index needs at least one source")
-        _positive(self.attribution_half_life, f"{key}.attribution_half_life")
+        _non_negative(self.attribution_memory, f"{key}.attribution_memory")
         for name, w in self.sources.items():
             _positive(w, f"{key}.sources.{name}")
         _positive(self.interval, f"{key}.interval")

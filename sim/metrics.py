@@ -1,10 +1,9 @@
 """Summary figures of a run, computed from its trace alone.
 
-Waves are generations along cause chains: a liquidation's wave is one more than the number
-of liquidations among its ancestors. Amplification is the forced flow in the cascade's
-direction (the liquidation engine's perp trades, ADL closes and market makers' spot hedges;
-buying in a squeeze, selling in a crash) over ignition flow.
-Both come from the cascade analysis in ``sim.analysis``.
+Waves, forced flow and its channels come from ``sim.waves``: ``forced_flow`` is the forced
+flow in the cascade's direction per channel (perp_book, off_book, spot_hedges, unwinds),
+``amplification_by_channel`` each ÷ the ignition, ``amplification`` their sum ÷ the ignition,
+and ``forced_move_share`` the share of the index's move the index credits to forced flow.
 
 Per perp venue (``perp_venues``): when its first liquidation happened and how long after
 the first venue's (``lag_s``), its losses (insurance fund, bad debt), ADL (count, notional,
@@ -20,8 +19,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from sim.analysis import forced_flow, generations, waves
+from sim.analysis import waves
 from sim.trace import TraceTable
+from sim.waves import cascade, cascade_direction, channel_masks, channels, forced_move_share
 
 
 def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
@@ -32,7 +32,7 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
     trades = kind == "trade"
     liq = kind == "liquidation"
     ignite = kind == "ignite"
-    gen = generations(table)
+    flow = cascade(table)
 
     peak, final = {}, {}
     for n in spot_nodes:
@@ -50,12 +50,10 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
 
     off_book = {k: kind == k for k in ("takeover", "backstop")}
     unwind = unwind_trades(table)
-    forced = forced_flow(table)
-    forced_notional = float(table.notional[forced.liquidation].sum())
-    forced_notional += float(table.notional[forced.adl].sum())
+    forced = channels(table, channel_masks(table, flow))
     adl = kind == "adl"
-    hedge_notional = float(table.notional[forced.hedge].sum())
     ignition = float(table.notional[ignite].sum())
+    by_channel = forced.over(ignition)
 
     liq_times = t[liq]
     start = float(t[ignite].min()) if ignite.any() else 0.0
@@ -65,12 +63,13 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "liquidations": liquidated_positions(table),
         "liquidation_attempts": int(liq.sum()),
         "liquidated_notional": liquidated,
-        "waves": int(gen[liq].max()) if liq.any() else 0,
+        "waves": int(flow.wave[liq].max()) if liq.any() else 0,
         "ignition_notional": ignition,
-        "cascade_direction": "buy" if forced.direction == 1 else "sell",
-        "forced_notional": forced_notional,
-        "hedge_notional": hedge_notional,
-        "amplification": (forced_notional + hedge_notional) / ignition if ignition else None,
+        "cascade_direction": "buy" if cascade_direction(table) == 1 else "sell",
+        "forced_flow": forced.as_dict(),
+        "amplification": forced.total / ignition if ignition else None,
+        "amplification_by_channel": None if by_channel is None else by_channel.as_dict(),
+        "forced_move_share": forced_move_share(table, flow),
         "first_liquidation_s": float(liq_times.min()) if liq.any() else None,
         "ignition_to_last_liquidation_s": float(liq_times.max() - start) if liq.any() else None,
         "insurance_fund_change": float(table.notional[kind == "insurance"].sum()),
@@ -194,6 +193,6 @@ def covered(start: np.ndarray, end: np.ndarray) -> float:
 
 
 def wave_table(table: TraceTable) -> list[dict]:
-    """Per wave: first and last liquidation time, count, notional, highest mark and the
-    forced buying it caused (see ``sim.analysis.Wave``)."""
+    """Per wave: first and last liquidation time, count, batches, notional, highest mark, the
+    forced share of its first move and the forced flow it caused (see ``sim.waves.Wave``)."""
     return [asdict(w) for w in waves(table)]

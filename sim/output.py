@@ -17,6 +17,7 @@ import simpy
 
 from sim import trace_parquet
 from sim.config import to_toml
+from sim.contributors import write_contributors
 from sim.interrupts import deferred
 from sim.paths import output_folder, writing
 from sim.playbook import arm_metrics
@@ -33,7 +34,7 @@ def check_destination(out: Path, force: bool) -> None:
 
 
 def write_run(result: RunResult, out: Path, force: bool = False, plots: bool = True) -> Path:
-    """Write events.csv, summary.json, config.toml and the plots into ``out``; returns it."""
+    """Write events.csv, contributors.csv, summary.json, config.toml and the plots into ``out``; returns it."""
     return write_atomically(Path(out), force, lambda folder: write_files(result, folder, plots))
 
 
@@ -42,6 +43,7 @@ def write_files(result: RunResult, folder: Path, plots: bool = True) -> None:
     write_csv(result.trace, folder / "events.csv")
     if trace_parquet.available():
         trace_parquet.write_parquet(result.trace, folder / trace_parquet.PARQUET_NAME)
+    write_contributors(result.trace.contributors, folder / "contributors.csv")
     (folder / "config.toml").write_text(to_toml(result.config))
     (folder / "summary.json").write_text(json.dumps(summary_document(result), indent=2, sort_keys=False) + "\n")
     if plots:

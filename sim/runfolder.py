@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim import trace_parquet
+from sim.contributors import read_contributors
 from sim.schema import ConfigError
 from sim.trace import TraceTable, read_events
 
@@ -40,7 +41,9 @@ def open_run(path: str | Path) -> RunFolder:
         raise ConfigError("", f"{summary_path}: missing (is {path} a perpsim run folder?)") from None
     except json.JSONDecodeError as exc:
         raise ConfigError("", f"{summary_path}: not valid JSON ({exc})") from None
-    return RunFolder(path, read_trace(path), summary)
+    trace = read_trace(path)
+    trace.contributors = read_contributors(path / "contributors.csv", len(trace))
+    return RunFolder(path, trace, summary)
 
 
 def read_trace(path: Path) -> TraceTable:

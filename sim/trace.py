@@ -14,10 +14,12 @@ import io
 import math
 import re
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from sim.contributors import ContributorLog, Contributors
 
 COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
 NO_CAUSE = -1
@@ -28,13 +30,15 @@ _CSV_SPECIAL = re.compile(r'[,"\r\n]')  # fields that csv.writer may quote (it d
 
 
 class Trace:
-    """Append-only columnar buffer of trace records; ids are row numbers from 0."""
+    """Append-only columnar buffer of trace records; ids are row numbers from 0. Aggregate
+    records add their contributors to ``contributors`` (sim/contributors.py)."""
 
-    __slots__ = ("t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
+    __slots__ = ("t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info", "contributors")
 
     def __init__(self) -> None:
-        for column in self.__slots__:
+        for column in COLUMNS[1:]:
             setattr(self, column, array(_TYPECODES[column]) if column in _TYPECODES else [])
+        self.contributors = ContributorLog()
 
     def __len__(self) -> int:
         return len(self.t)
@@ -68,13 +72,16 @@ class Trace:
 
     def table(self) -> TraceTable:
         """The records as numpy arrays (copies, not views holding the buffers: recording may go on)."""
-        columns = {c: np.array(getattr(self, c)) if c in _TYPECODES else getattr(self, c) for c in self.__slots__}
-        return as_table({"id": np.arange(len(self.t)), **columns})
+        columns = {c: np.array(getattr(self, c)) if c in _TYPECODES else getattr(self, c) for c in COLUMNS[1:]}
+        table = as_table({"id": np.arange(len(self.t)), **columns})
+        table.contributors = self.contributors.table()
+        return table
 
 
 @dataclass
 class TraceTable:
-    """A trace as numpy arrays, one per column; ``cause`` is -1 for exogenous records."""
+    """A trace as numpy arrays, one per column; ``cause`` is -1 for exogenous records.
+    ``contributors``: the aggregate records' contributors (contributors.csv)."""
 
     id: np.ndarray
     t: np.ndarray
@@ -87,6 +94,7 @@ class TraceTable:
     qty: np.ndarray
     notional: np.ndarray
     info: np.ndarray
+    contributors: Contributors = field(default_factory=Contributors.empty)
 
     def __len__(self) -> int:
         return len(self.id)

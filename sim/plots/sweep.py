@@ -72,11 +72,11 @@ def load_sweep(folder: Path) -> SweepData:
 def metric_unit(name: str) -> str:
     if name.startswith(("peak_price", "final_price")):
         return formats.PRICE_UNIT
-    if "notional" in name or name in ("insurance_fund_change", "bad_debt"):
+    if "notional" in name or name.startswith("forced_flow.") or name in ("insurance_fund_change", "bad_debt"):
         return formats.NOTIONAL_UNIT
     if name.endswith("_s"):
         return "s"
-    if name == "amplification":
+    if name == "amplification" or name.startswith("amplification_by_channel."):
         return "×"
     if name in COUNTS or name.endswith((".processed", ".max_queue")):
         return "count"

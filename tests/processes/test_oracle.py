@@ -98,3 +98,27 @@ def test_no_heartbeat_before_the_first_price():
     rec = np.flatnonzero(t.kind == "oracle")
     assert t.t[rec].tolist() == [150.0, 170.0]
     assert len(sub.got) == 2
+
+
+def test_a_publication_shares_its_move_between_the_updates_since_the_last_one():
+    env, ctx, _ = oracle_world()
+    env.run(until=110)
+    t = ctx.trace.table()
+    rows = t.contributors.of(t.cause)
+    kinds = [(i, t.kind[i], float(t.price[i])) for i in range(len(t))]
+    assert kinds[:9] == [
+        (0, "trade", 10.00),
+        (1, "oracle", 10.00),
+        (2, "trade", 10.04),
+        (3, "trade", 10.06),
+        (4, "oracle", 10.06),
+        (5, "trade", 10.08),
+        (6, "oracle", 10.08),
+        (7, "trade", 10.00),
+        (8, "oracle", 10.00),
+    ]
+    assert rows[1] == [(0, 1.0)]  # the first: the price it found
+    # 10.00 -> 10.04 -> 10.06: two thirds and one third of the move; 10.06 set the published price
+    assert [r for r, _ in rows[4]] == [2, 3] and [s for _, s in rows[4]] == pytest.approx([2 / 3, 1 / 3])
+    assert t.cause[4] == 3
+    assert (rows[6], rows[8]) == ([(5, 1.0)], [(7, 1.0)])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.analysis import generations
 from sim.config import from_dict
 from sim.ledger import QUOTE
-from sim.metrics import generations, wave_table
+from sim.metrics import wave_table
 from sim.trace import write_csv
 from sim.world import World
 from tests.worlds import LATENCY
@@ -83,7 +84,8 @@ def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
     starts = [w["start_s"] for w in waves]
     assert starts == sorted(starts)
     gen = generations(t)
-    for rid in np.flatnonzero((t.kind == "liquidation") & (gen > 1)):
+    for w in waves[1:]:
+        rid = w["first_id"]
         chain = []
         r = int(t.cause[rid])
         while r >= 0:
@@ -91,6 +93,7 @@ def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
             r = int(t.cause[r])
         # liquidation <- mark <- index <- order(spot) <- hedge <- fill <- trade(perp) <- liquidation
         assert chain[:7] == ["mark", "index", "order", "hedge", "fill", "trade", "liquidation"]
+        assert gen[rid] == w["wave"] and gen[t.cause[t.cause[rid]]] == w["wave"] - 1
 
 
 def test_money_and_tokens_are_conserved_and_the_perp_books_balance(small_raw):

@@ -123,7 +123,13 @@ def test_run_writes_the_results_folder_and_prints_a_summary(rocket_run):
     assert len(lines) == 2
     assert SUMMARY_LINE.match(lines[0]), lines[0]
     assert lines[1] == f"results: {out}"
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "events.parquet", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.toml",
+        "contributors.csv",
+        "events.csv",
+        "events.parquet",
+        "summary.json",
+    ]
     assert sorted(p.name for p in out.parent.iterdir()) == ["rocket"]  # no temporary folders left
     assert (out / "events.csv").read_text().startswith("id,t,kind,node,cause,account,side,price,qty,notional,info\n")
     summary = json.loads((out / "summary.json").read_text())
@@ -156,6 +162,7 @@ def test_run_with_force_replaces_the_folder_with_an_identical_trace(rocket_run, 
     assert main(["run", "rocket", "--out", str(out), "--no-plots", "--force"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "config.toml",
+        "contributors.csv",
         "events.csv",
         "events.parquet",
         "notes.txt",
@@ -183,6 +190,7 @@ def test_run_with_plots_writes_the_pngs(tmp_path, capsys):
     assert main(["run", "rocket", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "config.toml",
+        "contributors.csv",
         "events.csv",
         "events.parquet",
         "prices.png",

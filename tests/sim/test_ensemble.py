@@ -141,7 +141,10 @@ def test_the_figure_has_the_fan_with_its_median_and_the_key_metrics(tmp_path):
     median = lines["median"].get_ydata()
     assert len(median) == GRID and median[0] == 10.0  # every seed opens at the book's mid
     assert sum(1 for line in fan.get_lines() if line.get_label().startswith("_")) == 3  # a line per seed
-    assert [ax.get_title().split("\n")[0] for ax in metrics] == ens.key_metrics()[:MAX_METRICS]
+    names = ens.shown()
+    varied = [n for n in names if ens.spreads[n].min < ens.spreads[n].max]  # those that vary come first
+    expected = (varied + [n for n in names if n not in varied])[:MAX_METRICS]
+    assert [ax.get_title().split("\n")[0] for ax in metrics] == expected
 
 
 def test_the_key_price_is_the_peak_in_a_squeeze_and_the_low_in_a_crash():

@@ -74,5 +74,5 @@ def test_without_pyarrow_a_run_writes_and_reads_events_csv_alone(saved, tmp_path
     result, _ = saved
     monkeypatch.setattr(trace_parquet, "available", lambda: False)
     out = api.save(result, tmp_path / "csv", plots=False)
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "contributors.csv", "events.csv", "summary.json"]
     assert same_trace(api.open_run(out).trace, result.trace)

@@ -41,8 +41,12 @@ def test_forced_flow_amplifies_the_ignition_many_times(rocket):
     s = rocket.summary
     assert s["ignition_notional"] == pytest.approx(200_000)
     assert s["cascade_direction"] == "buy"
-    assert s["hedge_notional"] > 1_000_000
+    flow = s["forced_flow"]
+    assert flow["perp_book"] > 1_000_000 and flow["spot_hedges"] > 1_000_000
+    assert s["amplification"] == pytest.approx(sum(flow.values()) / 200_000)
     assert s["amplification"] > 20
+    assert s["amplification_by_channel"]["spot_hedges"] == pytest.approx(flow["spot_hedges"] / 200_000)
+    assert 0 < s["forced_move_share"] <= 1
 
 
 def test_bad_debt_and_adl_are_accounted(rocket):

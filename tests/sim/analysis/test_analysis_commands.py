@@ -107,6 +107,47 @@ def test_trace_without_id_prints_waves_and_links(runs, capsys):
     assert "mm → spot" in out and "whale → spot" in out
 
 
+def test_trace_waves_are_the_summarys_and_hops_without_a_link_are_labelled_indirect(tmp_path, capsys):
+    import json
+
+    from sim import api
+    from sim.output import write_run
+
+    run = write_run(api.run(api.load("rocket")), tmp_path / "rocket", plots=False)
+    assert main(["trace", str(run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[8:15] == ["forced", "perp", "book", "off", "book", "spot", "hedges"]
+    waves = lines[1 : lines.index("") - 1]
+    assert [int(w.split()[0]) for w in waves] == list(
+        range(1, json.loads((run / "summary.json").read_text())["waves"] + 1)
+    )
+    links = lines[lines.index("") + 2 :]
+    assert any(line.startswith("mm → spot ") for line in links)
+    indirect = [line.split(" (indirect)")[0] for line in links if " (indirect) " in line]
+    assert "lp → takers" in indirect and "mm → spot" not in indirect  # lp reaches takers only through spot's data
+    assert links[-1].startswith("(indirect): no link joins the two nodes")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "bounds"),
+    [("--wave-share", "0", "(0, 1]"), ("--wave-share", "1.5", "(0, 1]"), ("--wave-step", "-0.01", "[0, 1)")],
+)
+def test_trace_rejects_wave_thresholds_out_of_bounds(runs, capsys, option, value, bounds):
+    assert main(["trace", str(runs[0]), option, value]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"perpsim: error: {option}: must be in {bounds}, got {float(value)}\n"
+
+
+def test_a_malformed_contributors_csv_is_one_line_and_exit_2(runs, tmp_path, capsys):
+    run = shutil.copytree(runs[0], tmp_path / "damaged")
+    (run / "contributors.csv").write_text("record,contributor,share\n5,1,nan?\n")
+    assert main(["trace", str(run)]) == 2
+    out, err = capsys.readouterr()
+    assert (
+        out == "" and err == f"perpsim: error: {run / 'contributors.csv'}: line 2: expected record,contributor,share\n"
+    )
+
+
 def test_trace_unknown_id_is_one_line(runs, capsys):
     assert main(["trace", str(runs[0]), "--id", "1000000"]) == 2
     out, err = capsys.readouterr()

@@ -96,3 +96,11 @@ def test_every_crossing_of_the_threshold_is_marked_not_one():
     ax = sweep_figure(data, ["peak"], "link.hedge.latency", threshold=15.0).axes[0]
     (marks,) = [line for line in ax.get_lines() if line.get_label() == "mean crosses"]
     assert list(marks.get_xdata()) == pytest.approx([0.25, 0.75, 1.25])  # in s, the axis unit up to 1.5 s
+
+
+def test_forced_flow_metrics_are_in_quote_currency_and_amplifications_are_multiples():
+    from sim.plots import formats
+    from sim.plots.sweep import metric_unit
+
+    assert metric_unit("forced_flow.spot_hedges") == formats.NOTIONAL_UNIT
+    assert metric_unit("amplification_by_channel.perp_book") == metric_unit("amplification") == "×"

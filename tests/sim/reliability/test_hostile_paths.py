@@ -180,6 +180,7 @@ def test_animating_a_run_with_no_records(good_run, tmp_path, capsys):
     events = out / "events.csv"
     events.write_text(events.read_text().splitlines()[0] + "\n")
     (out / "events.parquet").unlink(missing_ok=True)  # the emptied events.csv is the trace
+    (out / "contributors.csv").unlink(missing_ok=True)  # its records are gone too
     assert main(["plot", "topology", str(out), "--animate"]) == 2
     assert error_line(capsys) == f"perpsim: error: {out}: no records to animate (the run's trace is empty)\n"
 
@@ -319,8 +320,8 @@ def test_force_replaces_only_what_a_run_writes(tmp_path):
     (out / "topology.png").write_bytes(b"drawn by the user")
     (out / "notes").mkdir()
     assert main([*args, "--force", "--seed", "8"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "events.csv", "events.parquet", "notes",
-                                                    "summary.json", "topology.png"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "contributors.csv", "events.csv", "events.parquet",
+                                                    "notes", "summary.json", "topology.png"]  # fmt: skip
     assert (out / "topology.png").read_bytes() == b"drawn by the user"
     assert "seed = 8" in (out / "config.toml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
