@@ -6,7 +6,8 @@ flow in the cascade's direction per channel (perp_book, off_book, spot_hedges, u
 and ``forced_move_share`` the share of the index's move the index credits to forced flow.
 
 Per perp venue (``perp_venues``): when its first liquidation happened and how long after
-the first venue's (``lag_s``), its losses (insurance fund, bad debt), ADL (count, notional,
+the first venue's (``lag_s``), its losses (insurance fund, liquidator vault, bad debt), what its
+fund took over or its vault backstopped, ADL (count, notional,
 and the notional closed per account), its mark range, and its liquidation engine's lag: how
 long each liquidation waited between being queued (its record) and executing (the first
 record it caused), and for how long in all at least one was waiting (``engine_lag_s``).
@@ -150,6 +151,9 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
             "liquidations": int((liq & at).sum()),
             "liquidated_notional": float(table.notional[liq & at].sum()),
             "insurance_fund_change": float(table.notional[at & (kind == "insurance")].sum()),
+            "vault_change": float(table.notional[at & (kind == "vault")].sum()),
+            "takeover_notional": float(table.notional[at & (kind == "takeover")].sum()),
+            "backstop_notional": float(table.notional[at & (kind == "backstop")].sum()),
             "bad_debt": float(table.notional[at & (kind == "bad_debt")].sum()),
             "adl_count": int(adl.sum()),
             "adl_notional": float(table.notional[adl].sum()),
