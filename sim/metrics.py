@@ -41,9 +41,11 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         peak[n] = float(prices.max()) if len(prices) else None
         final[n] = float(prices[-1]) if len(prices) else None
 
+    first = np.zeros(len(table), dtype=bool)
+    first[first_liquidations(table)] = True  # a position retried or sliced counts once, at its first record
     liquidated: dict[str, dict[str, float]] = {}
     for n in perp_nodes:
-        m = liq & (node == n)
+        m = first & (node == n)
         liquidated[n] = {
             "short": float(table.notional[m & (table.side == -1)].sum()),
             "long": float(table.notional[m & (table.side == 1)].sum()),
@@ -136,6 +138,8 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
     range and liquidation-engine lag (see the module docstring)."""
     kind, node, t = table.kind, table.node, table.t
     liq = kind == "liquidation"
+    once = np.zeros(len(table), dtype=bool)
+    once[first_liquidations(table)] = True  # each position's first liquidation record
     first = {n: float(t[liq & (node == n)].min()) if (liq & (node == n)).any() else None for n in perps}
     start = min((v for v in first.values() if v is not None), default=None)
     queued, executed = liquidation_waits(table)
@@ -148,8 +152,9 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
         out[n] = {
             "first_liquidation_s": first[n],
             "lag_s": None if first[n] is None else first[n] - start,
-            "liquidations": int((liq & at).sum()),
-            "liquidated_notional": float(table.notional[liq & at].sum()),
+            "liquidations": int((once & at).sum()),
+            "liquidation_attempts": int((liq & at).sum()),
+            "liquidated_notional": float(table.notional[once & at].sum()),
             "insurance_fund_change": float(table.notional[at & (kind == "insurance")].sum()),
             "vault_change": float(table.notional[at & (kind == "vault")].sum()),
             "takeover_notional": float(table.notional[at & (kind == "takeover")].sum()),
