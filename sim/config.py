@@ -588,7 +588,11 @@ class Reserve:
         _non_negative(self.supply, f"{key}.supply")
         require(self.supply < 1e13, f"{key}.supply", f"absurdly large: {self.supply!r} (must be < 1e13)")
         require(bool(self.supplier), f"{key}.supplier", "needs an account name")
-        require(0 <= self.borrowed <= self.supply, f"{key}.borrowed", f"must be in [0, supply], got {self.borrowed!r}")
+        require(
+            0 <= self.borrowed <= self.supply,
+            f"{key}.borrowed",
+            f"must be in [0, supply = {self.supply!r}], got {self.borrowed!r}",
+        )
 
 
 @dataclass

@@ -242,3 +242,23 @@ def test_the_holder_shorts_no_more_than_its_posted_margin_backs_and_repays_only_
             borrowed = t.notional[own][t.info[own] == "borrow"].sum()
             assert amount < 0.1 * borrowed
     assert shorts > 5 and margin > 0
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "option_mm.optmm.implied_vol=40%",
+            "option_mm.optmm.implied_vol: must satisfy 0 < vol_low <= implied_vol <= vol_high < 1000%, "
+            "got 0.5, 0.4, 1.5",
+        ),
+        (
+            "lending.pool.quote.borrowed=6000000",
+            "lending.pool.quote.borrowed: must be in [0, supply = 5000000.0], got 6000000.0",
+        ),
+    ],
+)
+def test_a_band_around_the_implied_volatility_and_borrowing_beyond_the_supply_are_refused(override, message):
+    with pytest.raises(ConfigError) as exc:
+        arm_configs(raw_experiment("bear_playbook"), [override])
+    assert str(exc.value) == message
