@@ -3,8 +3,9 @@
 It posts its tokens as collateral on a lending pool, borrows USDT at ``target_ltv``, posts
 the USDT as margin on a perp venue and shorts ``hedge`` × its tokens there (one ``clip`` per
 check, so as not to crush a thin perp book), collecting
-funding while the perp trades rich. Every ``check_interval`` it rebalances: with free cash
-it repays debt if the LTV is above target, or tops up its perp margin otherwise; when the
+funding while the perp trades rich, no further than its posted margin backs at the target
+LTV. Every ``check_interval`` it rebalances: with free cash it repays what puts the LTV back
+at target if it is above, or tops up its perp margin otherwise; when the
 LTV leaves target ± band it withdraws perp margin (LTV too high: the price fell, the short
 gained) or borrows more (LTV too low: the price rose, the short needs margin). It can be
 liquidated on either side: on the perp when the price rallies faster than it tops up, on
@@ -45,6 +46,7 @@ class Holder:
         self.price = math.nan
         self.cause = -1
         self.short = 0.0  # perp short, from fill reports (tokens)
+        self.margin = 0.0  # USDT posted on the perp less withdrawn (as sent)
 
     def start(self) -> None:
         self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
@@ -85,16 +87,19 @@ class Holder:
             return
         value = self.loan.collateral[TOKEN_ASSET] * self.price
         cash = ledger.balance(self.account, QUOTE)
+        excess = (ltv - cfg.target_ltv) * value if self.loan.debt[QUOTE_ASSET] > 0 else 0.0
         if cash > _MIN_CASH:
-            if ltv > cfg.target_ltv and self.loan.debt[QUOTE_ASSET] > 0:
-                rid = self._record("repay", cash)
-                self.pool_out.send(PoolRequest(rid, self.account, "repay", QUOTE_ASSET, cash, self.name))
+            if excess > _MIN_CASH:  # repay what puts the LTV back at target, post the rest next check
+                rid = self._record("repay", min(cash, excess))
+                self.pool_out.send(PoolRequest(rid, self.account, "repay", QUOTE_ASSET, min(cash, excess), self.name))
             else:
                 rid = self._record("post margin", cash)
                 self.perp_out.send(MarginTransfer(rid, self.account, cash))
+                self.margin += cash
         elif ltv > cfg.target_ltv + cfg.band:
-            rid = self._record("withdraw margin", (ltv - cfg.target_ltv) * value)
-            self.perp_out.send(MarginTransfer(rid, self.account, -(ltv - cfg.target_ltv) * value))
+            rid = self._record("withdraw margin", excess)
+            self.perp_out.send(MarginTransfer(rid, self.account, -excess))
+            self.margin -= excess
         elif ltv < cfg.target_ltv - cfg.band and value > 0:
             amount = (cfg.target_ltv - ltv) * value
             rid = self._record("borrow", amount)
@@ -102,9 +107,12 @@ class Holder:
         self._extend_short()
 
     def _extend_short(self) -> None:
-        """Sell up to one clip more perp until the short reaches ``hedge`` × the tokens posted
-        (the last check's fills have long been reported: checks are minutes apart)."""
-        missing = self.cfg.hedge * self.loan.collateral[TOKEN_ASSET] - self.short
+        """Sell up to one clip more perp until the short reaches ``hedge`` × the tokens posted, and
+        no further than the margin posted backs at the target LTV (a short of q tokens is backed by
+        target_ltv · q · price), so that no clip goes out on margin still to come (the last check's
+        fills have long been reported: checks are minutes apart)."""
+        backed = self.margin / (self.cfg.target_ltv * self.price)
+        missing = min(self.cfg.hedge * self.loan.collateral[TOKEN_ASSET], backed) - self.short
         if self.loan.debt[QUOTE_ASSET] > 0 and missing > 0:
             qty = min(missing, self.cfg.clip)
             rid = self._record("short perp", qty * self.price)

@@ -24,8 +24,9 @@ Requests (PoolRequest) are answered with a LoanUpdate to ``reply_to`` when the p
 link to that node; a liquidation also sends one to the borrower's last ``reply_to``.
 Withdraw, release and repay are capped at what was supplied, posted or owed (so
 ``amount = inf`` means all of it). Refused, with ``ok=False``: a borrow beyond the LTV at
-the oracle price or before the first price, a release that leaves HF < 1, a borrow or
-withdrawal beyond the cash, a payment beyond the sender's balance.
+the oracle price or, where the token is borrowed or posted, before the first price, a
+release that leaves HF < 1, a borrow or withdrawal beyond the cash, a payment beyond the
+sender's balance.
 
 Trace records (node = the pool, cause = the request's cause): supply, withdraw, deposit,
 release, borrow, repay (qty in units of the asset, notional its quote value, info the
@@ -107,13 +108,19 @@ class LendingPool:
         ]
 
     def start(self) -> None:
-        """The initial supply of each reserve, endowed to its supplier and lent at t = 0."""
+        """The initial supply of each reserve, endowed to its supplier and lent at t = 0; then what
+        the reserve's other borrowers borrow of it, against twice as much of it posted."""
         ledger = self.ctx.ledger
         for asset, reserve in zip(ASSETS, self.reserves, strict=True):
             if reserve.supply > 0:
                 supplier = ledger.account(reserve.supplier)
                 ledger.endow(supplier, asset, reserve.supply)
                 self._request(PoolRequest(-1, supplier, "supply", asset, reserve.supply))
+            if reserve.borrowed > 0:
+                borrower = ledger.account(reserve.borrower)
+                ledger.endow(borrower, asset, 2 * reserve.borrowed)
+                self._request(PoolRequest(-1, borrower, "deposit", asset, 2 * reserve.borrowed))
+                self._request(PoolRequest(-1, borrower, "borrow", asset, reserve.borrowed))
 
     def receive(self, msg: PoolRequest | PriceUpdate | LiquidateRequest) -> None:
         self._accrue()
@@ -146,7 +153,7 @@ class LendingPool:
         debt = self.debt(row)
         if not debt.any():
             return math.inf
-        p = self.prices()
+        p = np.nan_to_num(self.prices())  # before the first price only quote-only loans have debt
         coll = self.collateral[row] if collateral is None else collateral
         return health_factor(coll * p, self.thresholds, debt * p)
 
@@ -282,9 +289,9 @@ class LendingPool:
             self.collateral[row, a] -= amount
             self.collateral_total[a] -= amount
         elif action == "borrow":
-            if self.price != self.price:
+            if self.price != self.price and (a == TOKEN_ASSET or self.collateral[row, TOKEN_ASSET] > 0):
                 return amount, "no oracle price"
-            p = self.prices()
+            p = np.nan_to_num(self.prices())  # no price yet only where the token plays no part
             room = max_borrow(self.collateral[row] * p, self.ltvs, self.debt(row) * p)
             if amount * p[a] > room * (1 + TOLERANCE):
                 return amount, "beyond LTV"

@@ -37,7 +37,8 @@ class OptionMarketMaker(LiquidityProvider):
             0,
             self.strike,
             cfg.loan,
-            info=f"spot={self.opening_price!r} expiry={cfg.expiry!r}",
+            info=f"spot={self.opening_price!r} expiry={cfg.expiry!r} "
+            f"iv={cfg.implied_vol!r} iv_low={cfg.vol_low!r} iv_high={cfg.vol_high!r}",
         )
         super().start()
         self.ctx.env.process(self._expire())

@@ -377,6 +377,11 @@ class OptionMarketMaker(Liquidity):
     expiry: float = duration(30 * 86400.0)
     shrink: float = 0.5  # size multiplier while the market maker is losing
     widen: float = 2.0  # spread multiplier while it is losing
+    # the volatility a counterparty prices the call at when signing (that of the market without
+    # the market maker), and a band around it; sim.playbook values the premium at all three
+    implied_vol: float = fraction(1.0)
+    vol_low: float = fraction(0.5)
+    vol_high: float = fraction(1.5)
 
     def check(self, key: str) -> None:
         super().check(key)
@@ -386,6 +391,12 @@ class OptionMarketMaker(Liquidity):
         _positive(self.expiry, f"{key}.expiry")
         require(0 < self.shrink <= 1, f"{key}.shrink", f"must be in (0, 1], got {self.shrink!r}")
         require(self.widen >= 1, f"{key}.widen", f"must be >= 1, got {self.widen!r}")
+        require(
+            0 < self.vol_low <= self.implied_vol <= self.vol_high < 10,
+            f"{key}.implied_vol",
+            f"must satisfy 0 < vol_low <= implied_vol <= vol_high < 1000%, got {self.vol_low!r}, "
+            f"{self.implied_vol!r}, {self.vol_high!r}",
+        )
 
 
 @dataclass
@@ -554,6 +565,10 @@ class Reserve:
     rate: Rate = field(default_factory=Rate)
     supply: float = 0.0
     supplier: str = "suppliers"
+    # of the supply, lent at t = 0 to ``borrower`` (the pool's other borrowers), against twice as
+    # much of this asset posted as collateral: it sets the utilisation, and so the rate, others see
+    borrowed: float = 0.0
+    borrower: str = "other_borrowers"
 
     def check(self, key: str) -> None:
         require(0 <= self.ltv < 1, f"{key}.ltv", f"must be in [0, 1), got {self.ltv!r}")
@@ -573,6 +588,11 @@ class Reserve:
         _non_negative(self.supply, f"{key}.supply")
         require(self.supply < 1e13, f"{key}.supply", f"absurdly large: {self.supply!r} (must be < 1e13)")
         require(bool(self.supplier), f"{key}.supplier", "needs an account name")
+        require(
+            0 <= self.borrowed <= self.supply,
+            f"{key}.borrowed",
+            f"must be in [0, supply = {self.supply!r}], got {self.borrowed!r}",
+        )
 
 
 @dataclass
@@ -661,6 +681,26 @@ class Forward:
 
 
 @dataclass
+class QuotingBorrower(Liquidity):
+    """Seed 004's forward leg quoting instead of selling: post ``collateral`` USDT, borrow tokens
+    worth ``ltv`` of it, and quote them against ``capital`` USDT as a liquidity provider does."""
+
+    pool: str = ""
+    collateral: float = 100_000.0
+    ltv: float = fraction(0.5)
+    start: float = duration(60.0)
+    tokens: float = 0.0
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        require(bool(self.pool), f"{key}.pool", "needs a lending pool")
+        _positive(self.collateral, f"{key}.collateral")
+        require(self.collateral < 1e13, f"{key}.collateral", f"absurdly large: {self.collateral!r} (must be < 1e13)")
+        require(0 < self.ltv < 1, f"{key}.ltv", f"must be in (0, 1), got {self.ltv!r}")
+        _non_negative(self.start, f"{key}.start")
+
+
+@dataclass
 class Latency:
     """A link's latency model: constant, uniform, lognormal or empirical samples."""
 
@@ -738,6 +778,7 @@ class Config:
     liquidator: dict[str, Liquidator] = table(dict)
     holder: dict[str, Holder] = table(dict)
     forward: dict[str, Forward] = table(dict)
+    quoting_borrower: dict[str, QuotingBorrower] = table(dict)
     link: dict[str, Link] = table(dict)
     arms: dict[str, Arm] = table(dict)
     profit_taker: dict[str, ProfitTaker] = table(dict)
@@ -812,6 +853,7 @@ REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "basis": (("perp", ("perp",)), ("spot", ("spot",))),
     "holder": (("pool", ("lending",)), ("perp", ("perp",))),
     "forward": (("pool", ("lending",)), ("spot", ("spot",))),
+    "quoting_borrower": (("pool", ("lending",)), ("venue", ("spot",))),
     "unwinder": (("perp", ("perp",)),),
 }
 

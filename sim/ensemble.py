@@ -49,6 +49,13 @@ KEY_METRICS = (
     "playbook.depth_median",
     "playbook.realised_vol",
     "playbook.holder_funding_yield",
+    "playbook.holder_net_yield",
+    "playbook.funding.mean",
+    "playbook.option_premium",
+    "playbook.option_premium_low",
+    "playbook.option_premium_high",
+    "playbook.lending_liquidations.count",
+    "playbook.perp_liquidations.count",
     "price.",  # per spot venue: the peak in a squeeze, the low in a crash
     "liquidations",
     "waves",
@@ -185,9 +192,9 @@ def _metrics(result, spec: Spec) -> dict[str, Any]:
     """A run's flat summary metrics, with the playbook figures (``playbook.*``) for an arm."""
     metrics = flatten(result.summary)
     if spec.arm is not None:
-        from sim.playbook import arm_metrics
+        from sim.playbook import run_metrics
 
-        playbook = arm_metrics(result.trace, result.nodes, result.config.experiment.duration)
+        playbook = run_metrics(result)
         metrics.update(flatten(playbook, "playbook."))
     return metrics
 

@@ -20,7 +20,7 @@ from sim.config import to_toml
 from sim.contributors import write_contributors
 from sim.interrupts import deferred
 from sim.paths import output_folder, writing
-from sim.playbook import arm_metrics
+from sim.playbook import run_metrics
 from sim.schema import ConfigError
 from sim.trace import write_csv
 from sim.world import RunResult
@@ -68,7 +68,7 @@ def write_arms(results: dict[str, RunResult], out: Path, force: bool = False, pl
         for name, result in results.items():
             (folder / name).mkdir()
             write_files(result, folder / name, plots)
-            metrics = arm_metrics(result.trace, result.nodes, result.config.experiment.duration)
+            metrics = run_metrics(result)
             comparison[name] = {"description": result.config.experiment.description, **metrics}
         (folder / "comparison.json").write_text(json.dumps(comparison, indent=2) + "\n")
         if not plots:

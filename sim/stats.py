@@ -17,7 +17,19 @@ T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.
 # fmt: on
 COUNTS = ("liquidations", "waves", "adl_count", "records", "events_processed")
 # Other metrics (the leaf of a dotted name) that cannot be negative: the arm-comparison figures.
-NON_NEGATIVE = ("count", "depth_median", "depth_p10", "realised_vol", "option_value", "exercise_paid", "project_cost")
+NON_NEGATIVE = (
+    "count",
+    "depth_median",
+    "depth_p10",
+    "realised_vol",
+    "option_premium",
+    "option_premium_low",
+    "option_premium_high",
+    "exercise_paid",
+    "project_cost",
+    "holder_interest_paid",
+    "holder_fees_paid",
+)
 
 
 def possible_range(name: str, rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:

@@ -215,7 +215,12 @@ def run_task(task: Task) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         config = point_config(task.raw, task.overrides, task.values, task.seed)
-        metrics = flatten(World(config).run().summary)
+        result = World(config).run()
+        metrics = flatten(result.summary)
+        if ARM in task.values:  # an arm of seed 004's playbook: its figures too
+            from sim.playbook import run_metrics
+
+            metrics.update(flatten(run_metrics(result), "playbook."))
         error = ""
     except Exception as exc:  # a failed run is a row, not a lost sweep
         metrics, error = {}, " ".join(f"{type(exc).__name__}: {exc}".split())

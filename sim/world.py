@@ -26,6 +26,7 @@ from processes.oracle import PushOracle
 from processes.order_flow import OrderFlow
 from processes.perp_venue import PerpVenue, margin_tiers
 from processes.profit_taker import ProfitTaker
+from processes.quoting_borrower import QuotingBorrower
 from processes.spot_venue import SpotVenue
 from processes.unwinder import Unwinder
 from sim.config import Config, config_hash, node_kinds, node_sections
@@ -92,6 +93,7 @@ def node_builders(config: Config) -> dict[str, Callable[[Context, str, Any], Any
         "option_mm": lambda ctx, n, c: OptionMarketMaker(ctx, n, c, tick(c.venue), opening(c.venue)),
         "holder": Holder,
         "forward": ForwardBorrower,
+        "quoting_borrower": lambda ctx, n, c: QuotingBorrower(ctx, n, c, tick(c.venue)),
         "profit_taker": lambda ctx, n, c: ProfitTaker(ctx, n, c, tick(c.venue), opening(c.venue)),
         "order_flow": lambda ctx, n, c: OrderFlow(ctx, n, c, tick(c.venue), opening(c.venue)),
         "oracle": PushOracle,

@@ -70,7 +70,7 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
         for venue in mm.hedge:
             _need(graph, mid, venue, "hedge", f"market_maker.{mid}.hedge.{venue}")
         _need(graph, reference_of(config, mid), mid, "md", f"market_maker.{mid}.reference")
-    for section in ("liquidity", "option_mm"):
+    for section in ("liquidity", "option_mm", "quoting_borrower"):
         for lid, lp in getattr(config, section).items():
             _need(graph, lid, lp.venue, "order", f"{section}.{lid}.venue")
             _need(graph, lp.venue, lid, "md", f"{section}.{lid}.venue")
@@ -83,6 +83,9 @@ def _check_needed_links(config: Config, graph: nx.DiGraph) -> None:
         _need(graph, fid, fwd.pool, "order", f"forward.{fid}.pool")
         _need(graph, fwd.pool, fid, "md", f"forward.{fid}.pool")
         _need(graph, fid, fwd.spot, "order", f"forward.{fid}.spot")
+    for qid, quoting in config.quoting_borrower.items():
+        _need(graph, qid, quoting.pool, "order", f"quoting_borrower.{qid}.pool")
+        _need(graph, quoting.pool, qid, "md", f"quoting_borrower.{qid}.pool")
     for bid, basis in config.basis.items():
         _need(graph, bid, basis.perp, "order", f"basis.{bid}.perp")
         _need(graph, basis.perp, bid, "md", f"basis.{bid}.perp")

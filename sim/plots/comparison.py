@@ -242,8 +242,11 @@ def table_rows(arms: Arms, t_end: float) -> list[tuple[str, list[str]]]:
         add("realised volatility, a year", lambda m: _pct(m["realised_vol"]))
     if any(m.get("holder_funding_yield") is not None for m in metrics):
         add("holder funding yield, a year", lambda m: _pct(m["holder_funding_yield"]))
-    if any(m.get("option_value") or m.get("exercise_paid") for m in metrics):
-        add("project's cost (call + exercise)", lambda m: _money(m["project_cost"]))
+    if any(m.get("option_premium") for m in metrics):
+        add("call premium at signing (implied vol)", lambda m: _money(m["option_premium"]))
+        add("paid at exercise", lambda m: _money(m["exercise_paid"]))
+    if any(m.get("holder_net_carry") is not None for m in metrics):
+        add("holder net carry, a year", lambda m: _pct(m.get("holder_net_yield")))
     if any(np.isin(t.kind, LENDING_KINDS).any() for t in tables):
         add("lending liquidations", lambda m: _count(m["lending_liquidations"]))
     if any((t.kind == "mark").any() for t in tables):
@@ -282,14 +285,14 @@ def _table(ax: Axes, arms: Arms, t_end: float) -> None:
     table = ax.table(
         cellText=[cells for _, cells in rows],
         rowLabels=[label for label, _ in rows],
-        colLabels=list(arms),
+        colLabels=[name.replace("_", "_\n") for name in arms],  # narrow columns when there are many arms
         loc="upper center",
         cellLoc="center",
         rowLoc="left",
         bbox=(0.36, 1.0 - 0.065 * (len(rows) + 1), 0.56, 0.065 * (len(rows) + 1)),  # clear of the right edge
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(9)
+    table.set_fontsize(9 if len(arms) <= 4 else 7)
     differ = [len(set(cells)) > 1 for _, cells in rows]
     for (r, _), cell in table.get_celld().items():
         cell.set_edgecolor("#c8c8c8")

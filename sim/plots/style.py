@@ -38,6 +38,7 @@ NODE_KIND_COLORS: dict[str, str] = {
     "liquidator": "#00441b",
     "holder": "#000080",
     "forward": "#fb9a99",
+    "quoting_borrower": "#fdbf6f",
     "profit_taker": "#a6d854",
     "order_flow": "#cab2d6",
     "unwinder": "#b15928",
@@ -55,8 +56,8 @@ NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
 # fmt: off
 RECORD_KINDS: tuple[str, ...] = (
     "open", "option", "supply", "deposit", "ignite", "noise", "quote", "depth", "hedge", "basis", "holder",
-    "forward", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding", "margin",
-    "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
+    "forward", "quoting_borrower", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding",
+    "margin", "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
     "lending_liquidation", "refused", "exercise", "takeover", "backstop", "vault",
 )
 RECORD_KIND_COLORS: dict[str, str] = {
@@ -72,6 +73,7 @@ RECORD_KIND_COLORS: dict[str, str] = {
     "basis": "#b35806",
     "holder": "#01665e",
     "forward": "#f1b6da",
+    "quoting_borrower": "#e08214",
     "order": "#6baed6",
     "trade": "#1f77b4",
     "fill": "#17becf",
@@ -99,7 +101,8 @@ RECORD_KIND_COLORS: dict[str, str] = {
 }
 RECORD_KIND_MARKERS: dict[str, str] = {
     "open": "s", "option": "p", "supply": "P", "deposit": "s", "ignite": "^", "noise": "v", "quote": "o",
-    "depth": "H", "hedge": "D", "basis": "h", "holder": "8", "forward": "<", "order": ">", "trade": "o",
+    "depth": "H", "hedge": "D", "basis": "h", "holder": "8", "forward": "<",
+    "quoting_borrower": ">", "order": ">", "trade": "o",
     "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
     "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",

@@ -126,7 +126,8 @@ def _subtitle(data: SweepData, x: str, by: str | None) -> str:
     seeds = {len(v) for v in _groups(data, data.params, data.metrics[0]).values()} if data.rows else {0}
     n = f"{min(seeds)}–{max(seeds)}" if len(seeds) > 1 else f"{seeds.pop()}"
     others = [p for p in data.params if p not in (x, by)]
-    text = f"mean and 95% confidence band (within the metric's possible range) over {n} seeds per point · {len(data.rows):,} runs"
+    text = f"mean and 95% confidence band (within the metric's possible range) over {n} seeds per point"
+    text += f" · {len(data.rows):,} runs"
     if data.failed:
         text += f" · {data.failed} failed (not shown)"
     if others and not data.zipped:

@@ -28,10 +28,11 @@ def results(arms):
 
 
 def test_each_arm_has_exactly_its_own_components(arms):
-    specific = {"optmm", "holders", "shorts", "carry", "rally"}
+    specific = {"optmm", "holders", "shorts", "carry", "rally", "makers"}
     expected = {
         "call_option": {"optmm"},
         "dual": {"holders", "shorts", "carry"},
+        "dual_quoting": {"holders", "makers", "carry"},
         "neither": set(),
         "dual_rally": {"holders", "shorts", "carry", "rally"},
     }
@@ -88,6 +89,9 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
             "realised_vol",
             "holder_funding_yield",
             "project_cost",
+            "option_premium",
+            "exercise_paid",
+            "funding",
             "lending_liquidations",
             "perp_liquidations",
             "funding_path",
@@ -108,7 +112,8 @@ def test_the_comparison_figure_shows_what_the_arms_have(results, tmp_path):
 
     arms = {name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration)) for name, r in results.items()}
     labels = [label for label, _ in table_rows(arms, 8 * 3600.0)]
-    assert "holder funding yield, a year" in labels and "project's cost (call + exercise)" in labels
+    assert "holder funding yield, a year" in labels and "call premium at signing (implied vol)" in labels
+    assert "paid at exercise" in labels and "holder net carry, a year" in labels
     assert not any("volatility" in label for label in labels)  # 8 h: too short to annualise
     fig = arm_comparison_figure(arms, "bear")
     time_axes = {ax.get_title(): ax for ax in fig.axes if ax.get_title() != "headline figures (USDT)"}
@@ -173,3 +178,87 @@ def test_an_out_of_the_money_option_returns_the_loan():
     # tokens back, and cash at the mid for any it no longer held
     assert project.asset + project.quote / t.price[ex[0]] == pytest.approx(10_000.0, rel=1e-9)
     result.ledger.check_conserved()
+
+
+def test_other_borrowers_set_the_pools_utilisation_and_the_holders_pay_interest(results):
+    t = results["dual"].trace
+    at_start = (t.node == "pool") & (t.account == "other_borrowers")
+    assert [(t.kind[i], t.info[i], t.qty[i]) for i in np.flatnonzero(at_start)] == [
+        ("deposit", "USDT", 8_500_000.0),
+        ("borrow", "USDT", 4_250_000.0),  # 85% of the 5M supplied, before any oracle price
+    ]
+    assert (t.t[at_start] == 0).all()
+    from sim.playbook import run_metrics
+
+    r = results["dual"]
+    metrics = run_metrics(r)
+    # target LTV 60%, token liquidated at 85%, perp MMR 2%: (0.6 + 1) / 1.02 − 1 and 1 − 0.6 / 0.85
+    assert metrics["liquidation_distance"]["holders"] == pytest.approx(
+        {"perp_rise": 0.56863, "loan_fall": 0.29412}, abs=1e-5
+    )
+    borrowed = t.qty[(t.node == "pool") & (t.account == "holders") & (t.kind == "borrow")].sum()
+    # at least 8.5% a year on what the holders borrowed, for no more than the run
+    assert 0 < metrics["holder_interest_paid"] <= borrowed * 0.0875 * 8 / (365 * 24)
+    assert metrics["holder_net_carry"] == pytest.approx(
+        metrics["holder_funding_received"] - metrics["holder_interest_paid"] - metrics["holder_fees_paid"]
+    )
+
+
+def test_the_quoting_forward_leg_borrows_tokens_and_quotes_them_instead_of_selling(results):
+    t = results["dual_quoting"].trace
+    own = np.flatnonzero(t.kind == "quoting_borrower")
+    assert [t.info[i] for i in own] == ["deposit", "borrow"]
+    deposit, borrow = own
+    assert t.cause[deposit] == -1 and t.qty[deposit] == 100_000.0
+    # the borrow answers the pool's deposit record: 50% of $100k at the oracle price, in tokens
+    answered = t.cause[borrow]
+    assert (t.kind[answered], t.node[answered], t.cause[answered]) == ("deposit", "pool", deposit)
+    assert t.qty[borrow] == pytest.approx(0.5 * 100_000 / t.price[answered])
+    lent = np.flatnonzero((t.kind == "borrow") & (t.account == "makers"))
+    assert len(lent) == 1 and t.cause[lent[0]] == borrow and t.info[lent[0]] == "TKN"
+    # it only quotes, never sends a market order: none of the trades has it as taker
+    quotes = (t.kind == "quote") & (t.node == "makers")
+    assert quotes.sum() > 100 and (t.t[quotes] >= t.t[lent[0]]).any()
+    assert not ((t.kind == "trade") & (t.account == "makers")).any()
+    results["dual_quoting"].ledger.check_conserved()
+
+
+def test_the_holder_shorts_no_more_than_its_posted_margin_backs_and_repays_only_the_excess(results):
+    t = results["dual"].trace
+    own = np.flatnonzero((t.kind == "holder") & (t.node == "holders"))
+    margin = short = 0.0
+    shorts = 0
+    for i in own:
+        what, amount, price = t.info[i], t.notional[i], t.price[i]
+        if what == "post margin":
+            margin += amount
+        elif what == "withdraw margin":
+            margin -= amount
+        elif what == "short perp":
+            short += amount / price
+            shorts += 1
+            assert 0.6 * short * price <= margin * (1 + 1e-9), (t.t[i], short, margin)
+        elif what == "repay":  # only what brings the LTV back to target: never all the borrowed cash
+            borrowed = t.notional[own][t.info[own] == "borrow"].sum()
+            assert amount < 0.1 * borrowed
+    assert shorts > 5 and margin > 0
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "option_mm.optmm.implied_vol=40%",
+            "option_mm.optmm.implied_vol: must satisfy 0 < vol_low <= implied_vol <= vol_high < 1000%, "
+            "got 0.5, 0.4, 1.5",
+        ),
+        (
+            "lending.pool.quote.borrowed=6000000",
+            "lending.pool.quote.borrowed: must be in [0, supply = 5000000.0], got 6000000.0",
+        ),
+    ],
+)
+def test_a_band_around_the_implied_volatility_and_borrowing_beyond_the_supply_are_refused(override, message):
+    with pytest.raises(ConfigError) as exc:
+        arm_configs(raw_experiment("bear_playbook"), [override])
+    assert str(exc.value) == message

@@ -60,9 +60,9 @@ def test_layout_runs_spot_then_index_then_perp_with_spot_only_participants_left(
     pos = _layout(graph)
     x = {n: xy[0] for n, xy in pos.items()}
     assert x["lp"] < x["spot"] < x["index"] == x["mm"] == x["chainlink"] < x["perp"] == x["pool"]
-    assert x["perp"] < x["holders"] == x["liq"] == x["shorts"] == x["perp_longs"] == x["fund"]
+    assert x["perp"] < x["holders"] == x["liq"] == x["shorts"] == x["makers"] == x["perp_longs"] == x["fund"]
     assert len({tuple(xy) for xy in pos.values()}) == len(pos)  # no two nodes on one spot
-    assert [len(c) for c in _columns(graph)] == [4, 1, 3, 2, 6]
+    assert [len(c) for c in _columns(graph)] == [4, 1, 3, 2, 7]
 
 
 def test_small_graphs_keep_the_standard_size_and_larger_ones_grow():

@@ -10,6 +10,7 @@ from sim.arms import arm_config
 from sim.cli import main
 from sim.config import from_dict, read_toml
 from sim.experiments import raw_experiment
+from sim.playbook import run_metrics
 from sim.schema import ConfigError
 from sim.sweep import flatten, point_config, run_task, tasks
 from sim.sweep_store import read_rows
@@ -60,10 +61,16 @@ def test_a_row_is_the_arm_run_alone_with_that_seed(exp):
     (task,) = tasks(study, point)
     row = run_task(task)
     alone = arm_config(read_toml(exp), "big", ["link.hedge.latency=0.1", f"experiment.seed={task.seed}"])
-    expected = flatten(World(alone).run().summary)
+    result = World(alone).run()
+    expected = flatten(result.summary)
     assert {k: row[k] for k in ("peak_price.spot", "liquidations", "records")} == {
         k: expected[k] for k in ("peak_price.spot", "liquidations", "records")
     }
+    # an arm's row has the playbook figures too, as its ensemble has
+    playbook = flatten(run_metrics(result), "playbook.")
+    keys = ("playbook.perp_liquidations.count", "playbook.perp_liquidations.notional", "playbook.bad_debt")
+    assert {k: row[k] for k in keys} == {k: playbook[k] for k in keys}
+    assert row["playbook.perp_liquidations.count"] > 0  # the whale liquidates: the figures are not all zero
 
 
 def test_arm_picks_arms_and_is_refused_where_there_are_none(exp, tmp_path, capsys):
@@ -98,9 +105,11 @@ def test_the_whole_file_of_an_experiment_with_arms_is_never_built(exp):
 
 
 def test_the_api_makes_the_caller_choose_an_arm():
-    with pytest.raises(ConfigError, match="bear_playbook has arms \\(call_option, dual, neither, dual_rally\\)"):
+    with pytest.raises(
+        ConfigError, match="bear_playbook has arms \\(call_option, dual, dual_quoting, neither, dual_rally\\)"
+    ):
         api.load("bear_playbook")
-    assert list(api.arms("bear_playbook")) == ["call_option", "dual", "neither", "dual_rally"]
+    assert list(api.arms("bear_playbook")) == ["call_option", "dual", "dual_quoting", "neither", "dual_rally"]
     dual = api.load("bear_playbook", seed=3, arm="dual")
     assert dual.experiment.name == "bear_playbook:dual" and dual.experiment.seed == 3
     assert set(dual.holder) == {"holders"} and dual.option_mm == {}
