@@ -4,9 +4,10 @@ When the venue's waterfall moves a position to the fund (Binance ``takeover``) o
 (Hyperliquid ``backstop``), the venue tells this node over its fill link (a ``Takeover``
 message). From then on, while it holds something, every ``interval`` the node sends one
 market order over its order link closing up to ``slice`` of notional (at the last mark it
-heard of) of what it holds; the order's cause is the oldest takeover not yet unwound, so the
-cascade tree shows which liquidation each piece of the fund's later, forced flow descends
-from. Its fills come back as FillReports and reduce the oldest takeovers first.
+heard of) of what it holds, recorded as an ``unwind`` record at this node whose cause is the
+oldest takeover not yet unwound, so the cascade tree shows which liquidation each piece of
+the fund's later, forced flow descends from, and over which links it travelled. Its fills
+come back as FillReports and reduce the oldest takeovers first.
 """
 
 from __future__ import annotations
@@ -77,4 +78,16 @@ class Unwinder:
                 continue
             qty = min(abs(held), cfg.slice / self.price)
             side = -1 if held > 0 else 1
-            self.out.send(Order(self.lots[0][0], self.account, side, qty=qty))
+            trace, names = self.ctx.trace, self.ctx.ledger.names
+            rid = trace.record(
+                env.now,
+                "unwind",
+                self.name,
+                self.lots[0][0],
+                names[self.account],
+                side,
+                self.price,
+                qty,
+                qty * self.price,
+            )
+            self.out.send(Order(rid, self.account, side, qty=qty))

@@ -45,7 +45,8 @@ FORCED_HOPS = {  # kind of record: the kinds of cause through which it carries f
     "trade": ("order", "liquidation"),
     "fill": ("trade",),
     "hedge": ("fill", "trade", "adl"),
-    "order": ("hedge", "takeover", "backstop", "liquidation"),
+    "unwind": ("takeover", "backstop"),
+    "order": ("hedge", "unwind", "liquidation"),
 }
 CHANNEL_FROM = {"hedge": "spot_hedges"}  # kinds that switch the channel of the flow below them
 # Records that move positions without a book trade, and the sign that turns a record's side into

@@ -58,7 +58,7 @@ RECORD_KINDS: tuple[str, ...] = (
     "open", "option", "supply", "deposit", "ignite", "noise", "quote", "depth", "hedge", "basis", "holder",
     "forward", "quoting_borrower", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding",
     "margin", "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
-    "lending_liquidation", "refused", "exercise", "takeover", "backstop", "vault",
+    "lending_liquidation", "refused", "exercise", "takeover", "backstop", "vault", "unwind",
 )
 RECORD_KIND_COLORS: dict[str, str] = {
     "open": "#969696",
@@ -98,6 +98,7 @@ RECORD_KIND_COLORS: dict[str, str] = {
     "takeover": "#b15928",
     "backstop": "#4d004b",
     "vault": "#807dba",
+    "unwind": "#cc4c02",
 }
 RECORD_KIND_MARKERS: dict[str, str] = {
     "open": "s", "option": "p", "supply": "P", "deposit": "s", "ignite": "^", "noise": "v", "quote": "o",
@@ -106,7 +107,7 @@ RECORD_KIND_MARKERS: dict[str, str] = {
     "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
     "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",
-    "exercise": "p", "takeover": "P", "backstop": "X", "vault": "P",
+    "exercise": "p", "takeover": "P", "backstop": "X", "vault": "P", "unwind": ">",
 }
 # fmt: on
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous

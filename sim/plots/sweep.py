@@ -72,7 +72,10 @@ def load_sweep(folder: Path) -> SweepData:
 def metric_unit(name: str) -> str:
     if name.startswith(("peak_price", "final_price")):
         return formats.PRICE_UNIT
-    if "notional" in name or name.startswith("forced_flow.") or name in ("insurance_fund_change", "bad_debt"):
+    money = ("insurance_fund_change", "vault_change", "bad_debt")
+    if name.endswith(("min_mark", "max_mark")) or name.startswith(("min_price", "max_price")):
+        return formats.PRICE_UNIT
+    if "notional" in name or name.startswith("forced_flow.") or name.endswith(money):
         return formats.NOTIONAL_UNIT
     if name.endswith("_s"):
         return "s"

@@ -44,8 +44,9 @@ def test_the_vault_unwinds_what_it_took_through_its_links(hyperliquid_crash):
     t = hyperliquid_crash.trace
     orders = np.flatnonzero((t.kind == "order") & (t.account == "perp:vault"))
     assert len(orders)
-    assert set(t.kind[t.cause[orders]]) == {"backstop"}
-    assert (t.t[orders] > t.t[t.cause[orders]]).all()
+    unwinds = t.cause[orders]
+    assert set(t.kind[unwinds]) == {"unwind"} and set(t.kind[t.cause[unwinds]]) == {"backstop"}
+    assert (t.t[orders] > t.t[t.cause[unwinds]]).all()
 
 
 def test_every_style_runs_the_crash():

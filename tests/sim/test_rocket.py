@@ -31,10 +31,12 @@ def test_under_binance_rules_the_spiral_stalls_below_13(rocket):
     t = rocket.trace
     takeovers = np.flatnonzero(t.kind == "takeover")
     assert set(t.kind[t.cause[takeovers]]) == {"liquidation"}
-    unwinds = np.flatnonzero((t.kind == "order") & (t.account == "perp:insurance"))
-    assert len(unwinds) > 10
-    assert set(t.kind[t.cause[unwinds]]) == {"takeover"}  # each unwind order names its takeover
-    assert (t.t[unwinds] >= t.t[t.cause[unwinds]] + 0.005).all()  # it crossed the fund's link
+    unwinds = np.flatnonzero(t.kind == "unwind")
+    assert len(unwinds) > 10 and set(t.node[unwinds]) == {"fund"}
+    assert set(t.kind[t.cause[unwinds]]) == {"takeover"}  # each unwind names the takeover it descends from
+    orders = np.flatnonzero((t.kind == "order") & (t.account == "perp:insurance"))
+    assert set(t.kind[t.cause[orders]]) == {"unwind"}
+    assert np.allclose(t.t[orders], t.t[t.cause[orders]] + 0.005)  # across the fund -> perp link
 
 
 def test_forced_flow_amplifies_the_ignition_many_times(rocket):

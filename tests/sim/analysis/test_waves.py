@@ -82,17 +82,18 @@ def test_forced_flow_follows_order_flow_hops_into_its_channels():
     tr.record(1.2, "trade", "spot", 7, "mm", 1, 10.2, 30.0, 306.0)  # 8
     tr.record(1.3, "order", "spot", 7, "takers", -1, qty=5.0)  # 9: a reaction to the price 7 set
     tr.record(1.3, "trade", "spot", 9, "takers", -1, 10.1, 5.0, 50.5)  # 10
-    tr.record(2.0, "order", "perp", 5, "perp:insurance", 1, qty=50.0)  # 11: the fund's unwind
-    tr.record(2.0, "trade", "perp", 11, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 12
+    tr.record(2.0, "unwind", "fund", 5, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 11: the fund's unwind
+    tr.record(2.005, "order", "perp", 11, "perp:insurance", 1, qty=50.0)  # 12: its order, over its link
+    tr.record(2.005, "trade", "perp", 12, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 13
     table = tr.table()
     c = cascade(table)
-    assert np.flatnonzero(c.forced).tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 11, 12]
-    hedges, unwinds = ["spot_hedges"] * 3, ["unwinds"] * 2
+    assert np.flatnonzero(c.forced).tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13]
+    hedges, unwinds = ["spot_hedges"] * 3, ["unwinds"] * 3
     assert c.channel.tolist() == ["", *["perp_book"] * 3, "off_book", "unwinds", *hedges, "", "", *unwinds]
     assert channels(table, channel_masks(table, c)) == Channels(
         perp_book=303.0, off_book=700.0, spot_hedges=306.0, unwinds=515.0
     )
-    assert c.wave.tolist() == [0] + [1] * 12
+    assert c.wave.tolist() == [0] + [1] * 13
 
 
 # ----------------------------------------------------------------------------- the properties the issue asks for
