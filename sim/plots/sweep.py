@@ -81,8 +81,10 @@ def metric_unit(name: str) -> str:
         return "s"
     if name == "amplification" or name.startswith("amplification_by_channel."):
         return "×"
-    if name in COUNTS or name.endswith((".processed", ".max_queue")):
+    if name in COUNTS or name.endswith((".processed", ".max_queue", ".count", "liquidation_attempts")):
         return "count"
+    if name.startswith("playbook.") and ("yield" in name or "funding." in name or name.endswith("_vol")):
+        return "fraction a year"  # seed 004's rates: 0.1 = 10% a year
     return ""
 
 
