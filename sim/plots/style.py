@@ -95,7 +95,7 @@ RECORD_KIND_COLORS: dict[str, str] = {
     "lending_liquidation": "#b2182b",
     "refused": "#525252",
     "exercise": "#ffd92f",
-    "takeover": "#b15928",
+    "takeover": "#7f2704",
     "backstop": "#4d004b",
     "vault": "#807dba",
     "unwind": "#cc4c02",
@@ -107,7 +107,7 @@ RECORD_KIND_MARKERS: dict[str, str] = {
     "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
     "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
     "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",
-    "exercise": "p", "takeover": "P", "backstop": "X", "vault": "P", "unwind": ">",
+    "exercise": "p", "takeover": "H", "backstop": "X", "vault": "P", "unwind": ">",
 }
 # fmt: on
 FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous
