@@ -11,10 +11,19 @@ from sim.config import Config
 
 
 def notices(config: Config) -> list[str]:
-    """The warnings for ``config``: components that never act within the run."""
+    """The warnings for ``config``: components that never act within the run, and a
+    hyperliquid-style perp priced from a weighted-mean index (Hyperliquid's oracle is a
+    weighted median, docs/MECHANICS.md §1)."""
     end = config.experiment.duration
-    return [
+    never = [
         f"igniter.{iid}.start: {igniter.start:g} s is not before the run's end ({end:g} s); it never fires"
         for iid, igniter in config.igniter.items()
         if igniter.start >= end
     ]
+    mean_oracle = [
+        f"index.{perp.index}.method: perp.{pid} is hyperliquid-style but its index is a weighted mean "
+        f'(Hyperliquid\'s oracle is a weighted median: method = "median")'
+        for pid, perp in config.perp.items()
+        if perp.style == "hyperliquid" and config.index[perp.index].method == "mean"
+    ]
+    return never + mean_oracle

@@ -105,3 +105,15 @@ def test_contagion_runs_under_every_style(style):
     overrides += [f"perp.{p}.vault_capital=200000" for p in ("perp_a", "perp_b")]
     result = api.run(api.load("contagion", overrides=[*overrides, "experiment.duration=60s"]))
     assert result.summary["liquidations"] > 0
+
+
+def test_a_hyperliquid_perp_on_a_mean_index_is_warned_about():
+    from sim.notices import notices
+
+    mean = api.load("rocket", overrides=["perp.perp.style=hyperliquid"])
+    assert notices(mean) == [
+        "index.index.method: perp.perp is hyperliquid-style but its index is a weighted mean "
+        '(Hyperliquid\'s oracle is a weighted median: method = "median")'
+    ]
+    assert notices(api.load("rocket", overrides=["perp.perp.style=hyperliquid", "index.index.method=median"])) == []
+    assert notices(api.load("rocket")) == []
