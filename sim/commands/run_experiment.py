@@ -100,7 +100,8 @@ def _run_arms(args: argparse.Namespace, out: Path) -> int:
             f"in {s['wall_time_s']:.2f} s"
         )
     write_arms(results, out, force=args.force, plots=not args.no_plots)
-    print(f"results: {out} (comparison.png, comparison.json, one folder per arm)")
+    files = "comparison.json" if args.no_plots else "comparison.png, comparison.json"
+    print(f"results: {out} ({files}, one folder per arm)")
     return 0
 
 

@@ -195,6 +195,7 @@ class PositionBook:
         self._oi = {s: 0.0 for s in _SIDES}
         self._count = {s: 0 for s in _SIDES}
         self._bound = {LONG: -np.inf, SHORT: np.inf}  # see may_liquidate
+        self.snapped = 0.0  # quantity dropped by fills that closed a position within CLOSE_REL of it
         self._epoch = 0  # see journal
         self._journal: list[int] = []
 
@@ -389,6 +390,7 @@ class PositionBook:
         elif q < held * (1 - CLOSE_REL):
             self._set(pid, s, held - q, entry, margin + pnl)
         else:
+            self.snapped += abs(q - held)
             self._set(pid, 0, 0.0, 0.0, margin + pnl)
         return pnl
 
