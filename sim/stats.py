@@ -29,6 +29,9 @@ NON_NEGATIVE = (
     "project_cost",
     "holder_interest_paid",
     "holder_fees_paid",
+    "bad_debt",
+    "liquidation_attempts",
+    "adl_count",
 )
 
 
