@@ -51,7 +51,8 @@ def test_the_vault_unwinds_what_it_took_through_its_links(hyperliquid_crash):
 
 def test_every_style_runs_the_crash():
     for style in ("binance", "hyperliquid", "dydx"):
-        result = _crash(f"perp.perp.style={style}", "experiment.duration=40s")
+        median = ["index.index.method=median"] if style == "hyperliquid" else []
+        result = _crash(f"perp.perp.style={style}", "experiment.duration=40s", *median)
         assert result.summary["liquidations"] > 0
 
 
