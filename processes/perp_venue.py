@@ -372,18 +372,25 @@ class PerpVenue:
     def _margin_to_vault(self, pid: int, owner: int, cause: int) -> None:
         """Hyperliquid backstop: the position's margin goes with it to the vault (negative: the
         vault pays it), and the maintenance margin is not returned (a ``vault`` record)."""
+        self._margin_to_cash(pid, self.holder_account["vault"], "vault", owner, cause, "backstop margin")
+
+    def _margin_to_cash(self, pid: int, account: int, kind: str, who: int, cause: int, info: str) -> None:
+        """Move record ``pid``'s margin to ``account``'s cash (a ``kind`` record naming ``who``); a
+        negative margin the cash pays, as far as it goes, the rest being bad debt of ``who``."""
         ledger, positions = self.ctx.ledger, self.positions
-        vault = self.holder_account["vault"]
-        left = float(positions.margin[pid])
-        if left > 0:
-            positions.withdraw(pid, left)
-            ledger.transfer(self.margin_account, vault, QUOTE, left)
-        elif left < 0:
-            left = -self._pay_from(vault, -left, owner, cause)
-            positions.deposit(pid, float(-positions.margin[pid]))
-        if left:
+        margin = float(positions.margin[pid])
+        if abs(margin) <= DUST:
+            return
+        if margin > 0:
+            positions.withdraw(pid, margin)
+            ledger.transfer(self.margin_account, account, QUOTE, margin)
+        else:
+            paid = self._pay_from(account, -margin, who, cause)
+            positions.deposit(pid, -margin)
+            margin = -paid
+        if abs(margin) > DUST:
             self.ctx.trace.record(
-                self.ctx.env.now, "vault", self.name, cause, ledger.names[owner], notional=left, info="backstop margin"
+                self.ctx.env.now, kind, self.name, cause, ledger.names[who], notional=margin, info=info
             )
 
     def _pay_from(self, account: int, amount: float, debtor: int, cause: int) -> float:
@@ -403,24 +410,11 @@ class PerpVenue:
     def _sweep(self, pid: int, cause: int) -> None:
         """Move the PnL a fund's or vault's trade realised from its position record to its cash
         account (an ``insurance`` or ``vault`` record); what the cash cannot pay is bad debt."""
-        ledger, positions = self.ctx.ledger, self.positions
         holds = self.holders[pid]
         account = self.holder_account[holds]
-        realised = float(positions.margin[pid])
-        if abs(realised) <= DUST:
-            return
-        if realised > 0:
-            positions.withdraw(pid, realised)
-            ledger.transfer(self.margin_account, account, QUOTE, realised)
-        else:
-            paid = self._pay_from(account, -realised, account, cause)
-            positions.deposit(pid, -realised)
-            realised = -paid
-        if abs(realised) > DUST:
-            kind = "insurance" if holds == "insurance" else "vault"
-            self.ctx.trace.record(
-                self.ctx.env.now, kind, self.name, cause, ledger.names[account], notional=realised, info="unwind pnl"
-            )
+        self._margin_to_cash(
+            pid, account, "insurance" if holds == "insurance" else "vault", account, cause, "unwind pnl"
+        )
 
     def _settle_closed(self, pid: int, owner: int, notional: float, cause: int) -> None:
         """A closed position's margin: clearance fee to the fund, the rest to the owner, a shortfall
