@@ -9,21 +9,19 @@ child reports the simulation wall time, the time to write the folder, its peak r
 median cost of a mark update that crosses no position (the perp venue's
 ``_on_index``: mark price, ``mark`` record and liquidation check; the liquidations a crossing
 update triggers are per-position work and are excluded). The population keeps its $10M notional,
-so at a million positions each is $10 and the squeeze liquidates them all.
+so at a million positions each is $10; the squeeze liquidates most of them, each through its
+venue style's waterfall.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.sizes import command_line, in_fresh_interpreter
 
 SIZES = (1_000, 100_000, 1_000_000)
 
@@ -78,14 +76,7 @@ def child(n: int) -> dict[str, float]:
 
 def measure(n: int) -> dict[str, float]:
     """Run ``child(n)`` in a fresh interpreter (so that peak memory is its own)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_scale", "--child", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return in_fresh_interpreter("benchmarks.bench_scale", n)
 
 
 def main(sizes: tuple[int, ...] = SIZES) -> dict[int, dict[str, float]]:
@@ -104,11 +95,4 @@ def main(sizes: tuple[int, ...] = SIZES) -> dict[int, dict[str, float]]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", type=int, help="run one size here and print its figures as JSON")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child)))
-    else:
-        main(tuple(args.sizes))
+    command_line(__doc__, SIZES, child, main)

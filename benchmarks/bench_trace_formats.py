@@ -1,22 +1,19 @@
 """events.csv against events.parquet: write time, size and read time, at 1,000 / 100,000 / 1,000,000 shorts.
 
 Run from the repo root: ``.venv/bin/python -m benchmarks.bench_trace_formats``. Each size runs in its
-own subprocess (``--child N``): the rocket with ``perp.perp.populations.shorts.count=N`` (every
-position liquidated, as in ``bench_scale``), then, on its trace, ``write_csv`` and ``write_parquet``
+own subprocess (``--child N``): the rocket with ``perp.perp.populations.shorts.count=N`` (as in
+``bench_scale``), then, on its trace, ``write_csv`` and ``write_parquet``
 (the project's writers), the files' sizes, and reading each back with the project's readers
 (``read_events``, ``read_parquet``) and with pandas (``read_csv``, ``read_parquet``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.sizes import command_line, in_fresh_interpreter
 
 SIZES = (1_000, 100_000, 1_000_000)
 
@@ -59,14 +56,7 @@ def child(n: int) -> dict[str, float]:
 
 def measure(n: int) -> dict[str, float]:
     """``child(n)`` in a fresh interpreter."""
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_trace_formats", "--child", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return in_fresh_interpreter("benchmarks.bench_trace_formats", n)
 
 
 def main(sizes: tuple[int, ...] = SIZES) -> dict[int, dict[str, float]]:
@@ -85,11 +75,4 @@ def main(sizes: tuple[int, ...] = SIZES) -> dict[int, dict[str, float]]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", type=int, help="run one size here and print its figures as JSON")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child)))
-    else:
-        main(tuple(args.sizes))
+    command_line(__doc__, SIZES, child, main)
