@@ -36,6 +36,7 @@ import numpy as np
 
 from sim.ledger import ASSET, QUOTE, Ledger
 from sim.liquidation_delays import LiveDelays, Opened, TraceDelays, liquidation_pid
+from sim.market.clearing import beyond
 from sim.market.sides import DUST
 from sim.trace import Trace, TraceTable
 
@@ -246,8 +247,8 @@ class Invariants:
         for row in rows.tolist():
             liq = int(trace.cause[row])
             bankruptcy = float(trace.info[liq].split("bankruptcy=", 1)[1])
-            side, price = int(trace.side[row]), float(trace.price[row])  # the close's side: −position side
-            if side * (price - bankruptcy) > DUST * max(1.0, bankruptcy):
+            position_side, price = -int(trace.side[row]), float(trace.price[row])  # the trade closes it
+            if beyond(position_side, price, bankruptcy):
                 detail = f"liquidation {liq} on {name} filled at {price!r}, beyond its bankruptcy price {bankruptcy!r}"
                 raise InvariantError("liquidation_bound", float(trace.t[row]), detail, (str(trace.account[row]),))
 

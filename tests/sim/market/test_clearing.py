@@ -185,3 +185,10 @@ def test_settlement_accounts_for_every_unit_of_margin(style, left, notional, fun
     assert min(s.fee, s.to_owner, s.from_fund, s.bad_debt) >= 0
     assert left == pytest.approx(s.to_owner + s.fee - s.from_fund - s.bad_debt, abs=1e-6)
     assert s.from_fund <= max(fund, 0)
+
+
+def test_a_fill_is_beyond_the_bound_only_past_it_by_more_than_dust():
+    from sim.market.clearing import beyond
+
+    assert beyond(-1, 11.01, 11.0) and not beyond(-1, 11.0, 11.0)  # a short bought above its bound
+    assert beyond(1, 7.99, 8.0) and not beyond(1, 8.0 - 1e-12, 8.0)  # a long sold below it; dust is not
