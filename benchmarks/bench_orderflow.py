@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.bench_rocket import bare_simpy_rate
 from sim import api
-from sim.world import World
+from sim.engine.world import World
 
 CONFIG = Path(__file__).with_name("orderflow.toml")
 

@@ -16,7 +16,7 @@ import time
 import simpy
 
 from sim import api
-from sim.world import World
+from sim.engine.world import World
 
 REPEATS = 5
 BARE_EVENTS = 500_000

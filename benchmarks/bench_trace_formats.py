@@ -30,8 +30,8 @@ def child(n: int) -> dict[str, float]:
     import pyarrow.parquet  # noqa: F401 - imported before timing, as in a run that writes both
 
     from sim import api
-    from sim.trace import read_events, write_csv
-    from sim.trace_parquet import read_parquet, write_parquet
+    from sim.core.trace import read_events, write_csv
+    from sim.core.trace_parquet import read_parquet, write_parquet
 
     run_s, result = _timed(api.run, api.load("rocket", overrides=[f"perp.perp.populations.shorts.count={n}"]))
     with tempfile.TemporaryDirectory() as tmp:

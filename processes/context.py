@@ -10,8 +10,8 @@ import numpy as np
 import simpy
 
 from processes.messages import Order
-from sim.ledger import Ledger
-from sim.trace import Trace
+from sim.core.ledger import Ledger
+from sim.core.trace import Trace
 from topology.network import Network
 
 

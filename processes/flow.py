@@ -8,7 +8,7 @@ from processes.context import Context
 from processes.messages import MarginTransfer, Order
 from sim.config import Igniter as IgniterConfig
 from sim.config import Noise as NoiseConfig
-from sim.ledger import ASSET, QUOTE
+from sim.core.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 
 

@@ -13,20 +13,36 @@ The trace gets one ``funding_rate`` record per interval and one ``funding`` reco
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from processes.context import Context
 from processes.messages import PerpData
+from sim.config import Perp
 from sim.market.funding import binance_funding_cap, funding_payments, funding_rate, premium_sample
+from sim.market.orderbook import OrderBook
+from sim.market.positions import PositionBook
 from sim.market.sides import BUY, LONG, SELL, SHORT
 
-if TYPE_CHECKING:
-    from processes.perp_venue import PerpVenue
+
+class FundedVenue(Protocol):
+    """What the funding clock reads of its perp venue (processes/perp_venue.py), and the one call it makes."""
+
+    name: str
+    cfg: Perp
+    ctx: Context
+    book: OrderBook
+    positions: PositionBook
+    index: float
+    mark: float
+    mark_cause: int
+
+    def check_liquidations(self, cause: int) -> None: ...
 
 
 class FundingClock:
-    def __init__(self, venue: PerpVenue) -> None:
+    def __init__(self, venue: FundedVenue) -> None:
         cfg = venue.cfg
         self.venue = venue
         self.interval_hours = cfg.funding_interval / 3600.0

@@ -28,7 +28,7 @@ from processes.messages import (
     PoolRequest,
 )
 from sim.config import Holder as HolderConfig
-from sim.ledger import ASSET, QUOTE
+from sim.core.ledger import ASSET, QUOTE
 from sim.market.sides import SELL
 
 _MIN_CASH = 1.0  # USDT not worth a message

@@ -3,7 +3,7 @@
 Each publication is an ``index`` record, sent to every perp venue on the node's ``index``
 links. Its contributors are the source updates of the window since the previous publication,
 each with its share of the weighted price move, a level being credited to whoever crossed it
-within ``attribution_memory`` (sim/attribution.py, written to the trace's contributors table);
+within ``attribution_memory`` (sim/market/attribution.py, written to the trace's contributors table);
 its cause is the one that took the price where it was published.
 """
 
@@ -13,8 +13,8 @@ import math
 
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
-from sim.attribution import MoveWindow
 from sim.config import Index
+from sim.market.attribution import MoveWindow
 from sim.market.index import index_price, median_index
 
 

@@ -13,7 +13,7 @@ from processes.context import Context
 from processes.messages import MarketData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import Liquidity
-from sim.ledger import ASSET, QUOTE
+from sim.core.ledger import ASSET, QUOTE
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 

@@ -73,8 +73,8 @@ class Takeover:
 
 # ----------------------------------------------------------------------------- lending pool
 
-QUOTE_ASSET = 0  # the quote currency (USDT); matches sim.ledger.QUOTE
-TOKEN_ASSET = 1  # the traded token; matches sim.ledger.ASSET
+QUOTE_ASSET = 0  # the quote currency (USDT); matches sim.core.ledger.QUOTE
+TOKEN_ASSET = 1  # the traded token; matches sim.core.ledger.ASSET
 
 
 @dataclass(slots=True)

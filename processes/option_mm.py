@@ -6,7 +6,7 @@ provider, but shrinks its size and widens its spread while it is losing money (m
 the mid, against what it was given). At expiry, if the mid is above the strike it exercises
 (pays strike × loan to the project and keeps the tokens); otherwise it returns the loan,
 paying cash at the mid for tokens it no longer holds. ``option`` and ``exercise`` records
-carry what the project's implicit cost is computed from (sim.metrics).
+carry what the project's implicit cost is computed from (sim.analysis.metrics).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from sim.config import OptionMarketMaker as OptionConfig
-from sim.ledger import ASSET, QUOTE
+from sim.core.ledger import ASSET, QUOTE
 
 
 class OptionMarketMaker(LiquidityProvider):

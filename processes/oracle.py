@@ -8,7 +8,7 @@ for the first publication). The on-chain delay is the latency of the ``oracle`` 
 
 Each publication is an ``oracle`` record (``info``: first, deviation or heartbeat) whose
 contributors are the source updates since the previous publication, each with its share of the
-price move (sim/attribution.py); its cause is the one that took the price where it was published.
+price move (sim/market/attribution.py); its cause is the one that took the price where it was published.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
-from sim.attribution import MoveWindow
 from sim.config import Oracle as OracleConfig
+from sim.market.attribution import MoveWindow
 
 
 class PushOracle:

@@ -27,7 +27,7 @@ from simpy.events import NORMAL
 from processes.context import Context
 from processes.messages import Cancel, Limit, MarketData, Order
 from sim.config import OrderFlow as OrderFlowConfig
-from sim.ledger import ASSET, QUOTE
+from sim.core.ledger import ASSET, QUOTE
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, SELL
 from topology.network import Delivery

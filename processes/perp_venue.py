@@ -22,7 +22,7 @@ from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
 from sim.config import Perp
-from sim.ledger import QUOTE
+from sim.core.ledger import QUOTE
 from sim.market.clearing import (
     BookOrder,
     ClearingRules,
@@ -38,9 +38,8 @@ from sim.market.liquidation import AdlRanking
 from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
-from sim.market.positions import PositionBook
+from sim.market.positions import Cohort, PositionBook
 from sim.market.sides import DUST, LONG, SHORT
-from sim.populations import Cohort
 
 BOOK_EMA_S = 30.0  # Hyperliquid's third mark input when there are no external perp mids (§2)
 

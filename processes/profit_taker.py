@@ -18,7 +18,7 @@ import math
 from processes.context import Context
 from processes.messages import MarketData, Quotes
 from sim.config import ProfitTaker as ProfitTakerConfig
-from sim.ledger import ASSET
+from sim.core.ledger import ASSET
 from sim.market.orderbook import TickGrid
 from sim.market.sides import SELL
 

@@ -21,7 +21,7 @@ from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
 from sim.config import QuotingBorrower as QuotingBorrowerConfig
-from sim.ledger import QUOTE
+from sim.core.ledger import QUOTE
 
 
 class QuotingBorrower(LiquidityProvider):

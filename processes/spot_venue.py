@@ -17,8 +17,8 @@ from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.messages import Cancel, Limit, MarketData, Order, Quotes
 from sim.config import Spot
-from sim.datafiles import profile_ladders
-from sim.ledger import ASSET, QUOTE
+from sim.core.datafiles import profile_ladders
+from sim.core.ledger import ASSET, QUOTE
 from sim.market.depth import DepthProfile, ladder
 from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook

@@ -21,15 +21,15 @@ import dataclasses
 import warnings
 from pathlib import Path
 
-from sim.arms import arm_config, arm_configs, no_arms
+from sim.analysis.runfolder import open_run as open_folder
 from sim.config import Config, validated
-from sim.ensemble import Ensemble, specs, write_ensembles
-from sim.experiments import load_experiment, raw_experiment, seed_override
-from sim.limits import check_memory
-from sim.notices import notices
-from sim.output import summary_document, write_run
-from sim.runfolder import open_run as open_folder
-from sim.world import RunResult, World
+from sim.engine.notices import notices
+from sim.engine.world import RunResult, World
+from sim.study.arms import arm_config, arm_configs, no_arms
+from sim.study.ensemble import Ensemble, specs, write_ensembles
+from sim.study.experiments import load_experiment, raw_experiment, seed_override
+from sim.study.limits import check_memory
+from sim.study.output import summary_document, write_run
 
 
 def load(name_or_path: str, seed: int | None = None, overrides: list[str] = (), arm: str | None = None) -> Config:
@@ -60,7 +60,7 @@ def run(config: Config) -> RunResult:
 
 def save(result: RunResult, out: str | Path, force: bool = False, plots: bool = True) -> Path:
     """Write a result's run folder (events.csv, events.parquet, summary.json, config.toml, plots)."""
-    return write_run(result, Path(out), force=force, plots=plots)
+    return write_run(result, Path(out), force=force, figures=_figures(plots))
 
 
 def ensemble(
@@ -83,7 +83,7 @@ def ensemble(
         load(name_or_path, seed, overrides)  # refuses an experiment with arms
     (spec,) = specs(name_or_path, seeds, seed, overrides, [arm] if arm else [], metrics)
     folder = Path(out) if out else Path("results") / f"{spec.name}-ensemble"
-    (result,) = write_ensembles([spec], folder, force, plots, jobs, dask)
+    (result,) = write_ensembles([spec], folder, force, _figures(plots), jobs, dask)
     return result
 
 
@@ -94,3 +94,10 @@ def open_run(path: str | Path) -> RunResult:
     folder = open_folder(path)
     config = load_experiment(str(Path(path) / "config.toml"))
     return RunResult(config, folder.trace, folder.summary, None, folder.nodes)
+
+
+def _figures(plots: bool):
+    """The plots layer's figures hook, or None (imported here: matplotlib loads only when a plot is drawn)."""
+    from sim.plots.figures import FIGURES
+
+    return FIGURES if plots else None

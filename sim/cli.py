@@ -15,10 +15,10 @@ import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from sim import interrupts
 from sim.commands import COMMANDS
-from sim.paths import describe
-from sim.schema import ConfigError
+from sim.core import interrupts
+from sim.core.errors import ConfigError, Interrupted
+from sim.core.paths import describe
 
 EXIT_BAD_INPUT = 2
 EXIT_INVARIANT = 3
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     with interrupts.handled():
         try:
             return _main(argv)
-        except interrupts.Interrupted as exc:
+        except Interrupted as exc:
             print(f"perpsim: {exc.line()}", file=sys.stderr)
             return exc.status
 
@@ -87,8 +87,7 @@ def _main(argv: list[str] | None) -> int:
 def _exit_status(exc: Exception) -> int | None:
     """The exit status of an error reported in one line, or None for an unexpected one."""
     # here, not at the top: both modules import numpy, which `perpsim list` and `show` do not need
-    from sim.invariants import InvariantError
-    from sim.trace import TraceFormatError
+    from sim.core.errors import InvariantError, TraceFormatError
 
     if isinstance(exc, ConfigError | TraceFormatError):
         return EXIT_BAD_INPUT

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import datafiles, tomlwrite
-from sim.schema import ConfigError, a_or_an, choice, did_you_mean, dump, duration, fraction, load, table
+from sim.core import datafiles, tomlwrite
+from sim.core.errors import ConfigError
+from sim.core.schema import a_or_an, choice, did_you_mean, dump, duration, fraction, load, table
 
 
 def require(ok: bool, key: str, problem: str) -> None:
@@ -71,7 +72,7 @@ class Depth:
 @dataclass
 class Book:
     """Initial resting liquidity on a venue, owned by one account: synthetic ``asks``/``bids``
-    profiles, or a depth-profile CSV file (``profile``, see sim/datafiles.py)."""
+    profiles, or a depth-profile CSV file (``profile``, see sim/core/datafiles.py)."""
 
     mid: float
     owner: str = "holders"
@@ -158,7 +159,7 @@ class Counterparty:
 class Population:
     """Leveraged traders held as arrays in the perp venue's position book: ``count`` positions
     of a total size with liquidation prices drawn from ``liq_price``, or, from a liquidation-map
-    CSV file (``map``, see sim/datafiles.py), ``count`` positions per row of the population's side."""
+    CSV file (``map``, see sim/core/datafiles.py), ``count`` positions per row of the population's side."""
 
     side: str = choice("short", "short", "long")
     owner: str = ""
@@ -378,7 +379,7 @@ class OptionMarketMaker(Liquidity):
     shrink: float = 0.5  # size multiplier while the market maker is losing
     widen: float = 2.0  # spread multiplier while it is losing
     # the volatility a counterparty prices the call at when signing (that of the market without
-    # the market maker), and a band around it; sim.playbook values the premium at all three
+    # the market maker), and a band around it; sim.analysis.playbook values the premium at all three
     implied_vol: float = fraction(1.0)
     vol_low: float = fraction(0.5)
     vol_high: float = fraction(1.5)
@@ -715,7 +716,7 @@ class Latency:
     @classmethod
     def coerce(cls, value: Any, key: str) -> Latency:
         """A bare duration ("50ms") is a constant latency."""
-        from sim.schema import convert
+        from sim.core.schema import convert
 
         latency = cls(model="constant", value=convert(float, value, key, {"unit": "duration"}))
         latency.check(key)
@@ -922,7 +923,7 @@ def validated(config: Config) -> Config:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, its data paths anchored to its folder (sim/datafiles.py); a syntax
+    """Parse a TOML file, its data paths anchored to its folder (sim/core/datafiles.py); a syntax
     error becomes a ConfigError naming the file and line."""
     try:
         with open(path, "rb") as fh:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import networkx as nx
 
 from sim.config import Config, node_kinds
-from sim.schema import ConfigError, a_or_an
+from sim.core.errors import ConfigError
+from sim.core.schema import a_or_an
 
 VENUE_KINDS = ("spot", "perp", "index")
 

@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
 from topology.latency import LatencyModel
 
 Handler = Callable[[Any], None]

@@ -3,7 +3,7 @@
 A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``; adding a command is one new module and one line in ``COMMANDS``.
 Every command module is imported at each start, so heavy imports (numpy, networkx and
-matplotlib, which come with sim.trace, sim.world and sim.plots) go inside ``run``: ``perpsim
+matplotlib, which come with sim.core.trace, sim.engine.world and sim.plots) go inside ``run``: ``perpsim
 list`` and ``perpsim show`` load none of them.
 """
 

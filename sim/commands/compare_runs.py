@@ -15,11 +15,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments import load_experiment
-    from sim.paths import output_file, writing
+    from sim.analysis.runfolder import open_run
+    from sim.core.errors import ConfigError
+    from sim.core.paths import output_file, writing
     from sim.plots.compare import Run, plot_compare, run_labels
-    from sim.runfolder import open_run
-    from sim.schema import ConfigError
+    from sim.study.experiments import load_experiment
 
     if len(args.runs) < 2:
         raise ConfigError("", "compare needs at least two run folders")

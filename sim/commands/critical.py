@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sim.commands.common import arm_argument, experiment_arguments
 from sim.commands.sweep import executor_arguments
-from sim.sweep_critical import SCAN_POINTS
-from sim.sweep_grid import show
+from sim.study.critical import SCAN_POINTS
+from sim.study.grid import show
 
 NAME = "critical"
 HELP = (
@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.sweep_search import Search
+    from sim.study.search import Search
 
     searches = Search.create(
         args.experiment,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.experiments import catalogue
+from sim.study.experiments import catalogue
 
 NAME = "list"
 HELP = "name the experiments with a one-line description"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.schema import ConfigError, did_you_mean
+from sim.core.errors import ConfigError
+from sim.core.schema import did_you_mean
 
 NAME = "sweep"
 HELP = "a sweep's metrics against a parameter (mean and 95% band over seeds), and a heatmap for 2-D grids"
@@ -26,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.paths import output_file, writing
+    from sim.core.paths import output_file, writing
     from sim.plots.sweep import load_sweep, plot_sweep
 
     data = load_sweep(args.folder)

@@ -15,9 +15,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.paths import output_file, writing
+    from sim.analysis.runfolder import open_run
+    from sim.core.paths import output_file, writing
     from sim.plots.timeline import plot_timeline
-    from sim.runfolder import open_run
 
     folder = open_run(args.run)
     out = output_file(args.out or folder.path / "timeline.png")

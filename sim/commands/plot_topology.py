@@ -20,11 +20,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments import load_experiment
-    from sim.paths import output_file, writing
+    from sim.analysis.runfolder import open_run
+    from sim.core.errors import ConfigError
+    from sim.core.paths import output_file, writing
     from sim.plots.topology import RunFlow, animate_topology, plot_topology
-    from sim.runfolder import open_run
-    from sim.schema import ConfigError
+    from sim.study.experiments import load_experiment
     from topology.graph import build_graph
 
     if not 1 <= args.frames <= MAX_FRAMES:

@@ -15,8 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.analysis.runfolder import open_run
     from sim.report.page import write_report
-    from sim.runfolder import open_run
 
     folder = open_run(args.run)
     print(write_report(folder, args.out or folder.path / "report.html"))

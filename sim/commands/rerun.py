@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
 
 NAME = "rerun"
 HELP = "run a results folder's config.toml again and check that events.csv comes out byte-identical"
@@ -27,10 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.config import config_hash
-    from sim.experiments import load_experiment
-    from sim.output import versions
-    from sim.trace import write_csv
-    from sim.world import World
+    from sim.core.trace import write_csv
+    from sim.engine.world import World
+    from sim.study.experiments import load_experiment
+    from sim.study.output import versions
 
     folder: Path = args.run
     recorded, summary = _recorded(folder)

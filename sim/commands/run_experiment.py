@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.analysis.headline import headline
 from sim.commands.common import arm_argument, experiment_arguments
-from sim.experiments import load_experiment
-from sim.headline import headline
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
+from sim.study.experiments import load_experiment
 
 NAME = "run"
 HELP = "run an experiment and write its results folder"
@@ -47,11 +47,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.interrupts import Interrupted
-    from sim.limits import check_memory
-    from sim.notices import notices
-    from sim.output import check_destination, write_run
-    from sim.world import World
+    from sim.core.errors import Interrupted
+    from sim.engine.notices import notices
+    from sim.engine.world import World
+    from sim.study.limits import check_memory
+    from sim.study.output import check_destination, write_run
 
     if args.seeds is not None:
         return _run_ensemble(args)
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if config.arms:
             return _run_arms(args, out)
         result = World(config).run(args.check_every_event)
-        write_run(result, out, force=args.force, plots=not args.no_plots)
+        write_run(result, out, force=args.force, figures=_figures(args))
     except Interrupted as exc:
         exc.kept = f"nothing written to {out}"
         raise
@@ -81,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_arms(args: argparse.Namespace, out: Path) -> int:
     """Every arm of the experiment (or the ``--arm`` ones) with the same seed, then the comparison."""
-    from sim.arms import arm_config, arm_configs
-    from sim.experiments import raw_experiment, seed_override
-    from sim.output import write_arms
-    from sim.world import World
+    from sim.engine.world import World
+    from sim.study.arms import arm_config, arm_configs
+    from sim.study.experiments import raw_experiment, seed_override
+    from sim.study.output import write_arms
 
     raw, sets = raw_experiment(args.experiment), [*args.overrides, *seed_override(args.seed)]
     if args.arms:
@@ -99,7 +99,7 @@ def _run_arms(args: argparse.Namespace, out: Path) -> int:
             f"arm {name}: {s['liquidations']} perp liquidations, {s['events_processed']} events "
             f"in {s['wall_time_s']:.2f} s"
         )
-    write_arms(results, out, force=args.force, plots=not args.no_plots)
+    write_arms(results, out, force=args.force, figures=_figures(args))
     files = "comparison.json" if args.no_plots else "comparison.png, comparison.json"
     print(f"results: {out} ({files}, one folder per arm)")
     return 0
@@ -107,10 +107,10 @@ def _run_arms(args: argparse.Namespace, out: Path) -> int:
 
 def _run_ensemble(args: argparse.Namespace) -> int:
     """The experiment (each chosen arm, if it has arms) over ``--seeds`` seeds, then its summary."""
-    from sim.ensemble import specs, write_ensembles
-    from sim.output import check_destination
-    from sim.sweep_exec import describe
-    from sim.sweep_progress import Progress
+    from sim.study.ensemble import specs, write_ensembles
+    from sim.study.output import check_destination
+    from sim.study.progress import Progress
+    from sim.study.workers import describe
 
     todo = specs(args.experiment, args.seeds, args.seed, args.overrides, args.arms, args.metric)
     out = args.out or Path("results") / f"{todo[0].name}-ensemble"
@@ -127,7 +127,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
             todo,
             out,
             args.force,
-            not args.no_plots,
+            _figures(args),
             args.jobs,
             args.dask,
             args.check_every_event,
@@ -140,3 +140,10 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     files = f"ensemble.json, ensemble.csv{'' if args.no_plots else ', ensemble.png'}{', per arm' if arms else ''}"
     print(f"results: {out} (ensemble.md; {files}; a folder per seed)")
     return 0
+
+
+def _figures(args: argparse.Namespace):
+    """The figures hook, unless ``--no-plots``."""
+    from sim.plots.figures import FIGURES
+
+    return None if args.no_plots else FIGURES

@@ -6,7 +6,7 @@ import argparse
 
 from sim.commands.common import experiment_arguments
 from sim.config import to_toml
-from sim.experiments import load_experiment
+from sim.study.experiments import load_experiment
 
 NAME = "show"
 HELP = "print an experiment's fully resolved config"

@@ -40,12 +40,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the arguments and the folder, lock it, run what is missing, say what was kept if interrupted."""
-    from sim.interrupts import Interrupted, deferred
-    from sim.locks import locked
-    from sim.paths import output_folder
-    from sim.sweep import execute, load_study, open_store, pending, tasks
-    from sim.sweep_exec import check_executor, describe, executor
-    from sim.sweep_progress import Progress, eta
+    from sim.core.errors import Interrupted
+    from sim.core.interrupts import deferred
+    from sim.core.locks import locked
+    from sim.core.paths import output_folder
+    from sim.study.progress import Progress, eta
+    from sim.study.sweep import execute, load_study, open_store, pending, tasks
+    from sim.study.workers import check_executor, describe, executor
 
     check_executor(args.jobs, args.dask)
     study = load_study(args.experiment, args.grid, args.zip, args.seeds, args.seed, args.overrides, args.arms)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.commands.common import experiment_arguments
-from sim.experiments import load_experiment
+from sim.study.experiments import load_experiment
 
 NAME = "topology"
 HELP = "draw an experiment's venue graph to a PNG"
@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.paths import output_file, writing
+    from sim.core.paths import output_file, writing
     from sim.plots.topology import plot_topology
     from topology.graph import build_graph
 

@@ -37,11 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import networkx as nx
 
-    from sim import analysis
-    from sim.experiments import load_experiment
-    from sim.runfolder import open_run
-    from sim.schema import ConfigError
-    from sim.waves import WAVE_SHARE, WAVE_STEP
+    from sim.analysis import causes as analysis
+    from sim.analysis.runfolder import open_run
+    from sim.analysis.waves import WAVE_SHARE, WAVE_STEP
+    from sim.core.errors import ConfigError
+    from sim.study.experiments import load_experiment
     from topology.graph import build_graph
 
     share = WAVE_SHARE if args.wave_share is None else args.wave_share

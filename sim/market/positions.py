@@ -27,6 +27,8 @@ and a journal longer than ``JOURNAL_MAX`` start a new epoch (readers then re-rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -159,6 +161,17 @@ def _column(name: str, doc: str) -> property:
         return view
 
     return property(get, doc=doc)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Positions to open on one side for one owner (sim/engine/populations.py draws them)."""
+
+    owner: str
+    side: int
+    qty: np.ndarray
+    entry: np.ndarray
+    margin: np.ndarray
 
 
 class PositionBook:

@@ -14,11 +14,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.analysis.waves import cascade_direction
 from sim.config import Config, Latency
+from sim.core.trace import TraceTable
+from sim.core.units import format_duration
 from sim.plots import formats, style, timeaxis
-from sim.trace import TraceTable
-from sim.units import format_duration
-from sim.waves import cascade_direction
 from topology.latency import LatencyModel
 
 COMPARE_SIZE = (12.0, 7.0)

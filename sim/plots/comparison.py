@@ -24,9 +24,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.metrics import first_liquidations
+from sim.analysis.metrics import first_liquidations
+from sim.core.trace import TraceTable
 from sim.plots import formats, style, timeaxis
-from sim.trace import TraceTable
 
 ARM_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 ACCOUNT_LINESTYLES = ("-", "--", ":", "-.")
@@ -41,7 +41,7 @@ Arms = dict[str, tuple[TraceTable, dict]]
 
 
 def plot_arm_comparison(arms: Arms, path: Path, title: str) -> Path:
-    """``arms``: name → (trace, arm metrics from sim.playbook.arm_metrics)."""
+    """``arms``: name → (trace, arm metrics from sim.analysis.playbook.arm_metrics)."""
     return style.save(arm_comparison_figure(arms, title), path)
 
 

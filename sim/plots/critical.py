@@ -14,10 +14,10 @@ from matplotlib.figure import Figure
 
 from sim.plots import style
 from sim.plots.sweep import Scale, metric_label
-from sim.stats import ci95, possible_range
-from sim.sweep_critical import Scan
-from sim.sweep_grid import show
-from sim.sweep_search import Search
+from sim.study.critical import Scan
+from sim.study.grid import show
+from sim.study.search import Search
+from sim.study.stats import ci95, possible_range
 
 CROSSING = "#d62728"
 
@@ -94,7 +94,7 @@ def critical_figure(search: Search, scan: Scan, rows: list[dict[str, str]]) -> F
 
 def plot_critical(search: Search, scan: Scan, out: Path | None = None) -> Path:
     """Write the figure to ``out`` (default: critical.png in the search's folder); returns the path."""
-    from sim.sweep_store import read_rows
+    from sim.study.store import read_rows
 
     rows = read_rows(search.out / "sweep.csv")[1]
     return style.save(critical_figure(search, scan, rows), Path(out) if out else search.out / "critical.png")

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.ensemble import Ensemble, show_value, span
 from sim.plots import formats, style
 from sim.plots.sweep import metric_label
 from sim.plots.timeaxis import set_time_axis
+from sim.study.ensemble import Ensemble, show_value, span
 
 MAX_VENUES, MAX_METRICS = 3, 4
 FAN = "#1f77b4"

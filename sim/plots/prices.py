@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.core.trace import TraceTable
 from sim.plots import formats, style, timeaxis
-from sim.trace import TraceTable
 
 SPARSE = 30  # series with at most this many points also get a marker per point
 LIQ_SIZE = (12.0, 160.0)  # marker area range (pt²) from the smallest to the largest notional

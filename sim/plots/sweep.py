@@ -21,10 +21,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.plots import formats, style
-from sim.stats import COUNTS, ci95, possible_range
-from sim.sweep import TABLE, read_manifest
-from sim.sweep_grid import DURATION, FRACTION, show
-from sim.sweep_store import FIRST, LAST, read_rows
+from sim.study.grid import DURATION, FRACTION, show
+from sim.study.stats import COUNTS, ci95, possible_range
+from sim.study.store import FIRST, LAST, read_rows
+from sim.study.sweep import TABLE, read_manifest
 
 ANNOTATE_MAX = 12  # heatmaps with at most this many cells a side get their values written in
 

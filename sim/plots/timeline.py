@@ -23,10 +23,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.analysis import waves
+from sim.analysis.causes import waves
+from sim.core.trace import TraceTable
 from sim.plots import formats, style, timeaxis
 from sim.plots.prices import draw_cumulative, draw_prices
-from sim.trace import TraceTable
 
 LANE_GROUPS = {"igniter": 0, "noise": 0, "spot": 1, "index": 2, "perp": 3, "market_maker": 4}
 OTHER_GROUP = 5

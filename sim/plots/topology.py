@@ -21,9 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
 
-from sim.analysis import EdgeStats, edge_delays, generations
+from sim.analysis.causes import EdgeStats, edge_delays, generations
+from sim.core.trace import TraceTable
 from sim.plots import formats, style
-from sim.trace import TraceTable
 from topology.latency import LatencyModel
 
 TOPOLOGY_SIZE = (12.0, 7.0)  # the smallest topology figure; larger graphs get a larger one

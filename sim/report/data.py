@@ -1,7 +1,7 @@
 """What the report page shows, as plain JSON-able data taken from a run folder.
 
 Generic over record kinds and trace columns: lanes are the trace's nodes (ordered as the
-timeline's), sub-rows its record kinds, hover text every column of ``sim.trace.COLUMNS``.
+timeline's), sub-rows its record kinds, hover text every column of ``sim.core.trace.COLUMNS``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import asdict
 
 import numpy as np
 
-from sim.analysis import waves
+from sim.analysis.causes import waves
+from sim.core.trace import COLUMNS, NO_CAUSE, TraceTable
 from sim.plots import style
 from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP, focus_window
-from sim.trace import COLUMNS, NO_CAUSE, TraceTable
 
 MAX_RECORDS = 50_000  # records drawn on the page; a longer trace is thinned (with every shown record's causes kept)
 PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"))  # (node kind, record kind) drawn as prices

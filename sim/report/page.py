@@ -13,9 +13,9 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
-from sim.headline import headline
+from sim.analysis.headline import headline
+from sim.analysis.runfolder import RunFolder
 from sim.report.data import page_data
-from sim.runfolder import RunFolder
 
 _TEMPLATE = files("sim.report").joinpath("page.html")
 _SCRIPT = files("sim.report").joinpath("report.js")
@@ -33,9 +33,9 @@ def _inline_json(value) -> str:
 
 def topology_png(folder: RunFolder) -> str:
     """The run's topology figure as a base64 PNG, or "" when its config.toml is missing."""
-    from sim.experiments import load_experiment
     from sim.plots import style
     from sim.plots.topology import RunFlow, topology_figure
+    from sim.study.experiments import load_experiment
     from topology.graph import build_graph
 
     config = folder.path / "config.toml"

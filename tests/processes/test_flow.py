@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sim.config import from_dict
-from sim.schema import ConfigError
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.engine.world import World
 from tests.worlds import LATENCY
 
 

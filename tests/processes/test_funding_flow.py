@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.config import from_dict
-from sim.world import World
+from sim.engine.world import World
 from tests.worlds import small_raw
 
 

@@ -16,11 +16,11 @@ import simpy
 from processes.context import Context
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
 from sim.config import Latency, from_dict
-from sim.ledger import Ledger
+from sim.core.errors import ConfigError
+from sim.core.ledger import Ledger
+from sim.core.trace import Trace
+from sim.engine.world import World, component_rng, node_builders
 from sim.market.lending import health_factor
-from sim.schema import ConfigError
-from sim.trace import Trace
-from sim.world import World, component_rng, node_builders
 from topology.graph import build_graph
 from topology.network import Network
 

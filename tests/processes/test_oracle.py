@@ -12,8 +12,8 @@ from processes.messages import MarketData, PriceUpdate
 from processes.oracle import PushOracle
 from sim.config import Latency
 from sim.config import Oracle as OracleConfig
-from sim.ledger import Ledger
-from sim.trace import Trace
+from sim.core.ledger import Ledger
+from sim.core.trace import Trace
 from topology.network import Network
 
 LINK = 0.25  # oracle -> subscriber

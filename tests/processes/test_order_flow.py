@@ -10,10 +10,10 @@ import pytest
 
 from processes.messages import Cancel, Limit
 from sim.config import from_dict
-from sim.ledger import ASSET, QUOTE
-from sim.schema import ConfigError
-from sim.trace import write_csv
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import write_csv
+from sim.engine.world import World
 
 CROWD_WORLD = {
     "experiment": {"name": "crowd", "seed": 5, "duration": "2min"},

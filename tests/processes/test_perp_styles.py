@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.arms import arm_configs
-from sim.experiments import raw_experiment
-from sim.schema import ConfigError
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.engine.world import World
+from sim.study.arms import arm_configs
+from sim.study.experiments import raw_experiment
 
 
 def _crash(*overrides: str):
@@ -111,7 +111,7 @@ def test_contagion_runs_under_every_style(style):
 
 
 def test_a_hyperliquid_perp_on_a_mean_index_is_warned_about():
-    from sim.notices import notices
+    from sim.engine.notices import notices
 
     mean = api.load("rocket", overrides=["perp.perp.style=hyperliquid"])
     assert notices(mean) == [

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis import generations
+from sim.analysis.causes import generations
+from sim.analysis.metrics import wave_table
 from sim.config import from_dict
-from sim.ledger import QUOTE
-from sim.metrics import wave_table
-from sim.trace import write_csv
-from sim.world import World
+from sim.core.ledger import QUOTE
+from sim.core.trace import write_csv
+from sim.engine.world import World
 from tests.worlds import LATENCY
 
 

@@ -14,7 +14,7 @@ def python(code: str, cwd) -> str:
 
 
 def test_importing_the_api_world_and_cli_does_not_load_matplotlib(tmp_path):
-    code = "import sim.api, sim.world, sim.cli; import sys; print('matplotlib' in sys.modules)"
+    code = "import sim.api, sim.engine.world, sim.cli; import sys; print('matplotlib' in sys.modules)"
     assert python(code, tmp_path).strip() == "False"
 
 

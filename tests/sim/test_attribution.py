@@ -1,4 +1,4 @@
-"""sim/attribution.py: level ownership and a publication's shares, against hand-computed numbers."""
+"""sim/market/attribution.py: level ownership and a publication's shares, against hand-computed numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.attribution import LevelOwners, MoveWindow, normalised
+from sim.market.attribution import LevelOwners, MoveWindow, normalised
 
 
 def test_a_crossing_of_fresh_levels_credits_their_owner_and_takes_the_rest():

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sim import tomlwrite
 from sim.cli import main
 from sim.commands import COMMANDS
 from sim.config import from_dict, read_toml
-from sim.experiments import load_experiment
+from sim.core import tomlwrite
+from sim.study.experiments import load_experiment
 from tests.mutations import drop, put
 
 REPO = Path(__file__).resolve().parents[2]

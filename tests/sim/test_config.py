@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import sim.experiments
+import sim.study.experiments
 from sim.config import Latency, from_dict, read_toml
-from sim.experiments import load_experiment
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
+from sim.study.experiments import load_experiment
 from tests.mutations import both, drop, put
 from topology.graph import build_graph
 
@@ -524,7 +524,7 @@ def two_experiments(tmp_path, monkeypatch):
     shutil.copy(ROCKET, runs / "rocket.toml")
     shutil.copy(ROCKET, runs / "storm.toml")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sim.experiments, "REPO_RUNS", runs)
+    monkeypatch.setattr(sim.study.experiments, "REPO_RUNS", runs)
     return runs
 
 

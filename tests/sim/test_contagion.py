@@ -13,9 +13,9 @@ import math
 import pytest
 
 from sim import api
-from sim.analysis import chain
+from sim.analysis.causes import chain
 from sim.config import from_dict
-from sim.world import World
+from sim.engine.world import World
 
 
 def link(src: str, dst: str, kind: str, latency: float) -> dict:

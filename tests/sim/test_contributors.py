@@ -1,12 +1,12 @@
-"""sim/contributors.py: the contributors table is written and read back exactly, and bad files are named."""
+"""sim/core/contributors.py: the contributors table is written and read back exactly, and bad files are named."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.contributors import ContributorLog, read_contributors, write_contributors
-from sim.trace import TraceFormatError
+from sim.core.contributors import ContributorLog, read_contributors, write_contributors
+from sim.core.errors import TraceFormatError
 
 
 def test_the_table_round_trips_and_every_other_record_has_its_cause():

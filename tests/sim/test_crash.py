@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from processes.perp_venue import PerpVenue
-from sim.arms import arm_configs
-from sim.datafiles import profile_ladders
-from sim.experiments import raw_experiment
+from sim.core.datafiles import profile_ladders
+from sim.engine.world import World
 from sim.market.sides import BUY, SELL
-from sim.world import World
+from sim.study.arms import arm_configs
+from sim.study.experiments import raw_experiment
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ import pytest
 from processes.spot_venue import depth_profile
 from sim.cli import main
 from sim.config import from_dict, read_toml
-from sim.datafiles import liquidation_levels, profile_ladders
+from sim.core.datafiles import liquidation_levels, profile_ladders
+from sim.core.errors import ConfigError
+from sim.core.tomlwrite import dumps
+from sim.core.trace import write_csv
+from sim.engine.world import World
 from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL
-from sim.schema import ConfigError
-from sim.tomlwrite import dumps
-from sim.trace import write_csv
-from sim.world import World
 from tests.worlds import small_raw
 
 REPO = Path(__file__).resolve().parents[2]

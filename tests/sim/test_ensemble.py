@@ -11,7 +11,7 @@ import pytest
 
 from sim import api
 from sim.cli import main
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
 from tests.sim.sweep.sweep_world import write_tiny
 
 ARMS = """
@@ -132,8 +132,8 @@ def test_the_figure_has_the_fan_with_its_median_and_the_key_metrics(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.ensemble import GRID
     from sim.plots.ensemble import MAX_METRICS, ensemble_figure
+    from sim.study.ensemble import GRID
 
     ens = api.ensemble(str(write_tiny(tmp_path)), seeds=3, out=tmp_path / "e", plots=False)
     fan, *metrics = ensemble_figure(ens).axes
@@ -150,8 +150,8 @@ def test_the_figure_has_the_fan_with_its_median_and_the_key_metrics(tmp_path):
 def test_the_key_price_is_the_peak_in_a_squeeze_and_the_low_in_a_crash():
     import numpy as np
 
-    from sim.ensemble import Ensemble, Member, Spec
-    from sim.stats import Spread
+    from sim.study.ensemble import Ensemble, Member, Spec
+    from sim.study.stats import Spread
 
     def ensemble(direction: str) -> Ensemble:
         metrics = {"cascade_direction": direction, "peak_price.a": 11.0, "min_price.a": 9.0, "liquidations": 3}

@@ -6,8 +6,8 @@ from importlib.metadata import version
 
 import pytest
 
+from sim.analysis.headline import headline
 from sim.cli import main
-from sim.headline import headline
 
 
 def summary(**changes) -> dict:

@@ -1,4 +1,4 @@
-"""sim/interrupts.py in this process: a signal as Interrupted, held through a deferred block, statuses."""
+"""sim/core/interrupts.py in this process: a signal as Interrupted, held through a deferred block, statuses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import signal
 import pytest
 import simpy
 
-from sim.interrupts import Interrupted, deferred, handled
+from sim.core.errors import Interrupted
+from sim.core.interrupts import deferred, handled
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.ledger import ASSET, QUOTE, Balance, ConservationError, Ledger
+from sim.core.errors import ConservationError
+from sim.core.ledger import ASSET, QUOTE, Balance, Ledger
 
 
 def test_account_ids_are_opened_in_order_and_reused_by_name():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.schema import ConfigError
-from sim.trace import COLUMNS
+from sim.core.errors import ConfigError
+from sim.core.trace import COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_a_damaged_parquet_is_one_line_and_exit_2(saved, tmp_path, capsys):
 
 
 def test_without_pyarrow_a_run_writes_and_reads_events_csv_alone(saved, tmp_path, monkeypatch):
-    from sim import trace_parquet
+    from sim.core import trace_parquet
 
     result, _ = saved
     monkeypatch.setattr(trace_parquet, "available", lambda: False)

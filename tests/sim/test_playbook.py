@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from sim.arms import arm_configs
 from sim.config import from_dict, node_kinds
-from sim.experiments import raw_experiment
-from sim.output import write_arms
-from sim.schema import ConfigError
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.engine.world import World
+from sim.study.arms import arm_configs
+from sim.study.experiments import raw_experiment
+from sim.study.output import write_arms
 
 SHORT = ["experiment.duration=8h"]
 
@@ -78,7 +78,7 @@ def test_the_option_market_maker_deepens_the_book(results):
 
 
 def test_the_comparison_is_written_for_every_arm(results, tmp_path):
-    out = write_arms(results, tmp_path / "bear", plots=False)
+    out = write_arms(results, tmp_path / "bear")
     comparison = json.loads((out / "comparison.json").read_text())
     assert set(comparison) == set(results)
     for name, metrics in comparison.items():
@@ -103,11 +103,11 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
             assert key in metrics, (name, key)
     assert comparison["call_option"]["project_cost"] > 0
     assert comparison["neither"]["project_cost"] == 0
-    assert not (out / "comparison.png").exists()  # plots=False: no PNG at all
+    assert not (out / "comparison.png").exists()  # no figures: no PNG at all
 
 
 def test_the_comparison_figure_shows_what_the_arms_have(results, tmp_path):
-    from sim.playbook import arm_metrics
+    from sim.analysis.playbook import arm_metrics
     from sim.plots.comparison import arm_comparison_figure, plot_arm_comparison, table_rows
 
     arms = {name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration)) for name, r in results.items()}
@@ -188,7 +188,7 @@ def test_other_borrowers_set_the_pools_utilisation_and_the_holders_pay_interest(
         ("borrow", "USDT", 4_250_000.0),  # 85% of the 5M supplied, before any oracle price
     ]
     assert (t.t[at_start] == 0).all()
-    from sim.playbook import run_metrics
+    from sim.analysis.playbook import run_metrics
 
     r = results["dual"]
     metrics = run_metrics(r)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.market.lending import RateModel
-from sim.playbook import (
+from sim.analysis.playbook import (
     FUNDING_FLOOR,
     YEAR,
     funding_distribution,
@@ -15,7 +14,8 @@ from sim.playbook import (
     liquidation_distance,
     option_cost,
 )
-from sim.trace import Trace
+from sim.core.trace import Trace
+from sim.market.lending import RateModel
 
 AAVE_USDT = RateModel(base=0.0, slope1=0.09, slope2=0.75, optimal=0.9)
 

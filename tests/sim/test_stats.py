@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.stats import Spread, ci95, possible_range
+from sim.study.stats import Spread, ci95, possible_range
 
 
 def test_ci95_uses_student_t_with_n_minus_one_degrees_of_freedom():

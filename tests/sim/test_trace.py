@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.trace import COLUMNS, NO_CAUSE, Trace, TraceFormatError, read_events, write_csv
+from sim.core.errors import TraceFormatError
+from sim.core.trace import COLUMNS, NO_CAUSE, Trace, read_events, write_csv
 
 HEADER = "id,t,kind,node,cause,account,side,price,qty,notional,info"
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from sim import trace
-from sim.trace import Trace, read_events, write_csv
+from sim.core import trace
+from sim.core.trace import Trace, read_events, write_csv
 
 
 def long_trace(n: int) -> Trace:

@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim.trace import COLUMNS, Trace, TraceFormatError, read_events, write_csv
-from sim.trace_parquet import read_parquet, write_parquet
+from sim.core.errors import TraceFormatError
+from sim.core.trace import COLUMNS, Trace, read_events, write_csv
+from sim.core.trace_parquet import read_parquet, write_parquet
 
 
 def small_table():

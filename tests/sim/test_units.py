@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.units import format_duration, parse_duration, parse_fraction
+from sim.core.units import format_duration, parse_duration, parse_fraction
 
 DURATION_HINT = "expected a duration like '250ms', '3s', '8h', got "
 FRACTION_HINT = "expected a fraction like 0.02 or '2%', got "

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.config import from_dict
-from sim.output import write_run
-from sim.trace import Trace, TraceTable
-from sim.world import World
+from sim.core.trace import Trace, TraceTable
+from sim.engine.world import World
+from sim.study.output import write_run
 from tests import worlds
 
 
@@ -21,7 +21,7 @@ def small_raw() -> dict:
 
 def write_small_run(folder: Path, overrides: list[str] = ()) -> Path:
     """Run the small world and write its run folder (without plots)."""
-    return write_run(World(from_dict(small_raw(), list(overrides))).run(), folder, plots=False)
+    return write_run(World(from_dict(small_raw(), list(overrides))).run(), folder)
 
 
 def handmade_trace() -> TraceTable:

@@ -87,7 +87,7 @@ def test_trace_prints_one_line_per_hop_of_the_chain(runs, capsys):
 
 
 def test_trace_of_the_last_liquidation_shows_each_hop_with_its_delay(runs, capsys):
-    from sim.runfolder import open_run
+    from sim.analysis.runfolder import open_run
 
     table = open_run(runs[0]).trace
     last = int((table.kind == "liquidation").nonzero()[0][-1])
@@ -111,9 +111,9 @@ def test_trace_waves_are_the_summarys_and_hops_without_a_link_are_labelled_indir
     import json
 
     from sim import api
-    from sim.output import write_run
+    from sim.study.output import write_run
 
-    run = write_run(api.run(api.load("rocket")), tmp_path / "rocket", plots=False)
+    run = write_run(api.run(api.load("rocket")), tmp_path / "rocket")
     assert main(["trace", str(run)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[8:15] == ["forced", "perp", "book", "off", "book", "spot", "hedges"]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from cascade_world import handmade_trace, write_small_run
 
-from sim import analysis
-from sim.metrics import summarize, wave_table
-from sim.runfolder import open_run
-from sim.waves import Channels
+from sim.analysis import causes as analysis
+from sim.analysis.metrics import summarize, wave_table
+from sim.analysis.runfolder import open_run
+from sim.analysis.waves import Channels
 from tests.worlds import LATENCY, LINKS
 
 

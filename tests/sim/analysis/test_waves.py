@@ -1,5 +1,5 @@
-"""Waves that follow what moved the price (sim/waves.py): scenario tests on the trace, and the
-contributors of every aggregate record (sim/attribution.py, sim/contributors.py)."""
+"""Waves that follow what moved the price (sim/analysis/waves.py): scenario tests on the trace, and the
+contributors of every aggregate record (sim/market/attribution.py, sim/core/contributors.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from cascade_world import small_raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import analysis, api
+from sim import api
+from sim.analysis import causes as analysis
+from sim.analysis.runfolder import open_run
+from sim.analysis.waves import FORCED_ROOTS, WAVE_STEP, Channels, cascade, channel_masks, channels
 from sim.config import from_dict
-from sim.output import write_run
-from sim.runfolder import open_run
-from sim.trace import Trace
-from sim.waves import FORCED_ROOTS, WAVE_STEP, Channels, cascade, channel_masks, channels
-from sim.world import World
+from sim.core.trace import Trace
+from sim.engine.world import World
+from sim.study.output import write_run
 
 TWO_SPOT = Path(__file__).with_name("rocket_two_spot.toml")
 AGGREGATES = ("index", "oracle")
@@ -168,11 +169,11 @@ def test_every_index_publication_has_contributors_summing_to_one():
 
 def test_contributors_go_through_the_run_folder(tmp_path):
     run = small_run()
-    folder = open_run(write_run(run, tmp_path / "small", plots=False))
+    folder = open_run(write_run(run, tmp_path / "small"))
     for column in ("record", "contributor", "share"):
         assert getattr(folder.trace.contributors, column).tolist() == getattr(run.trace.contributors, column).tolist()
     assert folder.summary["waves"] == len(analysis.waves(folder.trace)) == run.summary["waves"]
-    again = write_run(small_run(), tmp_path / "again", plots=False)
+    again = write_run(small_run(), tmp_path / "again")
     assert (again / "contributors.csv").read_bytes() == (tmp_path / "small" / "contributors.csv").read_bytes()
 
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from sim.playbook import arm_metrics
+from sim.analysis.playbook import arm_metrics
+from sim.core.trace import Trace
 from sim.plots import style
 from sim.plots.comparison import arm_comparison_figure, table_rows
 from sim.plots.prices import VENUE_MARKERS, prices_figure
-from sim.trace import Trace
 
 NODES = {"spot": "spot", "index": "index", "perp": "perp", "perp_w": "perp"}
 

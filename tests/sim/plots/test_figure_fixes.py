@@ -7,16 +7,16 @@ import numpy as np
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.table import Table
 
-from sim.analysis import EdgeStats
+from sim.analysis.causes import EdgeStats
 from sim.config import Latency
-from sim.experiments import load_experiment
+from sim.core.trace import Trace
 from sim.plots import prices, style
 from sim.plots.compare import Run, compare_figure, run_labels
 from sim.plots.comparison import arm_comparison_figure
 from sim.plots.sweep import SweepData, sweep_figure
 from sim.plots.timeline import LINE_BINS, STEADY_BINS, timeline_figure
 from sim.plots.topology import _edge_label
-from sim.trace import Trace
+from sim.study.experiments import load_experiment
 
 
 def test_a_market_data_link_names_its_update_to_effect_delay_and_carries_no_notional():

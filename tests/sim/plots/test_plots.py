@@ -8,10 +8,10 @@ from matplotlib.collections import LineCollection
 from matplotlib.image import imread
 from matplotlib.text import Text
 
+from sim.core.trace import Trace, TraceTable
 from sim.plots import style
 from sim.plots.prices import plot_prices, prices_figure
 from sim.plots.timeline import _liquidation_chains, bundles, plot_timeline, timeline_figure
-from sim.trace import Trace, TraceTable
 
 CHAIN_NODES = {
     "igniter": "igniter",

@@ -6,11 +6,11 @@ import sys
 import numpy as np
 import pytest
 
+from sim.core.trace import Trace
 from sim.plots import formats
 from sim.plots.prices import prices_figure
 from sim.plots.timeaxis import STEPS, UnitLocator
 from sim.plots.timeline import STEADY_BINS, _draw_waves, timeline_figure
-from sim.trace import Trace
 
 NODES = {"noise": "noise", "spot": "spot", "index": "index", "perp": "perp"}
 

@@ -10,11 +10,11 @@ from matplotlib.colors import to_hex
 from matplotlib.markers import MarkerStyle
 from matplotlib.text import Text
 
-from sim.analysis import EdgeStats
+from sim.analysis.causes import EdgeStats
 from sim.config import node_sections
-from sim.experiments import load_experiment
 from sim.plots import style
 from sim.plots.topology import TOPOLOGY_SIZE, RunFlow, _columns, _layout, topology_figure, topology_size
+from sim.study.experiments import load_experiment
 from topology.graph import build_graph
 
 RUNS = sorted(p.stem for p in (Path(__file__).parents[3] / "runs").glob("*.toml"))

@@ -49,8 +49,8 @@ def opens(raw: dict) -> bool:
     far below the mid at high leverage has a counterparty underwater from t = 0, which the
     engine refuses, as it should)."""
     from sim.config import from_dict
-    from sim.schema import ConfigError
-    from sim.world import World
+    from sim.core.errors import ConfigError
+    from sim.engine.world import World
 
     try:
         World(from_dict(raw))._open()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiments import load_experiment
-from sim.sweep_exec import executor
-from sim.trace import write_csv
-from sim.world import World
+from sim.core.trace import write_csv
+from sim.engine.world import World
+from sim.study.experiments import load_experiment
+from sim.study.workers import executor
 
 CASES = [("rocket", 3), ("rocket", 4), ("rocket_300k", 3)]
 

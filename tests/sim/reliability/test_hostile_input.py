@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import tomlwrite
 from sim.cli import main
 from sim.config import from_dict, read_toml
-from sim.schema import ConfigError
+from sim.core import tomlwrite
+from sim.core.errors import ConfigError
 from tests.mutations import put
 from topology.graph import build_graph
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 import sim.config
-import sim.trace
+import sim.core.trace
 from sim import api
 from sim.cli import main
-from sim.limits import MAX_RUNS, check_memory
-from sim.locks import locked
-from sim.sweep_store import read_rows
-from sim.world import World
+from sim.core.locks import locked
+from sim.engine.world import World
+from sim.study.limits import MAX_RUNS, check_memory
+from sim.study.store import read_rows
 from tests.sim.sweep.sweep_world import write_tiny
 
 
@@ -153,7 +153,7 @@ def test_an_unreadable_trace(good_run, tmp_path, monkeypatch, capsys):
     shutil.copytree(good_run, run)
     (run / "events.parquet").unlink(missing_ok=True)  # read events.csv, not the Parquet file
     good_run = run
-    unreadable(good_run / "events.csv", sim.trace, monkeypatch)
+    unreadable(good_run / "events.csv", sim.core.trace, monkeypatch)
     assert main(["plot", "timeline", str(good_run)]) == 2
     assert error_line(capsys) == f"perpsim: error: {good_run / 'events.csv'}: Permission denied\n"
 
@@ -307,7 +307,7 @@ def test_positions_beyond_the_memory_are_refused_naming_the_key(monkeypatch, cap
         "this process may use"
     )
     check_memory(config, available=4e9)  # fits
-    monkeypatch.setattr("sim.limits.memory_available", lambda: 2e9)
+    monkeypatch.setattr("sim.study.limits.memory_available", lambda: 2e9)
     big = "perp.perp.populations.shorts.count=2000000"
     assert main(["run", "rocket", "--set", big, "--out", str(tmp_path / "o")]) == 2
     assert error_line(capsys).startswith("perpsim: error: perp.perp.populations.shorts.count: 2,000,000 positions")

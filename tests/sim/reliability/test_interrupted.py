@@ -21,8 +21,8 @@ import pytest
 import sim.plots.prices
 from sim import api
 from sim.cli import main
-from sim.schema import ConfigError
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.engine.world import World
 
 
 def run_args(out: Path | str = "out", *extra: str) -> list[str]:
@@ -32,7 +32,7 @@ def run_args(out: Path | str = "out", *extra: str) -> list[str]:
 
 DRIVER = """
 import os, pathlib, signal, sys
-import sim.output, sim.world
+import sim.study.output, sim.engine.world
 from sim.cli import main
 
 point = sys.argv[1]
@@ -40,18 +40,18 @@ def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "simulating":  # announce the simulation, then let the test kill it
-    run = sim.world.World.run
+    run = sim.engine.world.World.run
     def announced(self, *args, **kwargs):
         print("simulating", flush=True)
         return run(self, *args, **kwargs)
-    sim.world.World.run = announced
+    sim.engine.world.World.run = announced
 elif point == "events":  # right after events.csv is written
-    write_csv = sim.output.write_csv
+    write_csv = sim.study.output.write_csv
     def then_die(table, path):
         write_csv(table, path)
         die()
-    sim.output.write_csv = then_die
-elif point == "plots":  # sim.output imports the plot modules only when it draws
+    sim.study.output.write_csv = then_die
+elif point == "plots":  # sim.study.output imports the plot modules only when it draws
     import sim.plots.prices
     sim.plots.prices.plot_prices = die
 elif point == "rename":  # after the old folder is moved aside, before the new one takes its place

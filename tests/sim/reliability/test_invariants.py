@@ -16,11 +16,12 @@ import pytest
 from processes.perp_venue import PerpVenue
 from processes.spot_venue import SpotVenue
 from sim.cli import main
-from sim.experiments import load_experiment
-from sim.invariants import INVARIANTS, InvariantError, Invariants
-from sim.ledger import QUOTE
-from sim.trace import as_table, write_csv
-from sim.world import World
+from sim.core.errors import InvariantError
+from sim.core.ledger import QUOTE
+from sim.core.trace import as_table, write_csv
+from sim.engine.invariants import INVARIANTS, Invariants
+from sim.engine.world import World
+from sim.study.experiments import load_experiment
 
 LINE = re.compile(r"^perpsim: error: invariant (\w+) violated at t=([\d.e+-]+) s: .+\n$")
 

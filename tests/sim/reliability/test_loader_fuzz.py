@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import from_dict, read_toml
-from sim.schema import ConfigError
+from sim.core.errors import ConfigError
 from topology.graph import build_graph
 
 ROCKET = read_toml(Path(__file__).resolve().parents[3] / "runs" / "rocket.toml")

@@ -15,7 +15,7 @@ from random_worlds import valid_worlds
 
 from processes.spot_venue import SpotVenue
 from sim.config import from_dict, read_toml, to_toml
-from sim.world import World
+from sim.engine.world import World
 
 WORLDS = 400  # about 50 s on the project's 2-core machine (the budget is 60-90 s)
 ROCKET = Path(__file__).resolve().parents[3] / "runs" / "rocket.toml"

@@ -22,9 +22,9 @@ from random_worlds import valid_worlds
 
 from sim.cli import main
 from sim.config import config_hash, from_dict
-from sim.experiments import load_experiment
-from sim.trace import write_csv
-from sim.world import World
+from sim.core.trace import write_csv
+from sim.engine.world import World
+from sim.study.experiments import load_experiment
 
 PERPSIM = Path(sys.executable).parent / "perpsim"
 HASH_SEEDS = ["0", "1", "4242"]

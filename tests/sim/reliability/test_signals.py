@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.sweep_store import read_rows
+from sim.study.store import read_rows
 from tests.sim.reliability.test_interrupted import DRIVER
 from tests.sim.sweep.sweep_world import write_tiny
 

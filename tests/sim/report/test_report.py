@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.analysis import critical_path, waves
+from sim.analysis.causes import critical_path, waves
+from sim.analysis.runfolder import open_run
 from sim.cli import main
+from sim.core.trace import NO_CAUSE, Trace
 from sim.plots import style
 from sim.report.data import lanes, page_data, shown_records
-from sim.runfolder import open_run
-from sim.trace import NO_CAUSE, Trace
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sweep_world import write_tiny
 
 from sim.plots.critical import critical_figure
-from sim.sweep_search import Search
-from sim.sweep_store import read_rows
+from sim.study.search import Search
+from sim.study.store import read_rows
 
 
 def test_each_crossing_has_its_line_and_the_band_stays_in_range(tmp_path):

@@ -6,15 +6,15 @@ import pytest
 from sweep_world import write_tiny
 
 from sim import api
-from sim.arms import arm_config
+from sim.analysis.playbook import run_metrics
 from sim.cli import main
 from sim.config import from_dict, read_toml
-from sim.experiments import raw_experiment
-from sim.playbook import run_metrics
-from sim.schema import ConfigError
-from sim.sweep import flatten, point_config, run_task, tasks
-from sim.sweep_store import read_rows
-from sim.world import World
+from sim.core.errors import ConfigError
+from sim.engine.world import World
+from sim.study.arms import arm_config
+from sim.study.experiments import raw_experiment
+from sim.study.store import read_rows
+from sim.study.sweep import flatten, point_config, run_task, tasks
 
 ARMS = """
 [arms.whale]
@@ -54,7 +54,7 @@ def test_a_sweep_without_arm_runs_every_arm_as_its_own_world(exp, tmp_path, caps
 
 
 def test_a_row_is_the_arm_run_alone_with_that_seed(exp):
-    from sim.sweep import load_study
+    from sim.study.sweep import load_study
 
     study = load_study(str(exp), ["link.hedge.latency=100ms"], arms=["big"])
     (point,) = study.points()

@@ -1,4 +1,4 @@
-"""Scan then bisect (sim/sweep_critical.py), on synthetic functions with hand-placed crossings."""
+"""Scan then bisect (sim/study/critical.py), on synthetic functions with hand-placed crossings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.sweep_critical import crossings, scan_points
+from sim.study.critical import crossings, scan_points
 
 
 def elementwise(f):

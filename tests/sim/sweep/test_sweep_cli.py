@@ -8,7 +8,7 @@ from PIL import Image
 from sweep_world import write_tiny
 
 from sim.cli import main
-from sim.sweep_store import read_rows
+from sim.study.store import read_rows
 
 SWEEP_TABLE = """
 [sweep]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.schema import ConfigError
-from sim.sweep import run_seed
-from sim.sweep_grid import DURATION, FRACTION, Point, parse_axis, points, unit_of
+from sim.core.errors import ConfigError
+from sim.study.grid import DURATION, FRACTION, Point, parse_axis, points, unit_of
+from sim.study.sweep import run_seed
 
 
 def test_a_duration_range_with_units_includes_both_ends_exactly():

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sweep_world import write_tiny
 
-import sim.world
-from sim.sweep import TABLE, execute, load_study, open_store, pending, tasks
-from sim.sweep_exec import executor
-from sim.sweep_store import read_rows
+import sim.engine.world
+from sim.study.store import read_rows
+from sim.study.sweep import TABLE, execute, load_study, open_store, pending, tasks
+from sim.study.workers import executor
 
 GRID = ["link.hedge.latency=0ms:300ms:150ms", "perp.perp.mmr=1%,2%"]  # 6 points
 SEEDS = 2
@@ -90,13 +90,13 @@ def test_an_interrupted_sweep_resumes_to_exactly_the_full_table(serial, tmp_path
 
 
 def test_a_run_that_raises_becomes_a_row_with_its_error(tmp_path, monkeypatch):
-    class Broken(sim.world.World):
+    class Broken(sim.engine.world.World):
         def run(self):
             if self.config.link["hedge"].latency.value == 0.15:
                 raise RuntimeError("engine on fire,\nsecond line")
             return super().run()
 
-    monkeypatch.setattr(sim.world, "World", Broken)
+    monkeypatch.setattr(sim.engine.world, "World", Broken)
     out = tmp_path / "errors"
     sweep(tmp_path, out)
     with open(out / TABLE, newline="") as fh:
@@ -110,13 +110,13 @@ def test_a_run_that_raises_becomes_a_row_with_its_error(tmp_path, monkeypatch):
 
 
 def test_a_failed_first_run_widens_the_header_when_metrics_arrive(tmp_path, monkeypatch):
-    class FailsFirst(sim.world.World):
+    class FailsFirst(sim.engine.world.World):
         def run(self):
             if self.config.link["hedge"].latency.value == 0.0:
                 raise ValueError("boom")
             return super().run()
 
-    monkeypatch.setattr(sim.world, "World", FailsFirst)
+    monkeypatch.setattr(sim.engine.world, "World", FailsFirst)
     out = tmp_path / "widen"
     sweep(tmp_path, out)
     header, rows = read_rows(out / TABLE)

@@ -1,0 +1,222 @@
+"""The event trace: one record per thing that happened, each naming the record that caused it.
+
+Records are appended to columnar buffers while a run is in progress: numbers in typed
+``array.array`` columns (8 bytes a float, not a 32-byte Python float and its pointer), text
+in lists of shared strings. ``Trace.table()`` turns them into numpy arrays and ``write_csv``
+writes ``events.csv`` in blocks of rows. ``read_events`` loads a run's ``events.csv`` back
+into the same table, so analysis and plots work from a run folder alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.core.contributors import ContributorLog, Contributors
+from sim.core.errors import TraceFormatError
+
+COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
+NO_CAUSE = -1
+_NAN = math.nan
+_TYPECODES = {"t": "d", "cause": "q", "side": "b", "price": "d", "qty": "d", "notional": "d"}  # the rest: lists
+_CSV_BLOCK = 65_536  # rows converted to Python objects at a time when writing events.csv
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')  # fields that csv.writer may quote (it decides)
+
+
+class Trace:
+    """Append-only columnar buffer of trace records; ids are row numbers from 0. Aggregate
+    records add their contributors to ``contributors`` (sim/core/contributors.py)."""
+
+    __slots__ = ("t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info", "contributors")
+
+    def __init__(self) -> None:
+        for column in COLUMNS[1:]:
+            setattr(self, column, array(_TYPECODES[column]) if column in _TYPECODES else [])
+        self.contributors = ContributorLog()
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def record(
+        self,
+        t: float,
+        kind: str,
+        node: str,
+        cause: int = NO_CAUSE,
+        account: str = "",
+        side: int = 0,
+        price: float = _NAN,
+        qty: float = _NAN,
+        notional: float = _NAN,
+        info: str = "",
+    ) -> int:
+        """Append one record and return its id."""
+        rid = len(self.t)
+        self.t.append(t)
+        self.kind.append(kind)
+        self.node.append(node)
+        self.cause.append(cause)
+        self.account.append(account)
+        self.side.append(side)
+        self.price.append(price)
+        self.qty.append(qty)
+        self.notional.append(notional)
+        self.info.append(info)
+        return rid
+
+    def table(self) -> TraceTable:
+        """The records as numpy arrays (copies, not views holding the buffers: recording may go on)."""
+        columns = {c: np.array(getattr(self, c)) if c in _TYPECODES else getattr(self, c) for c in COLUMNS[1:]}
+        table = as_table({"id": np.arange(len(self.t)), **columns})
+        table.contributors = self.contributors.table()
+        return table
+
+
+@dataclass
+class TraceTable:
+    """A trace as numpy arrays, one per column; ``cause`` is -1 for exogenous records.
+    ``contributors``: the aggregate records' contributors (contributors.csv)."""
+
+    id: np.ndarray
+    t: np.ndarray
+    kind: np.ndarray
+    node: np.ndarray
+    cause: np.ndarray
+    account: np.ndarray
+    side: np.ndarray
+    price: np.ndarray
+    qty: np.ndarray
+    notional: np.ndarray
+    info: np.ndarray
+    contributors: Contributors = field(default_factory=Contributors.empty)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def where(self, kind: str | None = None, node: str | None = None) -> np.ndarray:
+        """Boolean mask of records with the given kind and/or node."""
+        mask = np.ones(len(self), dtype=bool)
+        if kind is not None:
+            mask &= self.kind == kind
+        if node is not None:
+            mask &= self.node == node
+        return mask
+
+    def to_dataframe(self):  # pragma: no cover - optional dependency
+        """The trace as a pandas DataFrame (requires pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame({c: getattr(self, c) for c in COLUMNS})
+
+
+_DTYPES = {
+    "id": np.int64,
+    "t": float,
+    "kind": object,
+    "node": object,
+    "cause": np.int64,
+    "account": object,
+    "side": np.int64,
+    "price": float,
+    "qty": float,
+    "notional": float,
+    "info": object,
+}
+
+
+def as_table(columns: dict) -> TraceTable:
+    """A TraceTable from one sequence per column."""
+    return TraceTable(**{c: np.asarray(columns[c], dtype=_DTYPES[c]) for c in COLUMNS})
+
+
+def write_csv(table: TraceTable, path: Path) -> None:
+    """Write ``events.csv``: floats in shortest round-trip form, empty for missing values.
+
+    The fields are formatted a column at a time, a block of rows at a time (so writing a long
+    trace needs little memory beyond the table itself), and quoted as ``csv.writer`` quotes them.
+    """
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        fh.write(",".join(COLUMNS) + "\n")
+        for start in range(0, len(table), _CSV_BLOCK):
+            fields = _csv_columns(table, slice(start, start + _CSV_BLOCK))
+            fh.writelines(",".join(row) + "\n" for row in zip(*fields, strict=True))
+
+
+def _csv_columns(table: TraceTable, rows: slice) -> list[list[str]]:
+    """The events.csv fields of ``table[rows]``, column by column (NaN and no cause: empty)."""
+    floats = [
+        ["" if x != x else repr(x) for x in getattr(table, c)[rows].tolist()] for c in ("price", "qty", "notional")
+    ]
+    return [
+        [str(i) for i in table.id[rows].tolist()],
+        [repr(t) for t in table.t[rows].tolist()],
+        _csv_text(table.kind[rows].tolist()),
+        _csv_text(table.node[rows].tolist()),
+        ["" if c < 0 else str(c) for c in table.cause[rows].tolist()],
+        _csv_text(table.account[rows].tolist()),
+        [str(s) if s else "" for s in table.side[rows].tolist()],
+        *floats,
+        _csv_text(table.info[rows].tolist()),
+    ]
+
+
+def _csv_text(values: list[str]) -> list[str]:
+    """Text fields as ``csv.writer`` writes them (it quotes few: those holding a comma, quote or line end)."""
+    return [_csv_quoted(v) if _CSV_SPECIAL.search(v) else v for v in values]
+
+
+def _csv_quoted(value: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow((value, ""))
+    return out.getvalue()[:-2]  # without the empty second field's comma and the line end
+
+
+def _float_or_nan(text: str) -> float:
+    return float(text) if text else _NAN
+
+
+_PARSERS = (  # (column, field index, parser) for every column of events.csv
+    ("id", 0, int),
+    ("t", 1, float),
+    ("kind", 2, str),
+    ("node", 3, str),
+    ("cause", 4, lambda x: int(x) if x else NO_CAUSE),
+    ("account", 5, str),
+    ("side", 6, lambda x: int(x) if x else 0),
+    ("price", 7, _float_or_nan),
+    ("qty", 8, _float_or_nan),
+    ("notional", 9, _float_or_nan),
+    ("info", 10, str),
+)
+
+
+def read_events(path: Path) -> TraceTable:
+    """Load ``events.csv`` into a TraceTable; TraceFormatError names the file, line and problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise TraceFormatError(f"{path}: no such file")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None or tuple(header[: len(COLUMNS)]) != COLUMNS:
+            raise TraceFormatError(f"{path}: line 1: expected columns {','.join(COLUMNS)}")
+        cols: dict[str, list] = {c: [] for c in COLUMNS}
+        for record, row in enumerate(reader):
+            where = f"{path}: line {reader.line_num}"
+            if len(row) < len(COLUMNS):
+                raise TraceFormatError(f"{where}: expected {len(COLUMNS)} fields, got {len(row)}")
+            for column, i, parse in _PARSERS:
+                try:
+                    cols[column].append(parse(row[i]))
+                except ValueError:
+                    raise TraceFormatError(f"{where}: column {column}: cannot read {row[i]!r}") from None
+            if cols["id"][-1] != record:
+                raise TraceFormatError(f"{where}: id {cols['id'][-1]} out of order (expected {record})")
+    return as_table(cols)
