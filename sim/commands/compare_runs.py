@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis.runfolder import open_run
     from sim.core.errors import ConfigError
     from sim.core.paths import output_file, writing
-    from sim.plots.compare import Run, plot_compare, run_labels
+    from sim.plots.overlay import Run, plot_compare, run_labels
     from sim.study.experiments import load_experiment
 
     if len(args.runs) < 2:

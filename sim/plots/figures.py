@@ -26,7 +26,7 @@ def draw_run(result: RunResult, folder: Path) -> None:
 
 def draw_arms(results: dict[str, RunResult], comparison: dict[str, dict], path: Path) -> None:
     """comparison.png: the arms of one experiment side by side."""
-    from sim.plots.comparison import plot_arm_comparison
+    from sim.plots.side_by_side import plot_arm_comparison
 
     first = next(iter(results.values())).config.experiment
     title = f"{first.name.split(':')[0]} (seed {first.seed}): arms side by side"

@@ -108,7 +108,7 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
 
 def test_the_comparison_figure_shows_what_the_arms_have(results, tmp_path):
     from sim.analysis.playbook import arm_metrics
-    from sim.plots.comparison import arm_comparison_figure, plot_arm_comparison, table_rows
+    from sim.plots.side_by_side import arm_comparison_figure, plot_arm_comparison, table_rows
 
     arms = {name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration)) for name, r in results.items()}
     labels = [label for label, _ in table_rows(arms, 8 * 3600.0)]

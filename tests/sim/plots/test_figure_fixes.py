@@ -11,8 +11,8 @@ from sim.analysis.causes import EdgeStats
 from sim.config import Latency
 from sim.core.trace import Trace
 from sim.plots import prices, style
-from sim.plots.compare import Run, compare_figure, run_labels
-from sim.plots.comparison import arm_comparison_figure
+from sim.plots.overlay import Run, compare_figure, run_labels
+from sim.plots.side_by_side import arm_comparison_figure
 from sim.plots.sweep import SweepData, sweep_figure
 from sim.plots.timeline import LINE_BINS, STEADY_BINS, timeline_figure
 from sim.plots.topology import _edge_label
@@ -96,7 +96,7 @@ def test_compare_gives_each_spot_venue_name_its_own_line_style():
 
 
 def test_the_arms_table_stays_clear_of_the_right_edge():
-    from tests.sim.plots.test_comparison import _arms
+    from tests.sim.plots.test_side_by_side import _arms
 
     fig = arm_comparison_figure(_arms(), "crash")
     fig.canvas.draw()

@@ -5,8 +5,8 @@ import numpy as np
 from sim.analysis.playbook import arm_metrics
 from sim.core.trace import Trace
 from sim.plots import style
-from sim.plots.comparison import arm_comparison_figure, table_rows
 from sim.plots.prices import VENUE_MARKERS, prices_figure
+from sim.plots.side_by_side import arm_comparison_figure, table_rows
 
 NODES = {"spot": "spot", "index": "index", "perp": "perp", "perp_w": "perp"}
 
