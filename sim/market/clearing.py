@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from sim.market.margin import MarginTiers
+from sim.market.margin import MarginTiers, bankruptcy_price_of
 from sim.market.sides import DUST, LONG
 
 STYLES = ("binance", "hyperliquid", "dydx")
@@ -98,8 +98,8 @@ class Position:
         return self.margin + self.side * self.qty * (price - self.entry)
 
     def bankruptcy_price(self) -> float:
-        """The price at which equity is exactly zero (§5)."""
-        return self.entry - self.side * self.margin / self.qty
+        """The price at which equity is exactly zero (§5; margin.bankruptcy_price_of)."""
+        return bankruptcy_price_of(self.side, self.qty, self.entry, self.margin)
 
 
 @dataclass(frozen=True)

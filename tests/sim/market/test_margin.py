@@ -223,8 +223,9 @@ def test_equity_equals_maintenance_at_liquidation_price(pos):
     equity = wallet + unrealised_pnl(side, qty, entry, lp)
     scale = qty * entry
     assert equity == pytest.approx(tiers.maintenance(qty * lp), rel=1e-9, abs=1e-9 * scale)
-    # vectorised variant is bit-identical
+    # vectorised variants are bit-identical
     assert liquidation_prices(side, [qty], [entry], [wallet], tiers)[0] == lp
+    assert bankruptcy_price(side, [qty], [entry], [wallet])[0] == bankruptcy_price(side, qty, entry, wallet)
 
 
 @settings(max_examples=200, deadline=None)
