@@ -30,7 +30,9 @@ def test_a_position_knows_its_equity_and_bankruptcy_price():
     assert SHORT.bankruptcy_price() == pytest.approx(11.0)  # 10 + 100/100
     assert SHORT.equity(10.5) == pytest.approx(50.0)  # 100 − 100·0.5
     assert Position(1, 1000.0, 10.0, 250.0).bankruptcy_price() == pytest.approx(9.75)
-    assert Position(1, 10.0, 10.0, 150.0).bankruptcy_price() == 0.0  # a long whose margin covers it all never goes bankrupt
+    assert (
+        Position(1, 10.0, 10.0, 150.0).bankruptcy_price() == 0.0
+    )  # a long whose margin covers it all never goes bankrupt
 
 
 # ----------------------------------------------------------------------------- binance
