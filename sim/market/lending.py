@@ -95,13 +95,14 @@ class RateModel:
         return self.borrow_rate(utilisation) * utilisation * (1 - reserve_factor)
 
 
-def utilisation(borrowed: float, supplied: float) -> float:
-    """U = borrowed / supplied (0 for an empty pool)."""
-    check_non_negative("borrowed", borrowed)
-    check_non_negative("supplied", supplied)
-    if borrowed > supplied:
-        raise ValueError(f"borrowed must be <= supplied ({supplied!r}), got {borrowed!r}")
-    return borrowed / supplied if supplied > 0 else 0.0
+def utilisation(debt: float, cash: float) -> float:
+    """U = debt / (cash + debt), 0 without debt (MECHANICS.md §6, Aave v3: total debt over
+    available liquidity plus total debt). ``debt`` is what borrowers owe, interest accrued;
+    ``cash`` what may still be borrowed, interest repaid included. So the denominator is what
+    suppliers are owed in aggregate, their interest included."""
+    check_non_negative("debt", debt)
+    check_non_negative("cash", cash)
+    return debt / (cash + debt) if debt > 0 else 0.0
 
 
 def _values(name: str, values: ArrayLike) -> np.ndarray:

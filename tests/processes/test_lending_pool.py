@@ -156,12 +156,12 @@ def records(t, kind: str, node: str | None = None) -> np.ndarray:
 def check_pool_money(world: LendingWorld) -> None:
     """Ledger conserved; per asset, reserve = supplied + collateral − borrowed principal + interest repaid."""
     world.ledger.check_conserved()
-    pool = world.pool
+    pool, book = world.pool, world.pool.book
     for a in (QUOTE_ASSET, TOKEN_ASSET):
-        expected = pool.supplied[a] + pool.collateral_total[a] - pool.borrowed[a] + pool.interest[a]
+        expected = book.supplied[a] + book.collateral_total[a] - book.borrowed[a] + book.interest[a]
         assert world.ledger.balance(pool.account, a) == pytest.approx(expected, rel=1e-12, abs=1e-6)
-        assert pool.collateral_total[a] == pytest.approx(pool.collateral[:, a].sum(), abs=1e-9)
-        assert pool.borrowed[a] == pytest.approx(pool.principal[:, a].sum(), abs=1e-6)
+        assert book.collateral_total[a] == pytest.approx(book.collateral[:, a].sum(), abs=1e-9)
+        assert book.borrowed[a] == pytest.approx(book.principal[:, a].sum(), abs=1e-6)
 
 
 def without_late(raw: dict) -> None:
@@ -198,10 +198,10 @@ def test_a_lending_liquidation_against_hand_numbers(raw):
     assert t.notional[liq] == pytest.approx(2750.0, rel=1e-12)
     assert t.price[liq] == 7.5
     assert "hf 0.9545" in t.info[liq]
-    pool = world.pool
-    row = pool.rows[world.borrower.account]
-    assert pool.debt(row).tolist() == pytest.approx([2750.0, 0.0])
-    assert pool.collateral[row].tolist() == pytest.approx([0.0, 615.0])
+    book = world.pool.book
+    row = book.rows[world.borrower.account]
+    assert book.debt(row).tolist() == pytest.approx([2750.0, 0.0])
+    assert book.collateral[row].tolist() == pytest.approx([0.0, 615.0])
     # the borrower hears of it over its link: HF now 615 · 7.5 · 0.7 / 2750 = 1.1741
     when, update = world.borrower.updates[-1]
     assert when == pytest.approx(t.t[liq] + BORROWER_LINK)
@@ -335,7 +335,7 @@ def test_interest_accrues_at_the_kinked_rate_and_stays_in_the_pool(raw):
     (repay,) = records(t, "repay")
     assert t.qty[repay] == pytest.approx(owed, rel=1e-9)
     pool = world.pool
-    assert pool.interest[QUOTE_ASSET] == pytest.approx(owed - 500_000, rel=1e-9)
+    assert pool.book.interest[QUOTE_ASSET] == pytest.approx(owed - 500_000, rel=1e-9)
     assert world.ledger.of("borrower").quote == pytest.approx(520_000 - owed, rel=1e-9)
     assert world.ledger.of("borrower").asset == 100_000
     # the supplier takes back its principal; the interest stays in the reserve
@@ -352,13 +352,13 @@ def _withdraw_all(world: LendingWorld, account: int, at: float):
 def test_vectorised_health_factors_match_the_mechanics(raw):
     world = crash_world(raw)
     world.env.run(until=50)
-    pool = world.pool
-    row = pool.rows[world.borrower.account]
-    p = pool.prices()
-    expected = health_factor(pool.collateral[row] * p, pool.thresholds, pool.debt(row) * p)
+    book = world.pool.book
+    row = book.rows[world.borrower.account]
+    p = book.prices()
+    expected = health_factor(book.collateral[row] * p, book.thresholds, book.debt(row) * p)
     assert expected == pytest.approx(1000 * 10 * 0.7 / 5500)
-    assert pool.health_factors()[row] == pytest.approx(expected, rel=1e-15)
-    assert pool.health_factors()[pool.rows[world.ledger.account("suppliers")]] == math.inf
+    assert book.health_factors()[row] == pytest.approx(expected, rel=1e-15)
+    assert book.health_factors()[book.rows[world.ledger.account("suppliers")]] == math.inf
 
 
 def test_a_world_with_a_pool_runs_and_conserves_money(raw):

@@ -96,7 +96,9 @@ def test_kinked_rate_below_and_above_the_kink():
 
 
 def test_utilisation():
-    assert utilisation(45.0, 50.0) == pytest.approx(0.9)
+    # 45 owed, 5 left to lend: 45 / (5 + 45) = 0.9; all lent: 1; nothing owed: 0
+    assert utilisation(45.0, 5.0) == pytest.approx(0.9)
+    assert utilisation(45.0, 0.0) == 1.0
     assert utilisation(0.0, 0.0) == 0.0
 
 
@@ -122,7 +124,8 @@ def test_black_scholes_textbook_value():
         (lambda: RateModel(optimal=1.0), r"optimal.*1\.0"),
         (lambda: RateModel().borrow_rate(1.5), r"utilisation.*1\.5"),
         (lambda: RateModel().supply_rate(0.5, reserve_factor=1.0), r"reserve_factor.*1\.0"),
-        (lambda: utilisation(60.0, 50.0), r"borrowed.*60\.0"),
+        (lambda: utilisation(-60.0, 50.0), r"debt.*-60\.0"),
+        (lambda: utilisation(60.0, -50.0), r"cash.*-50\.0"),
         (lambda: health_factor([-1.0], [0.8], [1.0]), r"collateral_values.*-1\.0"),
         (lambda: health_factor([1.0], [1.2], [1.0]), r"thresholds.*1\.2"),
         (lambda: max_borrow([1.0, 2.0], [0.5], [1.0]), r"ltvs.*0\.5"),
