@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.core.errors import ConservationError
-
-QUOTE = 0  # the quote currency (USDT)
-ASSET = 1  # the traded token
+from sim.market.assets import ASSET, QUOTE
 
 
 @dataclass(frozen=True)

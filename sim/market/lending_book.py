@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.ledger import ASSET, QUOTE
 from sim.market import lending
+from sim.market.assets import ASSET, QUOTE
 from sim.market.lending import RateModel, ReserveParams, health_factor, max_borrow, utilisation
 
 YEAR = 365 * 86400.0
