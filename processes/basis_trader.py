@@ -16,6 +16,7 @@ from sim.config import BasisTrader as BasisConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.funding import annualised
 from sim.market.sides import BUY, SELL
+from sim.trace import Kind
 
 
 class BasisTrader:
@@ -72,7 +73,7 @@ class BasisTrader:
         self.last_step = self.ctx.env.now
         return self.ctx.trace.record(
             self.ctx.env.now,
-            "basis",
+            Kind.BASIS,
             self.name,
             data.cause,
             self.name,

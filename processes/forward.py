@@ -14,6 +14,7 @@ from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, Pool
 from sim.config import Forward as ForwardConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
+from sim.trace import Kind
 
 
 class ForwardBorrower:
@@ -73,5 +74,5 @@ class ForwardBorrower:
 
     def _record(self, what: str, side: int, qty: float, cause: int) -> int:
         return self.ctx.trace.record(
-            self.ctx.env.now, "forward", self.name, cause, self.name, side, qty=qty, info=what, price=math.nan
+            self.ctx.env.now, Kind.FORWARD, self.name, cause, self.name, side, qty=qty, info=what, price=math.nan
         )

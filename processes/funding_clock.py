@@ -20,6 +20,7 @@ import numpy as np
 from processes.messages import PerpData
 from sim.market.funding import binance_funding_cap, funding_payments, funding_rate, premium_sample
 from sim.market.sides import BUY, LONG, SELL, SHORT
+from sim.trace import Kind
 
 if TYPE_CHECKING:
     from processes.perp_venue import PerpVenue
@@ -93,12 +94,12 @@ class FundingClock:
         )
         paid = float(payments[payments > 0].sum())
         rid = trace.record(
-            now, "funding_rate", venue.name, venue.mark_cause, price=rate, notional=paid, info=f"premium={avg!r}"
+            now, Kind.FUNDING_RATE, venue.name, venue.mark_cause, price=rate, notional=paid, info=f"premium={avg!r}"
         )
         if not len(payments) or not math.isfinite(rate):
             return
         positions.add_margins(pids, payments)
         owners, where = np.unique(positions.owner[pids], return_inverse=True)
         for owner, amount in zip(owners.tolist(), np.bincount(where, weights=payments).tolist(), strict=True):
-            trace.record(now, "funding", venue.name, rid, names[owner], notional=amount)
+            trace.record(now, Kind.FUNDING, venue.name, rid, names[owner], notional=amount)
         venue.check_liquidations(rid)

@@ -16,6 +16,7 @@ from processes.messages import IndexUpdate, MarketData
 from sim.attribution import MoveWindow
 from sim.config import Index
 from sim.market.index import index_price, median_index
+from sim.trace import Kind
 
 
 class IndexPublisher:
@@ -55,7 +56,7 @@ class IndexPublisher:
                 continue
             self.price = price
             shares, cause = self.window.close()
-            rid = trace.record(env.now, "index", self.name, cause, price=price)
+            rid = trace.record(env.now, Kind.INDEX, self.name, cause, price=price)
             trace.contributors.add(rid, shares)
             for channel in self.out:
                 channel.send(IndexUpdate(rid, self.name, price))

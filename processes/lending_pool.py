@@ -53,6 +53,7 @@ from processes.messages import (
 )
 from sim.config import Lending, Rate, Reserve
 from sim.market.lending import RateModel, ReserveParams, health_factor, liquidate, max_borrow
+from sim.trace import Kind
 
 YEAR = 365 * 86400.0
 ASSETS = (QUOTE_ASSET, TOKEN_ASSET)
@@ -230,9 +231,9 @@ class LendingPool:
         a = msg.asset
         names = ledger.asset_names
         if refusal:
-            kind, info = "refused", f"{msg.action} {names[a]}: {refusal}"
+            kind, info = Kind.REFUSED, f"{msg.action} {names[a]}: {refusal}"
         else:
-            kind, info = msg.action, names[a]
+            kind, info = Kind(msg.action), names[a]
         rid = self.ctx.trace.record(
             self.ctx.env.now,
             kind,
@@ -319,7 +320,7 @@ class LendingPool:
         if refusal:
             rid = self.ctx.trace.record(
                 now,
-                "refused",
+                Kind.REFUSED,
                 self.name,
                 msg.cause,
                 name,
@@ -343,7 +344,7 @@ class LendingPool:
         names = ledger.asset_names
         rid = self.ctx.trace.record(
             now,
-            "lending_liquidation",
+            Kind.LENDING_LIQUIDATION,
             self.name,
             msg.cause,
             name,

@@ -21,6 +21,7 @@ from sim.config import ProfitTaker as ProfitTakerConfig
 from sim.ledger import ASSET
 from sim.market.orderbook import TickGrid
 from sim.market.sides import SELL
+from sim.trace import Kind
 
 
 class ProfitTaker:
@@ -78,5 +79,7 @@ class ProfitTaker:
         if quote == self._quoted:
             return
         self._quoted = quote
-        rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=price, qty=qty)
+        rid = self.ctx.trace.record(
+            self.ctx.env.now, Kind.QUOTE, self.name, self.cause, self.name, price=price, qty=qty
+        )
         self.out.send(Quotes(rid, self.account, asks=[(price, qty)] if quote else []))

@@ -41,6 +41,7 @@ from sim.sweep import TINY, flatten, point_config, with_arms
 from sim.sweep_exec import executor
 from sim.sweep_grid import ARM
 from sim.sweep_store import cell
+from sim.trace import Kind
 
 TABLE, SUMMARY, FIGURE, MARKDOWN = "ensemble.csv", "ensemble.json", "ensemble.png", "ensemble.md"
 GRID = 601  # samples of each spot price path over the run's duration
@@ -218,7 +219,7 @@ def run_member(task: MemberTask) -> Member:
     table = result.trace
     prices = {}
     for venue in (n for n, kind in result.nodes.items() if kind == "spot"):
-        at = (table.node == venue) & np.isin(table.kind, ("trade", "open")) & np.isfinite(table.price)
+        at = (table.node == venue) & np.isin(table.kind, (Kind.TRADE, Kind.OPEN)) & np.isfinite(table.price)
         t, p = table.t[at], table.price[at]
         i = np.searchsorted(t, grid, side="right") - 1  # the last print at or before each time
         prices[venue] = np.where(i >= 0, p[np.maximum(i, 0)], np.nan) if len(p) else np.full(GRID, np.nan)

@@ -38,7 +38,7 @@ from sim.ledger import ASSET, QUOTE, Ledger
 from sim.liquidation_delays import LiveDelays, Opened, TraceDelays, liquidation_pid
 from sim.market.clearing import beyond
 from sim.market.sides import DUST
-from sim.trace import Trace, TraceTable
+from sim.trace import Kind, Trace, TraceTable
 
 if TYPE_CHECKING:
     import simpy
@@ -120,7 +120,7 @@ class Invariants:
         liquidated: dict[str, set[int]] = {name: set() for name in self.perps}
         trace, now = self.trace, self.env.now
         for i in range(self._seen, len(trace)):
-            if trace.kind[i] == "liquidation":
+            if trace.kind[i] == Kind.LIQUIDATION:
                 liquidated[trace.node[i]].add(liquidation_pid(trace.info[i]))
         self._seen = len(trace)
         for name, live in self.live.items():
@@ -142,14 +142,14 @@ class Invariants:
         self.check_state()
         for live in self.live.values():
             live.raise_late(self.env.now)
-        kinds = {k: trace.kind == k for k in ("mark", "liquidation", "adl", "funding", "bad_debt")}
-        self._funding(trace, kinds["funding"])
+        kinds = {k: trace.kind == k for k in (Kind.MARK, Kind.LIQUIDATION, Kind.ADL, Kind.FUNDING, Kind.BAD_DEBT)}
+        self._funding(trace, kinds[Kind.FUNDING])
         for name, venue in self.perps.items():
             on = trace.node == name
-            self._recorded_bad_debt(trace, name, venue, on & kinds["bad_debt"])
+            self._recorded_bad_debt(trace, name, venue, on & kinds[Kind.BAD_DEBT])
             TraceDelays(trace, self.opened[name], venue, self.duration).check(name, on, kinds)
             if venue.cfg.style in ("binance", "dydx"):
-                self._liquidation_bound(trace, name, on & kinds["liquidation"])
+                self._liquidation_bound(trace, name, on & kinds[Kind.LIQUIDATION])
             self._holder_inventory(trace, name, venue, on)
 
     # ------------------------------------------------------------------ state invariants
@@ -242,7 +242,7 @@ class Invariants:
             raise InvariantError("bad_debt", self.env.now, detail, (f"{name}:bad_debt",))
 
     def _liquidation_bound(self, trace: TraceTable, name: str, liquidations: np.ndarray) -> None:
-        rows = np.flatnonzero((trace.kind == "trade") & (trace.cause >= 0))
+        rows = np.flatnonzero((trace.kind == Kind.TRADE) & (trace.cause >= 0))
         rows = rows[liquidations[trace.cause[rows]]]
         for row in rows.tolist():
             liq = int(trace.cause[row])
@@ -255,8 +255,8 @@ class Invariants:
     def _holder_inventory(self, trace: TraceTable, name: str, venue: PerpVenue, on: np.ndarray) -> None:
         for holds, pid in venue.holder_pid.items():
             account = self.ledger.names[venue.holder_account[holds]]
-            took = on & ((trace.kind == "takeover") | (trace.kind == "backstop")) & (trace.account == account)
-            traded = on & (trace.kind == "trade") & (trace.account == account)
+            took = on & ((trace.kind == Kind.TAKEOVER) | (trace.kind == Kind.BACKSTOP)) & (trace.account == account)
+            traded = on & (trace.kind == Kind.TRADE) & (trace.account == account)
             expected = float(
                 (trace.side[took] * trace.qty[took]).sum() + (trace.side[traded] * trace.qty[traded]).sum()
             )

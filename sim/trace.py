@@ -5,6 +5,9 @@ Records are appended to columnar buffers while a run is in progress: numbers in 
 in lists of shared strings. ``Trace.table()`` turns them into numpy arrays and ``write_csv``
 writes ``events.csv`` in blocks of rows. ``read_events`` loads a run's ``events.csv`` back
 into the same table, so analysis and plots work from a run folder alone.
+
+Every record has a ``kind`` (``Kind``, the one list of them, in causal order); its ``cause`` is
+the id of the record that led to it (``NO_CAUSE``, written empty: exogenous).
 """
 
 from __future__ import annotations
@@ -15,11 +18,59 @@ import math
 import re
 from array import array
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 
 from sim.contributors import ContributorLog, Contributors
+
+
+class Kind(StrEnum):
+    """The kinds of trace record, in causal order (timeline rows and legends follow it). A member
+    equals its text, so the ``kind`` column compares with it whether recorded or read back."""
+
+    OPEN = "open"  # a spot book opens: price = its mid (no cause)
+    OPTION = "option"  # the project grants the option market maker its loan and call (no cause)
+    SUPPLY = "supply"  # a lender supplies an asset to a lending pool (cause: the request)
+    DEPOSIT = "deposit"  # a borrower posts collateral to a lending pool (cause: the request)
+    IGNITE = "ignite"  # a slice of the igniter's order (no cause: what starts a cascade)
+    NOISE = "noise"  # a noise trader's order (no cause)
+    QUOTE = "quote"  # a market maker or liquidity provider replaces its quotes (cause: the price it heard)
+    DEPTH = "depth"  # a spot book's depth sample: notional within ±depth_range of mid (no cause)
+    HEDGE = "hedge"  # a market maker hedges a perp fill on spot (cause: the fill)
+    BASIS = "basis"  # a basis trader opens or closes its perp against spot (cause: the perp data heard)
+    HOLDER = "holder"  # a holder's step: deposit, borrow, post margin, short... (info says which)
+    FORWARD = "forward"  # a forward borrower's step (info says which)
+    QUOTING_BORROWER = "quoting_borrower"  # a quoting borrower's request to its pool (info: the action)
+    ORDER = "order"  # an order arrives at a venue (cause: what sent it)
+    TRADE = "trade"  # a taker's fills on a book, aggregated (cause: the order or the liquidation)
+    FILL = "fill"  # a maker's share of a trade (cause: the trade)
+    ORACLE = "oracle"  # a push oracle publishes (cause: the largest contributor; contributors.csv)
+    INDEX = "index"  # an index publication (cause: the largest contributor; contributors.csv)
+    MARK = "mark"  # a perp venue's mark price moves (cause: the index publication)
+    FUNDING_RATE = "funding_rate"  # a perp's funding rate for an interval (cause: the mark at the time)
+    FUNDING = "funding"  # one account's funding payment, > 0 received (cause: the funding_rate)
+    MARGIN = "margin"  # an account posts or withdraws perp margin (cause: the request)
+    BORROW = "borrow"  # a borrower borrows from a lending pool (cause: the request)
+    REPAY = "repay"  # a borrower repays a lending pool (cause: the request)
+    WITHDRAW = "withdraw"  # a lender withdraws from a lending pool (cause: the request)
+    RELEASE = "release"  # a borrower takes back collateral from a lending pool (cause: the request)
+    LIQUIDATION = "liquidation"  # a perp position crossed by the mark is queued for liquidation (cause: the mark)
+    ADL = "adl"  # a counterparty position closed by auto-deleveraging (cause: the liquidation)
+    INSURANCE = "insurance"  # the insurance fund's change: a closed position's fee or shortfall, or its unwinds' PnL
+    BAD_DEBT = "bad_debt"  # a loss no margin or fund covers (cause: the liquidation)
+    LIQUIDATE = "liquidate"  # a lending liquidator repays a borrower's debt (cause: the pool's call)
+    LENDING_LIQUIDATION = "lending_liquidation"  # a lending pool seizes collateral (cause: the liquidate)
+    REFUSED = "refused"  # a request a pool or liquidator refused (info: what and why)
+    EXERCISE = "exercise"  # the option market maker exercises or returns the loan at expiry (no cause)
+    TAKEOVER = "takeover"  # the insurance fund takes over the rest of a position (cause: the liquidation)
+    BACKSTOP = "backstop"  # the liquidator vault takes over the rest of a position (cause: the liquidation)
+    VAULT = "vault"  # the liquidator vault's change: a backstopped position's margin, or its unwinds' PnL
+    UNWIND = "unwind"  # the fund or vault sends an order closing what it took (cause: the takeover)
+    BUY = "buy"  # a lending liquidator buys back the tokens it repaid (cause: the pool's result)
+    SELL = "sell"  # a lending liquidator sells the collateral it seized (cause: the pool's result)
+
 
 COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
 NO_CAUSE = -1
@@ -46,7 +97,7 @@ class Trace:
     def record(
         self,
         t: float,
-        kind: str,
+        kind: Kind,
         node: str,
         cause: int = NO_CAUSE,
         account: str = "",
@@ -99,7 +150,7 @@ class TraceTable:
     def __len__(self) -> int:
         return len(self.id)
 
-    def where(self, kind: str | None = None, node: str | None = None) -> np.ndarray:
+    def where(self, kind: Kind | None = None, node: str | None = None) -> np.ndarray:
         """Boolean mask of records with the given kind and/or node."""
         mask = np.ones(len(self), dtype=bool)
         if kind is not None:

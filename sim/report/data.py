@@ -14,10 +14,11 @@ import numpy as np
 from sim.analysis import waves
 from sim.plots import style
 from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP, focus_window
-from sim.trace import COLUMNS, NO_CAUSE, TraceTable
+from sim.trace import COLUMNS, NO_CAUSE, Kind, TraceTable
 
 MAX_RECORDS = 50_000  # records drawn on the page; a longer trace is thinned (with every shown record's causes kept)
-PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"))  # (node kind, record kind) drawn as prices
+# (node kind, record kind) drawn as prices
+PRICE_SERIES = (("spot", Kind.TRADE), ("index", Kind.INDEX), ("perp", Kind.MARK))
 
 
 def shown_records(table: TraceTable, limit: int = MAX_RECORDS) -> np.ndarray:
@@ -28,7 +29,7 @@ def shown_records(table: TraceTable, limit: int = MAX_RECORDS) -> np.ndarray:
         return np.arange(n)
     keep = np.zeros(n, dtype=bool)
     keep[:: math.ceil(n / (limit // 2))] = True
-    liq = np.flatnonzero(table.kind == "liquidation")
+    liq = np.flatnonzero(table.kind == Kind.LIQUIDATION)
     keep[liq[:: max(1, math.ceil(len(liq) / (limit // 2)))]] = True
     frontier = keep.copy()
     while frontier.any():  # add the causes of the newly kept records until no chain is cut
@@ -102,10 +103,14 @@ def price_series(table: TraceTable, nodes: dict[str, str], colors: dict[str, str
     dashes = {"spot": "solid", "index": "dash", "perp": "dot"}
     for node_kind, record_kind in PRICE_SERIES:
         for node in (n for n, k in nodes.items() if k == node_kind):
-            m = (table.node == node) & ((table.kind == record_kind) | (table.kind == "open")) & np.isfinite(table.price)
+            m = (
+                (table.node == node)
+                & ((table.kind == record_kind) | (table.kind == Kind.OPEN))
+                & np.isfinite(table.price)
+            )
             if not m.any():
                 continue
-            label = {"trade": "last", "index": "index", "mark": "mark"}[record_kind]
+            label = {Kind.TRADE: "last", Kind.INDEX: "index", Kind.MARK: "mark"}[record_kind]
             series.append(
                 {
                     "name": f"{node} {label}",

@@ -11,18 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.trace import COLUMNS, NO_CAUSE, Trace, TraceFormatError, read_events, write_csv
+from sim.trace import COLUMNS, NO_CAUSE, Kind, Trace, TraceFormatError, read_events, write_csv
 
 HEADER = "id,t,kind,node,cause,account,side,price,qty,notional,info"
 
 
 def sample_trace() -> Trace:
     tr = Trace()
-    r0 = tr.record(0.0, "open", "spot", price=10.0)
-    r1 = tr.record(0.1 + 0.2, "order", "spot", r0, "whale", 1, notional=20_000.0, info='slice 1, "first"')
-    r2 = tr.record(1e-300, "trade", "spot", r1, "whale", 1, 10.000000000000002, 1999.9999999999998, 20_000.0)
-    tr.record(1e300, "liquidation", "perp", r2, "shorts", -1, 5e-324, -0.0, math.inf, "σ wave 1\nline two")
-    tr.record(2.5, "index", "index", price=math.nan, info="")
+    r0 = tr.record(0.0, Kind.OPEN, "spot", price=10.0)
+    r1 = tr.record(0.1 + 0.2, Kind.ORDER, "spot", r0, "whale", 1, notional=20_000.0, info='slice 1, "first"')
+    r2 = tr.record(1e-300, Kind.TRADE, "spot", r1, "whale", 1, 10.000000000000002, 1999.9999999999998, 20_000.0)
+    tr.record(1e300, Kind.LIQUIDATION, "perp", r2, "shorts", -1, 5e-324, -0.0, math.inf, "σ wave 1\nline two")
+    tr.record(2.5, Kind.INDEX, "index", price=math.nan, info="")
     return tr
 
 
@@ -41,14 +41,14 @@ def assert_tables_equal(a, b):
 
 def test_record_returns_consecutive_ids_from_zero():
     tr = Trace()
-    assert [tr.record(float(i), "noise", "retail") for i in range(4)] == [0, 1, 2, 3]
+    assert [tr.record(float(i), Kind.NOISE, "retail") for i in range(4)] == [0, 1, 2, 3]
     assert len(tr) == 4
 
 
 def test_table_gives_typed_arrays_with_defaults():
     tr = Trace()
-    tr.record(0.5, "open", "spot")
-    tr.record(1.25, "trade", "spot", 0, "whale", -1, 10.5, 2.0, 21.0, "x")
+    tr.record(0.5, Kind.OPEN, "spot")
+    tr.record(1.25, Kind.TRADE, "spot", 0, "whale", -1, 10.5, 2.0, 21.0, "x")
     table = tr.table()
 
     assert len(table) == 2
@@ -82,6 +82,16 @@ def test_where_masks_by_kind_and_node():
     assert table.where().all()
 
 
+def test_a_kind_is_written_as_its_text_and_read_back_equal_to_its_member(tmp_path):
+    tr = Trace()
+    tr.record(0.0, Kind.FUNDING_RATE, "perp")
+    write_csv(tr.table(), tmp_path / "events.csv")
+    assert (tmp_path / "events.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[2] == "funding_rate"
+    back = read_events(tmp_path / "events.csv")
+    assert back.kind[0] == Kind.FUNDING_RATE and back.where(Kind.FUNDING_RATE).tolist() == [True]
+    assert back.where(Kind.FUNDING).tolist() == [False]
+
+
 # ----------------------------------------------------------------------------- events.csv
 
 
@@ -93,8 +103,8 @@ def test_csv_round_trip_is_exact(tmp_path):
 
 def test_csv_writes_missing_values_as_empty_fields(tmp_path):
     tr = Trace()
-    tr.record(0.0, "open", "spot", price=10.0)
-    tr.record(0.25, "trade", "spot", 0, "whale", 1, 10.5, 2.0, 21.0, "ok")
+    tr.record(0.0, Kind.OPEN, "spot", price=10.0)
+    tr.record(0.25, Kind.TRADE, "spot", 0, "whale", 1, 10.5, 2.0, 21.0, "ok")
     write_csv(tr.table(), tmp_path / "events.csv")
     assert (tmp_path / "events.csv").read_text(encoding="utf-8") == (
         f"{HEADER}\n0,0.0,open,spot,,,,10.0,,,\n1,0.25,trade,spot,0,whale,1,10.5,2.0,21.0,ok\n"

@@ -18,7 +18,7 @@ from sim.cli import main
 from sim.plots import style
 from sim.report.data import lanes, page_data, shown_records
 from sim.runfolder import open_run
-from sim.trace import NO_CAUSE, Trace
+from sim.trace import NO_CAUSE, Kind, Trace
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +57,9 @@ def test_the_page_opens_on_the_cascade(run_folder):
 
 def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     tr = Trace()
-    tr.record(0.0, "ignite", "whale", notional=1.0)
+    tr.record(0.0, Kind.IGNITE, "whale", notional=1.0)
     tr.record(1.0, "novelty", "perp", 0)  # a kind the plots do not know yet
-    tr.record(1.0, "liquidation", "perp", 0, side=-1, price=11.0, notional=5.0)
+    tr.record(1.0, Kind.LIQUIDATION, "perp", 0, side=-1, price=11.0, notional=5.0)
     table = tr.table()
     nodes = {"whale": "igniter", "perp": "perp"}
     assert lanes(table, nodes) == [("whale", "ignite"), ("perp", "liquidation"), ("perp", "novelty")]
