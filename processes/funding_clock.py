@@ -93,9 +93,7 @@ class FundingClock:
             else np.zeros(0)
         )
         paid = float(payments[payments > 0].sum())
-        rid = trace.record(
-            now, Kind.FUNDING_RATE, venue.name, venue.mark_cause, price=rate, notional=paid, info=f"premium={avg!r}"
-        )
+        rid = trace.record(now, Kind.FUNDING_RATE, venue.name, venue.mark_cause, price=rate, notional=paid, premium=avg)
         if not len(payments) or not math.isfinite(rate):
             return
         positions.add_margins(pids, payments)

@@ -255,7 +255,8 @@ class PerpVenue:
                     self.mark,
                     qty,
                     qty * self.mark,
-                    f"pid={pid} bankruptcy={float(positions.bankruptcy_price[pid])!r}",
+                    pid=pid,
+                    bankruptcy=float(positions.bankruptcy_price[pid]),
                 )
                 self.engine.submit(LiquidationJob(pid, rid))
 

@@ -106,13 +106,21 @@ class SpotVenue:
         self._submit(msg)
 
     def _record_limit(self, msg: Limit | Cancel) -> int:
-        """An ``order`` record of a limit order or cancel, its info naming which and the sender's reference."""
+        """An ``order`` record of a limit order or cancel: its info says which, its ref is the sender's reference."""
         name = self.ctx.ledger.names[msg.account]
         if type(msg) is Cancel:
-            return self._record(self._env.now, Kind.ORDER, self.name, msg.cause, name, info=f"cancel ref={msg.ref}")
-        info = f"limit ref={msg.ref}"
+            return self._record(self._env.now, Kind.ORDER, self.name, msg.cause, name, info="cancel", ref=msg.ref)
         return self._record(
-            self._env.now, Kind.ORDER, self.name, msg.cause, name, msg.side, msg.price, msg.qty, info=info
+            self._env.now,
+            Kind.ORDER,
+            self.name,
+            msg.cause,
+            name,
+            msg.side,
+            msg.price,
+            msg.qty,
+            info="limit",
+            ref=msg.ref,
         )
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:

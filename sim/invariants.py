@@ -21,7 +21,7 @@ Trace invariants (end of run):
   = amount received, caused by the payment's ``funding_rate`` record) sum to zero.
 - ``liquidation_delay``: crossed positions are liquidated in time; see sim/liquidation_delays.py.
 - ``liquidation_bound``: on a binance- or dydx-style venue no liquidation order fills beyond
-  the position's bankruptcy price (its ``liquidation`` record's info; docs/MECHANICS.md §5).
+  the position's bankruptcy price (its ``liquidation`` record's ``bankruptcy``; docs/MECHANICS.md §5).
 - ``holder_inventory``: the insurance fund's and the liquidator vault's position on each venue
   equals what the trace says they took (``takeover``/``backstop``) less what they unwound.
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.ledger import ASSET, QUOTE, Ledger
-from sim.liquidation_delays import LiveDelays, Opened, TraceDelays, liquidation_pid
+from sim.liquidation_delays import LiveDelays, Opened, TraceDelays
 from sim.market.clearing import beyond
 from sim.market.sides import DUST
 from sim.trace import Kind, Trace, TraceTable
@@ -121,7 +121,7 @@ class Invariants:
         trace, now = self.trace, self.env.now
         for i in range(self._seen, len(trace)):
             if trace.kind[i] == Kind.LIQUIDATION:
-                liquidated[trace.node[i]].add(liquidation_pid(trace.info[i]))
+                liquidated[trace.node[i]].add(trace.pid[i])
         self._seen = len(trace)
         for name, live in self.live.items():
             live.after_event(now, liquidated[name])
@@ -246,7 +246,7 @@ class Invariants:
         rows = rows[liquidations[trace.cause[rows]]]
         for row in rows.tolist():
             liq = int(trace.cause[row])
-            bankruptcy = float(trace.info[liq].split("bankruptcy=", 1)[1])
+            bankruptcy = float(trace.bankruptcy[liq])
             position_side, price = -int(trace.side[row]), float(trace.price[row])  # the trade closes it
             if beyond(position_side, price, bankruptcy):
                 detail = f"liquidation {liq} on {name} filled at {price!r}, beyond its bankruptcy price {bankruptcy!r}"

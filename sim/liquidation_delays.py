@@ -190,7 +190,7 @@ class TraceDelays:
     def _first_liquidation(self, rows: np.ndarray) -> np.ndarray:
         """Per position, the time of its first liquidation record (inf: none)."""
         o, tr = self.opened, self.trace
-        pids = np.array([liquidation_pid(info) for info in tr.info[rows].tolist()], dtype=np.int64)
+        pids = tr.pid[rows]
         at = np.full(max(int(o.pid.max()), int(pids.max(initial=-1))) + 1, np.inf)
         np.minimum.at(at, pids, tr.t[rows])
         return at[o.pid]
@@ -212,11 +212,6 @@ class TraceDelays:
 
 def _side(side: int) -> str:
     return "long" if side == 1 else "short"
-
-
-def liquidation_pid(info: str) -> int:
-    """The pid of a ``liquidation`` record, from its info ("pid=N bankruptcy=P")."""
-    return int(info.split(" ", 1)[0].removeprefix("pid="))
 
 
 def _violation(t: float, detail: str, account: str) -> InvariantError:

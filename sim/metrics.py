@@ -101,9 +101,9 @@ def liquidated_positions(table: TraceTable) -> int:
 
 def first_liquidations(table: TraceTable) -> np.ndarray:
     """Row ids of each position's first ``liquidation`` record (a position is a venue and a pid)."""
-    first: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, int], int] = {}
     for i in np.flatnonzero(table.kind == Kind.LIQUIDATION).tolist():
-        first.setdefault((table.node[i], table.info[i].split(" ", 1)[0]), i)
+        first.setdefault((table.node[i], int(table.pid[i])), i)
     return np.fromiter(first.values(), dtype=np.int64, count=len(first))
 
 

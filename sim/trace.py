@@ -6,8 +6,26 @@ in lists of shared strings. ``Trace.table()`` turns them into numpy arrays and `
 writes ``events.csv`` in blocks of rows. ``read_events`` loads a run's ``events.csv`` back
 into the same table, so analysis and plots work from a run folder alone.
 
-Every record has a ``kind`` (``Kind``, the one list of them, in causal order); its ``cause`` is
-the id of the record that led to it (``NO_CAUSE``, written empty: exogenous).
+The columns (``COLUMNS``, in events.csv's order), each with one value for "none", written as
+an empty field:
+
+- ``id``: the record's row number, from 0;
+- ``t``: simulated seconds;
+- ``kind``: a ``Kind`` (the one list of record kinds, in causal order);
+- ``node``: the node that wrote it;
+- ``cause``: the id of the record that led to it (none: ``NO_CAUSE``, -1: exogenous);
+- ``account``: the account it concerns (none: "");
+- ``side``: 1 buy or long, -1 sell or short (none: 0);
+- ``price``, ``qty``, ``notional``: what the kind says they are (none: NaN);
+- ``info``: free text (none: "");
+- ``pid``: a ``liquidation``'s position id on its venue (none: ``NO_ID``, -1);
+- ``ref``: a limit order's or cancel's reference, as its sender numbers them (none: ``NO_ID``, -1);
+- ``bankruptcy``: a ``liquidation``'s bankruptcy price (none: NaN);
+- ``premium``: a ``funding_rate``'s average premium over its interval (none: NaN).
+
+pid, ref, bankruptcy and premium were packed into ``info`` before; ``read_events`` refuses an
+events.csv written then (its header ends at ``info``), as ``read_parquet`` does such an
+events.parquet (naming the missing columns): run it again.
 """
 
 from __future__ import annotations
@@ -72,10 +90,19 @@ class Kind(StrEnum):
     SELL = "sell"  # a lending liquidator sells the collateral it seized (cause: the pool's result)
 
 
-COLUMNS = ("id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info")
+COLUMNS = (
+    "id", "t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info",
+    "pid", "ref", "bankruptcy", "premium",
+)  # fmt: skip
+_TYPED_SINCE = COLUMNS.index("pid")  # an events.csv whose header stops here is from before the typed columns
 NO_CAUSE = -1
+NO_ID = -1  # pid and ref: none
+ID_COLUMNS = ("pid", "ref")
 _NAN = math.nan
-_TYPECODES = {"t": "d", "cause": "q", "side": "b", "price": "d", "qty": "d", "notional": "d"}  # the rest: lists
+_TYPECODES = {  # the rest: lists
+    "t": "d", "cause": "q", "side": "b", "price": "d", "qty": "d", "notional": "d",
+    "pid": "q", "ref": "q", "bankruptcy": "d", "premium": "d",
+}  # fmt: skip
 _CSV_BLOCK = 65_536  # rows converted to Python objects at a time when writing events.csv
 _CSV_SPECIAL = re.compile(r'[,"\r\n]')  # fields that csv.writer may quote (it decides)
 
@@ -84,7 +111,7 @@ class Trace:
     """Append-only columnar buffer of trace records; ids are row numbers from 0. Aggregate
     records add their contributors to ``contributors`` (sim/contributors.py)."""
 
-    __slots__ = ("t", "kind", "node", "cause", "account", "side", "price", "qty", "notional", "info", "contributors")
+    __slots__ = (*COLUMNS[1:], "contributors")
 
     def __init__(self) -> None:
         for column in COLUMNS[1:]:
@@ -106,6 +133,11 @@ class Trace:
         qty: float = _NAN,
         notional: float = _NAN,
         info: str = "",
+        *,
+        pid: int = NO_ID,
+        ref: int = NO_ID,
+        bankruptcy: float = _NAN,
+        premium: float = _NAN,
     ) -> int:
         """Append one record and return its id."""
         rid = len(self.t)
@@ -119,6 +151,10 @@ class Trace:
         self.qty.append(qty)
         self.notional.append(notional)
         self.info.append(info)
+        self.pid.append(pid)
+        self.ref.append(ref)
+        self.bankruptcy.append(bankruptcy)
+        self.premium.append(premium)
         return rid
 
     def table(self) -> TraceTable:
@@ -131,7 +167,7 @@ class Trace:
 
 @dataclass
 class TraceTable:
-    """A trace as numpy arrays, one per column; ``cause`` is -1 for exogenous records.
+    """A trace as numpy arrays, one per column (the module docstring says what each holds).
     ``contributors``: the aggregate records' contributors (contributors.csv)."""
 
     id: np.ndarray
@@ -145,6 +181,10 @@ class TraceTable:
     qty: np.ndarray
     notional: np.ndarray
     info: np.ndarray
+    pid: np.ndarray
+    ref: np.ndarray
+    bankruptcy: np.ndarray
+    premium: np.ndarray
     contributors: Contributors = field(default_factory=Contributors.empty)
 
     def __len__(self) -> int:
@@ -178,6 +218,10 @@ _DTYPES = {
     "qty": float,
     "notional": float,
     "info": object,
+    "pid": np.int64,
+    "ref": np.int64,
+    "bankruptcy": float,
+    "premium": float,
 }
 
 
@@ -200,21 +244,30 @@ def write_csv(table: TraceTable, path: Path) -> None:
 
 
 def _csv_columns(table: TraceTable, rows: slice) -> list[list[str]]:
-    """The events.csv fields of ``table[rows]``, column by column (NaN and no cause: empty)."""
-    floats = [
-        ["" if x != x else repr(x) for x in getattr(table, c)[rows].tolist()] for c in ("price", "qty", "notional")
-    ]
+    """The events.csv fields of ``table[rows]``, column by column (NaN, no cause and no id: empty)."""
     return [
         [str(i) for i in table.id[rows].tolist()],
         [repr(t) for t in table.t[rows].tolist()],
         _csv_text(table.kind[rows].tolist()),
         _csv_text(table.node[rows].tolist()),
-        ["" if c < 0 else str(c) for c in table.cause[rows].tolist()],
+        _csv_ids(table.cause[rows]),
         _csv_text(table.account[rows].tolist()),
         [str(s) if s else "" for s in table.side[rows].tolist()],
-        *floats,
+        *(_csv_floats(getattr(table, c)[rows]) for c in ("price", "qty", "notional")),
         _csv_text(table.info[rows].tolist()),
+        *(_csv_ids(getattr(table, c)[rows]) for c in ID_COLUMNS),
+        *(_csv_floats(getattr(table, c)[rows]) for c in ("bankruptcy", "premium")),
     ]
+
+
+def _csv_floats(values: np.ndarray) -> list[str]:
+    """Floats in shortest round-trip form, NaN empty."""
+    return ["" if x != x else repr(x) for x in values.tolist()]
+
+
+def _csv_ids(values: np.ndarray) -> list[str]:
+    """Ids (a cause, a pid, a ref), negative (none) empty."""
+    return ["" if i < 0 else str(i) for i in values.tolist()]
 
 
 def _csv_text(values: list[str]) -> list[str]:
@@ -236,6 +289,10 @@ def _float_or_nan(text: str) -> float:
     return float(text) if text else _NAN
 
 
+def _id_or_none(text: str) -> int:
+    return int(text) if text else NO_ID
+
+
 _PARSERS = (  # (column, field index, parser) for every column of events.csv
     ("id", 0, int),
     ("t", 1, float),
@@ -248,6 +305,10 @@ _PARSERS = (  # (column, field index, parser) for every column of events.csv
     ("qty", 8, _float_or_nan),
     ("notional", 9, _float_or_nan),
     ("info", 10, str),
+    ("pid", 11, _id_or_none),
+    ("ref", 12, _id_or_none),
+    ("bankruptcy", 13, _float_or_nan),
+    ("premium", 14, _float_or_nan),
 )
 
 
@@ -259,6 +320,10 @@ def read_events(path: Path) -> TraceTable:
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
+        if header is not None and tuple(header) == COLUMNS[:_TYPED_SINCE]:
+            raise TraceFormatError(
+                f"{path}: written before the trace had its pid, ref, bankruptcy and premium columns; run it again"
+            )
         if header is None or tuple(header[: len(COLUMNS)]) != COLUMNS:
             raise TraceFormatError(f"{path}: line 1: expected columns {','.join(COLUMNS)}")
         cols: dict[str, list] = {c: [] for c in COLUMNS}

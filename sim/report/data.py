@@ -14,7 +14,7 @@ import numpy as np
 from sim.analysis import waves
 from sim.plots import style
 from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP, focus_window
-from sim.trace import COLUMNS, NO_CAUSE, Kind, TraceTable
+from sim.trace import COLUMNS, ID_COLUMNS, NO_CAUSE, NO_ID, Kind, TraceTable
 
 MAX_RECORDS = 50_000  # records drawn on the page; a longer trace is thinned (with every shown record's causes kept)
 # (node kind, record kind) drawn as prices
@@ -70,9 +70,11 @@ def page_data(table: TraceTable, nodes: dict[str, str], summary: dict) -> dict:
     kinds = sorted(set(table.kind.tolist()), key=lambda k: (style.RECORD_KINDS + (k,)).index(k))
     node_color = style.node_colors(nodes)
     records = {}
-    for c in COLUMNS:  # whatever the columns are: floats with NaN as JSON null
-        column = getattr(table, c)[ids]
-        records[c] = [_number(x) for x in column.tolist()] if column.dtype.kind == "f" else column.tolist()
+    for c in COLUMNS:  # whatever the columns are: floats with NaN and ids with NO_ID as JSON null
+        column = getattr(table, c)[ids].tolist()
+        if c in ID_COLUMNS:
+            column = [None if x == NO_ID else x for x in column]
+        records[c] = [_number(x) for x in column] if getattr(table, c).dtype.kind == "f" else column
     records["row"] = [row_of[(n, k)] for n, k in zip(records["node"], records["kind"], strict=True)]
     return {
         "total": len(table),

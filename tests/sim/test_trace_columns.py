@@ -22,6 +22,7 @@ def long_trace(n: int) -> Trace:
 def test_numbers_are_held_in_typed_columns_and_recording_goes_on_after_a_table():
     tr = long_trace(3)
     assert (tr.t.typecode, tr.cause.typecode, tr.side.typecode, tr.price.typecode) == ("d", "q", "b", "d")
+    assert (tr.pid.typecode, tr.ref.typecode, tr.bankruptcy.typecode, tr.premium.typecode) == ("q", "q", "d", "d")
     first = tr.table()
     tr.record(9.0, Kind.INDEX, "index", price=11.0)  # the table copied the buffers: they can grow
     assert len(first) == 3 and len(tr.table()) == 4

@@ -20,8 +20,8 @@ def crash_arm(victim: str):
         tr.record(t + 0.5, Kind.MARK, "perp", price=price)
         tr.record(t + 0.5, Kind.MARK, "perp_w", price=price - 1)
     for pid, t in enumerate((30.0, 31.0, 32.0)):
-        tr.record(t, Kind.LIQUIDATION, "perp", -1, "longs", 1, 18.0, 10.0, 180.0, f"pid={pid} bankruptcy=16.5")
-        tr.record(t + 10, Kind.LIQUIDATION, "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0, f"pid={pid} bankruptcy=14.5")
+        tr.record(t, Kind.LIQUIDATION, "perp", -1, "longs", 1, 18.0, 10.0, 180.0, pid=pid, bankruptcy=16.5)
+        tr.record(t + 10, Kind.LIQUIDATION, "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0, pid=pid, bankruptcy=14.5)
         tr.record(t, Kind.INSURANCE, "perp", -1, "longs", notional=-5.0)
     tr.record(45.0, Kind.ADL, "perp", -1, victim, -1, 16.0, 10.0, 160.0)
     tr.record(45.0, Kind.BAD_DEBT, "perp", -1, "longs", notional=12.0)

@@ -11,7 +11,7 @@ from matplotlib.text import Text
 from sim.plots import style
 from sim.plots.prices import plot_prices, prices_figure
 from sim.plots.timeline import _liquidation_chains, bundles, plot_timeline, timeline_figure
-from sim.trace import Kind, Trace, TraceTable
+from sim.trace import NO_ID, Kind, Trace, TraceTable
 
 CHAIN_NODES = {
     "igniter": "igniter",
@@ -103,6 +103,10 @@ class _Builder:
             qty=col["qty"][order],
             notional=col["notional"][order],
             info=empty.copy(),
+            pid=np.full(self.n, NO_ID),
+            ref=np.full(self.n, NO_ID),
+            bankruptcy=np.full(self.n, np.nan),
+            premium=np.full(self.n, np.nan),
         )
 
 

@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.experiments import load_experiment
 from sim.invariants import INVARIANTS, InvariantError, Invariants
 from sim.ledger import QUOTE
-from sim.trace import as_table, write_csv
+from sim.trace import NO_ID, as_table, write_csv
 from sim.world import World
 
 LINE = re.compile(r"^perpsim: error: invariant (\w+) violated at t=([\d.e+-]+) s: .+\n$")
@@ -150,7 +150,8 @@ def test_a_crossed_book_is_a_violation():
 
 
 BLANK = {"t": 0.0, "node": "perp", "cause": -1, "account": "", "side": 0, "price": math.nan, "qty": math.nan,
-         "notional": math.nan, "info": ""}  # fmt: skip
+         "notional": math.nan, "info": "", "pid": NO_ID, "ref": NO_ID, "bankruptcy": math.nan,
+         "premium": math.nan}  # fmt: skip
 
 
 def trace_with(*records: dict):
