@@ -111,7 +111,7 @@ def book_liquidation_trades(table: TraceTable) -> np.ndarray:
     """Mask of the trades a liquidation order made on its venue's book."""
     trades = np.flatnonzero((table.kind == Kind.TRADE) & (table.cause >= 0))
     mask = np.zeros(len(table), dtype=bool)
-    mask[trades[table.kind[table.cause[trades]] == "liquidation"]] = True
+    mask[trades[table.kind[table.cause[trades]] == Kind.LIQUIDATION]] = True
     return mask
 
 
