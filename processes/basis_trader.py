@@ -14,6 +14,7 @@ from processes.context import Context
 from processes.messages import FillReport, MarginTransfer, Order, PerpData
 from sim.config import BasisTrader as BasisConfig
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.funding import annualised
 from sim.market.sides import BUY, SELL
 
@@ -72,7 +73,7 @@ class BasisTrader:
         self.last_step = self.ctx.env.now
         return self.ctx.trace.record(
             self.ctx.env.now,
-            "basis",
+            Kind.BASIS,
             self.name,
             data.cause,
             self.name,

@@ -11,7 +11,7 @@ import simpy
 
 from processes.messages import Order
 from sim.core.ledger import Ledger
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from topology.network import Network
 
 
@@ -39,7 +39,7 @@ class Context:
         size = msg.notional if by_notional else msg.qty
         return self.trace.record(
             self.env.now,
-            "order",
+            Kind.ORDER,
             venue,
             msg.cause,
             self.ledger.names[msg.account],

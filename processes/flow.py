@@ -9,6 +9,7 @@ from processes.messages import MarginTransfer, Order
 from sim.config import Igniter as IgniterConfig
 from sim.config import Noise as NoiseConfig
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.sides import BUY, SELL
 
 
@@ -43,7 +44,9 @@ class Igniter:
         slice_notional = cfg.notional / cfg.slices
         gap = cfg.duration / cfg.slices
         for i in range(cfg.slices):
-            rid = self.ctx.trace.record(env.now, "ignite", self.name, -1, self.name, self.side, notional=slice_notional)
+            rid = self.ctx.trace.record(
+                env.now, Kind.IGNITE, self.name, -1, self.name, self.side, notional=slice_notional
+            )
             if self.on_perp:
                 self.out.send(Order(rid, self.account, self.side, qty=slice_notional / self.reference_price))
             else:
@@ -81,7 +84,7 @@ class NoiseTrader:
             yield env.timeout(rng.exponential(1.0 / cfg.rate))
             side = BUY if rng.random() < cfg.buy_share else SELL
             notional = float(np.exp(mu + cfg.sigma * rng.standard_normal()))
-            rid = self.ctx.trace.record(env.now, "noise", self.name, -1, self.name, side, notional=notional)
+            rid = self.ctx.trace.record(env.now, Kind.NOISE, self.name, -1, self.name, side, notional=notional)
             if self.on_perp:  # perp orders are in contracts: size at the venue's last known price
                 self.out.send(Order(rid, self.account, side, qty=notional / self.reference))
             else:

@@ -13,6 +13,7 @@ from processes.context import Context
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, PoolRequest
 from sim.config import Forward as ForwardConfig
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.sides import BUY, SELL
 
 
@@ -73,5 +74,5 @@ class ForwardBorrower:
 
     def _record(self, what: str, side: int, qty: float, cause: int) -> int:
         return self.ctx.trace.record(
-            self.ctx.env.now, "forward", self.name, cause, self.name, side, qty=qty, info=what, price=math.nan
+            self.ctx.env.now, Kind.FORWARD, self.name, cause, self.name, side, qty=qty, info=what, price=math.nan
         )

@@ -20,6 +20,7 @@ import numpy as np
 from processes.context import Context
 from processes.messages import PerpData
 from sim.config import Perp
+from sim.core.trace import Kind
 from sim.market.funding import binance_funding_cap, funding_payments, funding_rate, premium_sample
 from sim.market.orderbook import OrderBook
 from sim.market.positions import PositionBook
@@ -108,13 +109,11 @@ class FundingClock:
             else np.zeros(0)
         )
         paid = float(payments[payments > 0].sum())
-        rid = trace.record(
-            now, "funding_rate", venue.name, venue.mark_cause, price=rate, notional=paid, info=f"premium={avg!r}"
-        )
+        rid = trace.record(now, Kind.FUNDING_RATE, venue.name, venue.mark_cause, price=rate, notional=paid, premium=avg)
         if not len(payments) or not math.isfinite(rate):
             return
         positions.add_margins(pids, payments)
         owners, where = np.unique(positions.owner[pids], return_inverse=True)
         for owner, amount in zip(owners.tolist(), np.bincount(where, weights=payments).tolist(), strict=True):
-            trace.record(now, "funding", venue.name, rid, names[owner], notional=amount)
+            trace.record(now, Kind.FUNDING, venue.name, rid, names[owner], notional=amount)
         venue.check_liquidations(rid)

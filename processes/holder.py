@@ -29,6 +29,7 @@ from processes.messages import (
 )
 from sim.config import Holder as HolderConfig
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.sides import SELL
 
 _MIN_CASH = 1.0  # USDT not worth a message
@@ -120,5 +121,12 @@ class Holder:
 
     def _record(self, what: str, amount: float) -> int:
         return self.ctx.trace.record(
-            self.ctx.env.now, "holder", self.name, self.cause, self.name, price=self.price, notional=amount, info=what
+            self.ctx.env.now,
+            Kind.HOLDER,
+            self.name,
+            self.cause,
+            self.name,
+            price=self.price,
+            notional=amount,
+            info=what,
         )

@@ -14,6 +14,7 @@ import math
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
 from sim.config import Index
+from sim.core.trace import Kind
 from sim.market.attribution import MoveWindow
 from sim.market.index import index_price, median_index
 
@@ -55,7 +56,7 @@ class IndexPublisher:
                 continue
             self.price = price
             shares, cause = self.window.close()
-            rid = trace.record(env.now, "index", self.name, cause, price=price)
+            rid = trace.record(env.now, Kind.INDEX, self.name, cause, price=price)
             trace.contributors.add(rid, shares)
             for channel in self.out:
                 channel.send(IndexUpdate(rid, self.name, price))

@@ -42,6 +42,7 @@ from processes.messages import (
     PriceUpdate,
 )
 from sim.config import Lending, Rate, Reserve
+from sim.core.trace import Kind
 from sim.market.lending import RateModel, ReserveParams
 from sim.market.lending_book import ASSETS, LendingBook
 
@@ -132,9 +133,9 @@ class LendingPool:
         moved = book.request(msg.action, msg.account, a, msg.amount, ledger.balance(msg.account, a))
         names = ledger.asset_names
         if moved.refusal:
-            kind, info = "refused", f"{msg.action} {names[a]}: {moved.refusal}"
+            kind, info = Kind.REFUSED, f"{msg.action} {names[a]}: {moved.refusal}"
         else:
-            kind, info = msg.action, names[a]
+            kind, info = Kind(msg.action), names[a]
             src, dst = (msg.account, self.account) if moved.paid_in else (self.account, msg.account)
             ledger.transfer(src, dst, a, moved.amount)
         rid = self.ctx.trace.record(
@@ -164,7 +165,7 @@ class LendingPool:
         if refusal:
             rid = self.ctx.trace.record(
                 now,
-                "refused",
+                Kind.REFUSED,
                 self.name,
                 msg.cause,
                 name,
@@ -181,7 +182,7 @@ class LendingPool:
         names = ledger.asset_names
         rid = self.ctx.trace.record(
             now,
-            "lending_liquidation",
+            Kind.LENDING_LIQUIDATION,
             self.name,
             msg.cause,
             name,

@@ -18,6 +18,7 @@ from processes.lending_pool import reserve_params
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
 from sim.config import Lending
 from sim.config import Liquidator as LiquidatorConfig
+from sim.core.trace import Kind
 from sim.market.lending import close_factor
 from sim.market.sides import BUY, SELL
 
@@ -52,10 +53,10 @@ class Liquidator:
         share = close_factor(call.health_factor, call.debt * p_debt, self.params[call.collateral_asset])
         amount = min(share * call.debt, ledger.balance(self.account, call.debt_asset))
         if not amount > 0:
-            self.ctx.trace.record(now, "refused", self.name, call.cause, self.name, info=f"{borrower}: no capital")
+            self.ctx.trace.record(now, Kind.REFUSED, self.name, call.cause, self.name, info=f"{borrower}: no capital")
             return
         rid = self.ctx.trace.record(
-            now, "liquidate", self.name, call.cause, self.name, price=call.price, qty=amount, info=borrower
+            now, Kind.LIQUIDATE, self.name, call.cause, self.name, price=call.price, qty=amount, info=borrower
         )
         self.pending[call.borrower] = call.debt_asset
         self.pool_out.send(LiquidateRequest(rid, self.account, call.borrower, call.debt_asset, amount, self.name))
@@ -63,10 +64,10 @@ class Liquidator:
     def _result(self, result: LiquidationResult) -> None:
         debt_asset = self.pending.pop(result.borrower)
         if result.collateral_asset == TOKEN_ASSET and result.collateral_seized > 0:
-            self._trade(result.cause, "sell", SELL, result.collateral_seized)
+            self._trade(result.cause, Kind.SELL, SELL, result.collateral_seized)
         if debt_asset == TOKEN_ASSET and result.debt_repaid > 0:
-            self._trade(result.cause, "buy", BUY, result.debt_repaid)
+            self._trade(result.cause, Kind.BUY, BUY, result.debt_repaid)
 
-    def _trade(self, cause: int, kind: str, side: int, qty: float) -> None:
+    def _trade(self, cause: int, kind: Kind, side: int, qty: float) -> None:
         rid = self.ctx.trace.record(self.ctx.env.now, kind, self.name, cause, self.name, side, qty=qty)
         self.spot_out.send(Order(rid, self.account, side, qty=qty))

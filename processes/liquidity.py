@@ -14,6 +14,7 @@ from processes.messages import MarketData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import Liquidity
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
@@ -62,7 +63,7 @@ class LiquidityProvider:
         asks = _scaled(quotable_ladder(self.profile, self.price * (1 + hs), self.tick, SELL), self.size_scale)
         bids = _fit(bids, ledger.balance(self.account, QUOTE), lambda p, q: p * q)
         asks = _fit(asks, ledger.balance(self.account, ASSET), lambda p, q: q)
-        rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=self.price)
+        rid = self.ctx.trace.record(self.ctx.env.now, Kind.QUOTE, self.name, self.cause, self.name, price=self.price)
         self.out.send(Quotes(rid, self.account, bids, asks))
 
 

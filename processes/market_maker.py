@@ -14,6 +14,7 @@ from processes.context import Context
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
 from processes.spot_venue import depth_profile
 from sim.config import MarketMaker as MarketMakerConfig
+from sim.core.trace import Kind
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
@@ -65,7 +66,7 @@ class MarketMaker:
             bids = quotable_ladder(self.profile, centre * (1 - cfg.half_spread), self.tick, BUY)
         if self.position > -limit:
             asks = quotable_ladder(self.profile, centre * (1 + cfg.half_spread), self.tick, SELL)
-        rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.reference_cause, self.name, price=ref)
+        rid = self.ctx.trace.record(self.ctx.env.now, Kind.QUOTE, self.name, self.reference_cause, self.name, price=ref)
         self.quote_out.send(Quotes(rid, self.account, bids, asks))
 
     def _hedge(self, fill: FillReport) -> None:
@@ -74,7 +75,7 @@ class MarketMaker:
         if qty <= 0:
             return
         side = -fill.side
-        rid = self.ctx.trace.record(self.ctx.env.now, "hedge", self.name, fill.cause, self.name, side, qty=qty)
+        rid = self.ctx.trace.record(self.ctx.env.now, Kind.HEDGE, self.name, fill.cause, self.name, side, qty=qty)
         for channel, weight in self.hedge_out:
             channel.send(Order(rid, self.account, side, qty=qty * weight))
         self.hedged += side * qty

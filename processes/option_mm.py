@@ -15,6 +15,7 @@ from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from sim.config import OptionMarketMaker as OptionConfig
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 
 
 class OptionMarketMaker(LiquidityProvider):
@@ -30,7 +31,7 @@ class OptionMarketMaker(LiquidityProvider):
         ledger.transfer(self.project, self.account, ASSET, cfg.loan)
         self.ctx.trace.record(
             self.ctx.env.now,
-            "option",
+            Kind.OPTION,
             self.name,
             -1,
             cfg.project,
@@ -69,7 +70,7 @@ class OptionMarketMaker(LiquidityProvider):
             value = 0.0
         self.ctx.trace.record(
             self.ctx.env.now,
-            "exercise",
+            Kind.EXERCISE,
             self.name,
             -1,
             cfg.project,

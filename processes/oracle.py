@@ -18,6 +18,7 @@ import math
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
 from sim.config import Oracle as OracleConfig
+from sim.core.trace import Kind
 from sim.market.attribution import MoveWindow
 
 
@@ -50,7 +51,7 @@ class PushOracle:
     def _publish(self, reason: str) -> None:
         env, trace = self.ctx.env, self.ctx.trace
         shares, cause = self.window.close()
-        rid = trace.record(env.now, "oracle", self.name, cause, price=self.latest, info=reason)
+        rid = trace.record(env.now, Kind.ORACLE, self.name, cause, price=self.latest, info=reason)
         trace.contributors.add(rid, shares)
         self.published, self.published_at = self.latest, env.now
         self.publications += 1

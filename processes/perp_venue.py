@@ -23,6 +23,7 @@ from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
 from sim.config import Perp
 from sim.core.ledger import QUOTE
+from sim.core.trace import Kind
 from sim.market.clearing import (
     BookOrder,
     ClearingRules,
@@ -184,7 +185,7 @@ class PerpVenue:
                 msg.price, self.basis_ema.value, _or(bid, last), _or(ask, last), last, external_mids=(book_ema,)
             )
         self.mark = mark
-        self.mark_cause = self.ctx.trace.record(now, "mark", self.name, msg.cause, price=mark)
+        self.mark_cause = self.ctx.trace.record(now, Kind.MARK, self.name, msg.cause, price=mark)
         if self.cfg.engine_interval == 0:
             self.check_liquidations(self.mark_cause)
 
@@ -224,7 +225,7 @@ class PerpVenue:
         else:
             positions.withdraw(pid, -amount)
         self.ctx.trace.record(
-            self.ctx.env.now, "margin", self.name, msg.cause, ledger.names[msg.account], notional=amount
+            self.ctx.env.now, Kind.MARGIN, self.name, msg.cause, ledger.names[msg.account], notional=amount
         )
 
     def check_liquidations(self, cause: int) -> None:
@@ -245,7 +246,7 @@ class PerpVenue:
                 qty = float(positions.qty[pid])
                 rid = trace.record(
                     now,
-                    "liquidation",
+                    Kind.LIQUIDATION,
                     self.name,
                     cause,
                     names[int(positions.owner[pid])],
@@ -253,7 +254,8 @@ class PerpVenue:
                     self.mark,
                     qty,
                     qty * self.mark,
-                    f"pid={pid} bankruptcy={float(positions.bankruptcy_price[pid])!r}",
+                    pid=pid,
+                    bankruptcy=float(positions.bankruptcy_price[pid]),
                 )
                 self.engine.submit(LiquidationJob(pid, rid))
 
@@ -360,7 +362,7 @@ class PerpVenue:
         side, qty, price = int(positions.side[pid]), outcome.qty, outcome.price
         self._trade(pid, -side, qty, price)
         self._trade(holder, side, qty, price)
-        kind = "takeover" if holds == "insurance" else "backstop"
+        kind = Kind.TAKEOVER if holds == "insurance" else Kind.BACKSTOP
         account = self.ctx.ledger.names[self.holder_account[holds]]
         rid = trace.record(now, kind, self.name, cause, account, side, price, qty, qty * price)
         channel = self.unwinder_out.get(holds)
@@ -371,9 +373,9 @@ class PerpVenue:
     def _margin_to_vault(self, pid: int, owner: int, cause: int) -> None:
         """Hyperliquid backstop: the position's margin goes with it to the vault (negative: the
         vault pays it), and the maintenance margin is not returned (a ``vault`` record)."""
-        self._margin_to_cash(pid, self.holder_account["vault"], "vault", owner, cause, "backstop margin")
+        self._margin_to_cash(pid, self.holder_account["vault"], Kind.VAULT, owner, cause, "backstop margin")
 
-    def _margin_to_cash(self, pid: int, account: int, kind: str, who: int, cause: int, info: str) -> None:
+    def _margin_to_cash(self, pid: int, account: int, kind: Kind, who: int, cause: int, info: str) -> None:
         """Move record ``pid``'s margin to ``account``'s cash (a ``kind`` record naming ``who``); a
         negative margin the cash pays, as far as it goes, the rest being bad debt of ``who``."""
         ledger, positions = self.ctx.ledger, self.positions
@@ -403,7 +405,9 @@ class PerpVenue:
         ledger.transfer(account, self.margin_account, QUOTE, paid)
         if short:
             ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, short)
-            self.ctx.trace.record(self.ctx.env.now, "bad_debt", self.name, cause, ledger.names[debtor], notional=short)
+            self.ctx.trace.record(
+                self.ctx.env.now, Kind.BAD_DEBT, self.name, cause, ledger.names[debtor], notional=short
+            )
         return paid
 
     def _sweep(self, pid: int, cause: int) -> None:
@@ -412,7 +416,7 @@ class PerpVenue:
         holds = self.holders[pid]
         account = self.holder_account[holds]
         self._margin_to_cash(
-            pid, account, "insurance" if holds == "insurance" else "vault", account, cause, "unwind pnl"
+            pid, account, Kind.INSURANCE if holds == "insurance" else Kind.VAULT, account, cause, "unwind pnl"
         )
 
     def _settle_closed(self, pid: int, owner: int, notional: float, cause: int) -> None:
@@ -426,7 +430,7 @@ class PerpVenue:
             ledger.transfer(self.insurance, self.margin_account, QUOTE, st.from_fund)
         if st.bad_debt > DUST:
             ledger.transfer(self.bad_debt_account, self.margin_account, QUOTE, st.bad_debt)
-            trace.record(now, "bad_debt", self.name, cause, ledger.names[owner], notional=st.bad_debt)
+            trace.record(now, Kind.BAD_DEBT, self.name, cause, ledger.names[owner], notional=st.bad_debt)
         if st.from_fund + st.bad_debt > 0:
             positions.deposit(pid, st.from_fund + st.bad_debt)
         positions.withdraw(pid)
@@ -435,7 +439,7 @@ class PerpVenue:
         if st.to_owner > 0:
             ledger.transfer(self.margin_account, owner, QUOTE, st.to_owner)
         if st.fee > DUST or st.from_fund > DUST:
-            trace.record(now, "insurance", self.name, cause, ledger.names[owner], notional=st.fee - st.from_fund)
+            trace.record(now, Kind.INSURANCE, self.name, cause, ledger.names[owner], notional=st.fee - st.from_fund)
 
     def _auto_deleverage(self, pid: int, qty: float, price: float, cause: int) -> float:
         """Close ``qty`` of ``pid`` against the ranked profitable opposite positions at ``price`` (the
@@ -454,7 +458,7 @@ class PerpVenue:
             self._trade(pid, -side, take, price)
             notional += take * price
             owner = int(positions.owner[other])
-            rid = trace.record(now, "adl", self.name, cause, names[owner], -side, price, take, take * price)
+            rid = trace.record(now, Kind.ADL, self.name, cause, names[owner], -side, price, take, take * price)
             channel = self.fill_out.get(names[owner])
             if channel is not None:
                 channel.send(FillReport(rid, self.name, side, take, price))
@@ -502,12 +506,12 @@ class PerpVenue:
             agg[0] += f.qty
             agg[1] += f.qty * f.price
         self.last = fills[-1].price
-        rid = trace.record(now, "trade", self.name, cause, names[taker], side, self.last, qty, notional)
+        rid = trace.record(now, Kind.TRADE, self.name, cause, names[taker], side, self.last, qty, notional)
         taker_channel = self.fill_out.get(names[taker])
         if taker_channel is not None:
             taker_channel.send(FillReport(rid, self.name, side, qty, notional / qty))
         for maker, (mq, mn) in by_maker.items():
-            fid = trace.record(now, "fill", self.name, rid, names[maker], -side, mn / mq, mq, mn)
+            fid = trace.record(now, Kind.FILL, self.name, rid, names[maker], -side, mn / mq, mq, mn)
             channel = self.fill_out.get(names[maker])
             if channel is not None:
                 channel.send(FillReport(fid, self.name, -side, mq, mn / mq))

@@ -19,6 +19,7 @@ from processes.context import Context
 from processes.messages import MarketData, Quotes
 from sim.config import ProfitTaker as ProfitTakerConfig
 from sim.core.ledger import ASSET
+from sim.core.trace import Kind
 from sim.market.orderbook import TickGrid
 from sim.market.sides import SELL
 
@@ -78,5 +79,7 @@ class ProfitTaker:
         if quote == self._quoted:
             return
         self._quoted = quote
-        rid = self.ctx.trace.record(self.ctx.env.now, "quote", self.name, self.cause, self.name, price=price, qty=qty)
+        rid = self.ctx.trace.record(
+            self.ctx.env.now, Kind.QUOTE, self.name, self.cause, self.name, price=price, qty=qty
+        )
         self.out.send(Quotes(rid, self.account, asks=[(price, qty)] if quote else []))

@@ -22,6 +22,7 @@ from processes.liquidity import LiquidityProvider
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
 from sim.config import QuotingBorrower as QuotingBorrowerConfig
 from sim.core.ledger import QUOTE
+from sim.core.trace import Kind
 
 
 class QuotingBorrower(LiquidityProvider):
@@ -50,6 +51,13 @@ class QuotingBorrower(LiquidityProvider):
 
     def _request(self, action: str, asset: int, amount: float, cause: int) -> None:
         rid = self.ctx.trace.record(
-            self.ctx.env.now, "quoting_borrower", self.name, cause, self.name, qty=amount, info=action, price=math.nan
+            self.ctx.env.now,
+            Kind.QUOTING_BORROWER,
+            self.name,
+            cause,
+            self.name,
+            qty=amount,
+            info=action,
+            price=math.nan,
         )
         self.pool_out.send(PoolRequest(rid, self.account, action, asset, amount, self.name))

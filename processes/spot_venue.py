@@ -19,6 +19,7 @@ from processes.messages import Cancel, Limit, MarketData, Order, Quotes
 from sim.config import Spot
 from sim.core.datafiles import profile_ladders
 from sim.core.ledger import ASSET, QUOTE
+from sim.core.trace import Kind
 from sim.market.depth import DepthProfile, ladder
 from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook
@@ -65,7 +66,7 @@ class SpotVenue:
             for price, qty in levels:
                 ledger.endow(owner, ASSET if side == SELL else QUOTE, qty if side == SELL else price * qty)
                 self.book.limit(side, price, qty, owner)
-        rid = self.ctx.trace.record(self.ctx.env.now, "open", self.name, price=book.mid)
+        rid = self.ctx.trace.record(self.ctx.env.now, Kind.OPEN, self.name, price=book.mid)
         self._publish(rid, 0.0)
         if self.cfg.depth_interval > 0:
             self.ctx.env.process(self._sample_depth())
@@ -89,7 +90,12 @@ class SpotVenue:
             yield env.timeout(cfg.depth_interval)
             bids, asks = book.depth_notional(BUY, cfg.depth_range), book.depth_notional(SELL, cfg.depth_range)
             self.ctx.trace.record(
-                env.now, "depth", self.name, price=book.mid(), notional=bids + asks, info=f"bids={bids!r} asks={asks!r}"
+                env.now,
+                Kind.DEPTH,
+                self.name,
+                price=book.mid(),
+                notional=bids + asks,
+                info=f"bids={bids!r} asks={asks!r}",
             )
 
     def receive(self, msg: Order | Quotes | Limit | Cancel) -> None:
@@ -100,12 +106,22 @@ class SpotVenue:
         self._submit(msg)
 
     def _record_limit(self, msg: Limit | Cancel) -> int:
-        """An ``order`` record of a limit order or cancel, its info naming which and the sender's reference."""
+        """An ``order`` record of a limit order or cancel: its info says which, its ref is the sender's reference."""
         name = self.ctx.ledger.names[msg.account]
         if type(msg) is Cancel:
-            return self._record(self._env.now, "order", self.name, msg.cause, name, info=f"cancel ref={msg.ref}")
-        info = f"limit ref={msg.ref}"
-        return self._record(self._env.now, "order", self.name, msg.cause, name, msg.side, msg.price, msg.qty, info=info)
+            return self._record(self._env.now, Kind.ORDER, self.name, msg.cause, name, info="cancel", ref=msg.ref)
+        return self._record(
+            self._env.now,
+            Kind.ORDER,
+            self.name,
+            msg.cause,
+            name,
+            msg.side,
+            msg.price,
+            msg.qty,
+            info="limit",
+            ref=msg.ref,
+        )
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
         self._publish(msg.cause, self._jobs[type(msg)](msg))

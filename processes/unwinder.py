@@ -17,6 +17,7 @@ from collections import deque
 from processes.context import Context
 from processes.messages import FillReport, Order, PerpData, Takeover
 from sim.config import Unwinder as UnwinderConfig
+from sim.core.trace import Kind
 from sim.market.sides import DUST
 
 
@@ -81,7 +82,7 @@ class Unwinder:
             trace, names = self.ctx.trace, self.ctx.ledger.names
             rid = trace.record(
                 env.now,
-                "unwind",
+                Kind.UNWIND,
                 self.name,
                 self.lots[0][0],
                 names[self.account],

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.analysis.causes import waves
 from sim.analysis.waves import cascade, cascade_direction, channel_masks, channels, forced_move_share
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 
 
 def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
@@ -30,14 +30,14 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
     kind, node, t = table.kind, table.node, table.t
     spot_nodes = [n for n, k in nodes.items() if k == "spot"]
     perp_nodes = [n for n, k in nodes.items() if k == "perp"]
-    trades = kind == "trade"
-    liq = kind == "liquidation"
-    ignite = kind == "ignite"
+    trades = kind == Kind.TRADE
+    liq = kind == Kind.LIQUIDATION
+    ignite = kind == Kind.IGNITE
     flow = cascade(table)
 
     peak, final = {}, {}
     for n in spot_nodes:
-        prices = table.price[(node == n) & (trades | (kind == "open"))]
+        prices = table.price[(node == n) & (trades | (kind == Kind.OPEN))]
         peak[n] = float(prices.max()) if len(prices) else None
         final[n] = float(prices[-1]) if len(prices) else None
 
@@ -51,10 +51,10 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
             "long": float(table.notional[m & (table.side == 1)].sum()),
         }
 
-    off_book = {k: kind == k for k in ("takeover", "backstop")}
+    off_book = {k: kind == k for k in (Kind.TAKEOVER, Kind.BACKSTOP)}
     unwind = unwind_trades(table)
     forced = channels(table, channel_masks(table, flow))
-    adl = kind == "adl"
+    adl = kind == Kind.ADL
     ignition = float(table.notional[ignite].sum())
     by_channel = forced.over(ignition)
 
@@ -75,19 +75,19 @@ def summarize(table: TraceTable, nodes: dict[str, str]) -> dict:
         "forced_move_share": forced_move_share(table, flow),
         "first_liquidation_s": float(liq_times.min()) if liq.any() else None,
         "ignition_to_last_liquidation_s": float(liq_times.max() - start) if liq.any() else None,
-        "insurance_fund_change": float(table.notional[kind == "insurance"].sum()),
-        "vault_change": float(table.notional[kind == "vault"].sum()),
-        "takeover_notional": float(table.notional[off_book["takeover"]].sum()),
-        "backstop_notional": float(table.notional[off_book["backstop"]].sum()),
+        "insurance_fund_change": float(table.notional[kind == Kind.INSURANCE].sum()),
+        "vault_change": float(table.notional[kind == Kind.VAULT].sum()),
+        "takeover_notional": float(table.notional[off_book[Kind.TAKEOVER]].sum()),
+        "backstop_notional": float(table.notional[off_book[Kind.BACKSTOP]].sum()),
         "unwind_notional": float(table.notional[unwind].sum()),
-        "bad_debt": float(table.notional[kind == "bad_debt"].sum()),
+        "bad_debt": float(table.notional[kind == Kind.BAD_DEBT].sum()),
         "adl_count": int(adl.sum()),
         "adl_notional": float(table.notional[adl].sum()),
         "min_price": {n: _extreme(table, n, np.min) for n in spot_nodes + perp_nodes},
         "max_price": {n: _extreme(table, n, np.max) for n in spot_nodes + perp_nodes},
         "perp_venues": perp_venue_metrics(table, perp_nodes),
         "funding_rates": [
-            [float(table.t[i]), table.node[i], float(table.price[i])] for i in np.flatnonzero(kind == "funding_rate")
+            [float(table.t[i]), table.node[i], float(table.price[i])] for i in np.flatnonzero(kind == Kind.FUNDING_RATE)
         ],
         "records": len(table),
     }
@@ -101,24 +101,24 @@ def liquidated_positions(table: TraceTable) -> int:
 
 def first_liquidations(table: TraceTable) -> np.ndarray:
     """Row ids of each position's first ``liquidation`` record (a position is a venue and a pid)."""
-    first: dict[tuple[str, str], int] = {}
-    for i in np.flatnonzero(table.kind == "liquidation").tolist():
-        first.setdefault((table.node[i], table.info[i].split(" ", 1)[0]), i)
+    first: dict[tuple[str, int], int] = {}
+    for i in np.flatnonzero(table.kind == Kind.LIQUIDATION).tolist():
+        first.setdefault((table.node[i], int(table.pid[i])), i)
     return np.fromiter(first.values(), dtype=np.int64, count=len(first))
 
 
 def book_liquidation_trades(table: TraceTable) -> np.ndarray:
     """Mask of the trades a liquidation order made on its venue's book."""
-    trades = np.flatnonzero((table.kind == "trade") & (table.cause >= 0))
+    trades = np.flatnonzero((table.kind == Kind.TRADE) & (table.cause >= 0))
     mask = np.zeros(len(table), dtype=bool)
-    mask[trades[table.kind[table.cause[trades]] == "liquidation"]] = True
+    mask[trades[table.kind[table.cause[trades]] == Kind.LIQUIDATION]] = True
     return mask
 
 
 def unwind_trades(table: TraceTable) -> np.ndarray:
     """Mask of the trades an insurance fund or liquidator vault made unwinding its inventory (the
     taker account ``<perp>:insurance`` or ``<perp>:vault``)."""
-    trades = table.kind == "trade"
+    trades = table.kind == Kind.TRADE
     accounts = table.account[trades]
     mask = np.zeros(len(table), dtype=bool)
     mask[np.flatnonzero(trades)] = np.char.endswith(accounts.astype(str), ":insurance") | np.char.endswith(
@@ -129,7 +129,7 @@ def unwind_trades(table: TraceTable) -> np.ndarray:
 
 def _extreme(table: TraceTable, node: str, reduce: Callable[[np.ndarray], float]) -> float | None:
     """The lowest or highest traded (or opening) price at ``node``."""
-    m = (table.node == node) & ((table.kind == "trade") | (table.kind == "open")) & np.isfinite(table.price)
+    m = (table.node == node) & ((table.kind == Kind.TRADE) | (table.kind == Kind.OPEN)) & np.isfinite(table.price)
     return float(reduce(table.price[m])) if m.any() else None
 
 
@@ -137,7 +137,7 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
     """Per perp venue: first liquidation and lag behind the first venue, losses, ADL, mark
     range and liquidation-engine lag (see the module docstring)."""
     kind, node, t = table.kind, table.node, table.t
-    liq = kind == "liquidation"
+    liq = kind == Kind.LIQUIDATION
     once = np.zeros(len(table), dtype=bool)
     once[first_liquidations(table)] = True  # each position's first liquidation record
     first = {n: float(t[liq & (node == n)].min()) if (liq & (node == n)).any() else None for n in perps}
@@ -146,7 +146,7 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
     out = {}
     for n in perps:
         at = node == n
-        adl, marks = at & (kind == "adl"), table.price[at & (kind == "mark")]
+        adl, marks = at & (kind == Kind.ADL), table.price[at & (kind == Kind.MARK)]
         mine = table.node[queued] == n
         wait = executed[mine] - t[queued[mine]]
         out[n] = {
@@ -155,11 +155,11 @@ def perp_venue_metrics(table: TraceTable, perps: list[str]) -> dict[str, dict]:
             "liquidations": int((once & at).sum()),
             "liquidation_attempts": int((liq & at).sum()),
             "liquidated_notional": float(table.notional[once & at].sum()),
-            "insurance_fund_change": float(table.notional[at & (kind == "insurance")].sum()),
-            "vault_change": float(table.notional[at & (kind == "vault")].sum()),
-            "takeover_notional": float(table.notional[at & (kind == "takeover")].sum()),
-            "backstop_notional": float(table.notional[at & (kind == "backstop")].sum()),
-            "bad_debt": float(table.notional[at & (kind == "bad_debt")].sum()),
+            "insurance_fund_change": float(table.notional[at & (kind == Kind.INSURANCE)].sum()),
+            "vault_change": float(table.notional[at & (kind == Kind.VAULT)].sum()),
+            "takeover_notional": float(table.notional[at & (kind == Kind.TAKEOVER)].sum()),
+            "backstop_notional": float(table.notional[at & (kind == Kind.BACKSTOP)].sum()),
+            "bad_debt": float(table.notional[at & (kind == Kind.BAD_DEBT)].sum()),
             "adl_count": int(adl.sum()),
             "adl_notional": float(table.notional[adl].sum()),
             "adl_by_account": _notional_by_account(table, adl),
@@ -182,7 +182,7 @@ def liquidation_waits(table: TraceTable) -> tuple[np.ndarray, np.ndarray]:
     """The ids of the liquidations that executed and when they did: the time of the first
     record each caused (its trade, ADL or settlement; a liquidation is recorded when queued)."""
     n = len(table)
-    liq = table.kind == "liquidation"
+    liq = table.kind == Kind.LIQUIDATION
     child = np.flatnonzero(table.cause >= 0)
     child = child[liq[table.cause[child]]]
     first = np.full(n, np.inf)

@@ -23,7 +23,7 @@ import re
 import numpy as np
 
 from sim.analysis.metrics import book_liquidation_trades, first_liquidations, unwind_trades
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.market.funding import annualised
 from sim.market.lending import RateModel, black_scholes_call
 
@@ -56,7 +56,7 @@ def arm_metrics(
     """The playbook figures of one arm (see the module docstring); ``rates``: each lending pool's
     USDT borrow rate model (sim.analysis.playbook.pool_rates), for the holders' interest."""
     kind = table.kind
-    depth = kind == "depth"
+    depth = kind == Kind.DEPTH
     depth_values = table.notional[depth]
     depth_values = depth_values[np.isfinite(depth_values)]  # no mid while a side of the book is empty
     vol = realised_vol(table.t[depth], table.price[depth])
@@ -66,9 +66,9 @@ def arm_metrics(
         "realised_vol": vol,
     }
     holders = {n for n, k in nodes.items() if k == "holder"}
-    funding = kind == "funding"
+    funding = kind == Kind.FUNDING
     received = float(table.notional[funding & np.isin(table.account, list(holders))].sum()) if holders else 0.0
-    posted = kind == "deposit"
+    posted = kind == Kind.DEPOSIT
     collateral_value = float(
         (table.qty[posted] * table.price[posted])[np.isin(table.account[posted], list(holders))].sum()
     )
@@ -76,21 +76,21 @@ def arm_metrics(
     metrics["holder_funding_yield"] = received / collateral_value * YEAR / duration if collateral_value else None
     metrics.update(option_cost(table))
     metrics.update(holder_carry(table, holders, collateral_value, duration, rates or {}))
-    lending = kind == "lending_liquidation"
+    lending = kind == Kind.LENDING_LIQUIDATION
     metrics["lending_liquidations"] = {"count": int(lending.sum()), "notional": float(table.notional[lending].sum())}
     first = first_liquidations(table)  # a position retried or sliced counts once
     metrics["perp_liquidations"] = {"count": len(first), "notional": float(table.notional[first].sum())}
     spots = [n for n, k in nodes.items() if k == "spot"]
-    spot_trades = (kind == "trade") & np.isin(table.node, spots)
+    spot_trades = (kind == Kind.TRADE) & np.isin(table.node, spots)
     metrics["peak_spot"] = float(table.price[spot_trades].max()) if spot_trades.any() else None
     metrics["waterfall"] = {
         "book": float(table.notional[book_liquidation_trades(table)].sum()),
-        "takeover": float(table.notional[kind == "takeover"].sum()),
-        "backstop": float(table.notional[kind == "backstop"].sum()),
+        "takeover": float(table.notional[kind == Kind.TAKEOVER].sum()),
+        "backstop": float(table.notional[kind == Kind.BACKSTOP].sum()),
         "unwind": float(table.notional[unwind_trades(table)].sum()),
     }
-    metrics["vault_change"] = float(table.notional[kind == "vault"].sum())
-    adl = kind == "adl"
+    metrics["vault_change"] = float(table.notional[kind == Kind.VAULT].sum())
+    adl = kind == Kind.ADL
     metrics["adl"] = {
         "count": int(adl.sum()),
         "notional": float(table.notional[adl].sum()),
@@ -100,10 +100,10 @@ def arm_metrics(
             for at in [adl & (table.node == venue)]
         },
     }
-    metrics["insurance_fund_change"] = float(table.notional[kind == "insurance"].sum())
-    metrics["bad_debt"] = float(table.notional[kind == "bad_debt"].sum())
+    metrics["insurance_fund_change"] = float(table.notional[kind == Kind.INSURANCE].sum())
+    metrics["bad_debt"] = float(table.notional[kind == Kind.BAD_DEBT].sum())
     metrics["duration_s"] = float(duration)
-    rates = np.flatnonzero(kind == "funding_rate")
+    rates = np.flatnonzero(kind == Kind.FUNDING_RATE)
     hours = {n: _interval_hours(table, rates, n) for n in set(table.node[rates])}
     metrics["funding_path"] = [
         {
@@ -138,13 +138,13 @@ def option_cost(table: TraceTable) -> dict:
     volatility and at the band's ends (the contract's), and what was paid at exercise."""
     kind = table.kind
     premium = {"option_premium": 0.0, "option_premium_low": 0.0, "option_premium_high": 0.0}
-    for i in np.flatnonzero(kind == "option"):
+    for i in np.flatnonzero(kind == Kind.OPTION):
         spot, expiry = _info(table.info[i], "spot"), _info(table.info[i], "expiry") / YEAR
         for key, vol in (("", "iv"), ("_low", "iv_low"), ("_high", "iv_high")):
             premium[f"option_premium{key}"] += table.qty[i] * black_scholes_call(
                 spot, table.price[i], expiry, _info(table.info[i], vol)
             )
-    premium["exercise_paid"] = float(table.notional[kind == "exercise"].sum())
+    premium["exercise_paid"] = float(table.notional[kind == Kind.EXERCISE].sum())
     premium["project_cost"] = premium["option_premium"]
     return premium
 
@@ -153,17 +153,17 @@ def borrowed_path(table: TraceTable, pool: str, accounts: set[str] | None) -> tu
     """USDT principal borrowed from ``pool`` (by ``accounts``, or by everyone if None) after each of
     its records, as (t, amount): borrows add, repayments and liquidations' repaid debt subtract."""
     at = (table.node == pool) & (table.info == "USDT")
-    at &= np.isin(table.kind, ("borrow", "repay"))
+    at &= np.isin(table.kind, (Kind.BORROW, Kind.REPAY))
     if accounts is not None:
         at &= np.isin(table.account, list(accounts))
-    sign = np.where(table.kind[at] == "borrow", 1.0, -1.0)
+    sign = np.where(table.kind[at] == Kind.BORROW, 1.0, -1.0)
     return table.t[at], np.maximum(np.cumsum(sign * table.qty[at]), 0.0)
 
 
 def supplied_path(table: TraceTable, pool: str) -> tuple[np.ndarray, np.ndarray]:
     """USDT supplied to ``pool`` after each supply or withdrawal, as (t, amount)."""
-    at = (table.node == pool) & (table.info == "USDT") & np.isin(table.kind, ("supply", "withdraw"))
-    sign = np.where(table.kind[at] == "supply", 1.0, -1.0)
+    at = (table.node == pool) & (table.info == "USDT") & np.isin(table.kind, (Kind.SUPPLY, Kind.WITHDRAW))
+    sign = np.where(table.kind[at] == Kind.SUPPLY, 1.0, -1.0)
     return table.t[at], np.cumsum(sign * table.qty[at])
 
 
@@ -197,9 +197,9 @@ def holder_carry(
     """The holders' net carry: funding received − interest on their USDT debt − their perp fees."""
     if not holders:
         return {}
-    funding = float(table.notional[(table.kind == "funding") & np.isin(table.account, list(holders))].sum())
+    funding = float(table.notional[(table.kind == Kind.FUNDING) & np.isin(table.account, list(holders))].sum())
     interest = sum(interest_paid(table, pool, holders, rate, duration) for pool, rate in rates.items())
-    perps = (table.kind == "trade") & np.isin(table.node, list(perps_of(table)))
+    perps = (table.kind == Kind.TRADE) & np.isin(table.node, list(perps_of(table)))
     traded = float(table.notional[perps & np.isin(table.account, list(holders))].sum())
     fees = 2 * PERP_TAKER_FEE * traded  # to open the short, and to close it
     net = funding - interest - fees
@@ -213,7 +213,7 @@ def holder_carry(
 
 def perps_of(table: TraceTable) -> set[str]:
     """The perp venues of a run: the nodes that write ``funding_rate`` records."""
-    return set(table.node[table.kind == "funding_rate"].tolist())
+    return set(table.node[table.kind == Kind.FUNDING_RATE].tolist())
 
 
 def pool_rates(config) -> dict[str, RateModel]:

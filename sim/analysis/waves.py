@@ -31,30 +31,30 @@ from itertools import repeat
 
 import numpy as np
 
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 
 WAVE_SHARE = 0.5  # the forced share of a batch's move that starts a new wave
 WAVE_STEP = 0.01  # the least rise of the publication behind a batch that starts a new wave
 FORCED_ROOTS = {  # kind of record that starts forced flow: the channel of the book trades it leads to
-    "liquidation": "perp_book",
-    "adl": "off_book",
-    "takeover": "unwinds",
-    "backstop": "unwinds",
+    Kind.LIQUIDATION: "perp_book",
+    Kind.ADL: "off_book",
+    Kind.TAKEOVER: "unwinds",
+    Kind.BACKSTOP: "unwinds",
 }
 FORCED_HOPS = {  # kind of record: the kinds of cause through which it carries forced flow on
-    "trade": ("order", "liquidation"),
-    "fill": ("trade",),
-    "hedge": ("fill", "trade", "adl"),
-    "unwind": ("takeover", "backstop"),
-    "order": ("hedge", "unwind", "liquidation"),
+    Kind.TRADE: (Kind.ORDER, Kind.LIQUIDATION),
+    Kind.FILL: (Kind.TRADE,),
+    Kind.HEDGE: (Kind.FILL, Kind.TRADE, Kind.ADL),
+    Kind.UNWIND: (Kind.TAKEOVER, Kind.BACKSTOP),
+    Kind.ORDER: (Kind.HEDGE, Kind.UNWIND, Kind.LIQUIDATION),
 }
-CHANNEL_FROM = {"hedge": "spot_hedges"}  # kinds that switch the channel of the flow below them
+CHANNEL_FROM = {Kind.HEDGE: "spot_hedges"}  # kinds that switch the channel of the flow below them
 # Records that move positions without a book trade, and the sign that turns a record's side into
 # the flow's direction: an ADL close carries the deleveraged counterparty's side (the flow's), a
 # takeover or backstop the side of the position taken over.
-OFF_BOOK = {"adl": 1, "takeover": -1, "backstop": -1}
-AGGREGATES = ("index", "oracle")  # publications whose moves have contributors
-PRICE_KINDS = ("mark", "funding_rate")  # records a batch's move is traced through to its publication
+OFF_BOOK = {Kind.ADL: 1, Kind.TAKEOVER: -1, Kind.BACKSTOP: -1}
+AGGREGATES = (Kind.INDEX, Kind.ORACLE)  # publications whose moves have contributors
+PRICE_KINDS = (Kind.MARK, Kind.FUNDING_RATE)  # records a batch's move is traced through to its publication
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def cascade(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE_STE
     forced, channel = forced_flow(table)
     anchor = anchors(table)
     kind, cause = table.kind, table.cause
-    liq = np.flatnonzero(kind == "liquidation")
+    liq = np.flatnonzero(kind == Kind.LIQUIDATION)
     triggers = cause[liq].tolist()
     rows, rises = _rows(table), _rises(table)
     batch_wave: dict[int, int] = {}
@@ -183,7 +183,7 @@ def anchors(table: TraceTable) -> np.ndarray:
     """Per record, the id of the nearest liquidation on its cause chain, itself included
     (``len(table)`` for none), by pointer jumping: each round doubles the distance looked up."""
     n = len(table)
-    liq = np.append(table.kind == "liquidation", True)  # the sentinel slot n counts as found
+    liq = np.append(table.kind == Kind.LIQUIDATION, True)  # the sentinel slot n counts as found
     anchor = np.append(np.where(liq[:-1], np.arange(n), np.where(table.cause >= 0, table.cause, n)), n)
     while not liq[anchor].all():
         anchor = np.where(liq[anchor], anchor, anchor[anchor])
@@ -244,7 +244,7 @@ def generations(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE
 
 def cascade_direction(table: TraceTable) -> int:
     """+1 when the ignition buys (a squeeze), -1 when it sells (a crash); +1 without ignition."""
-    ignite = table.kind == "ignite"
+    ignite = table.kind == Kind.IGNITE
     return (
         -1
         if ignite.any()
@@ -257,7 +257,7 @@ def channel_masks(table: TraceTable, c: Cascade) -> dict[str, np.ndarray]:
     """Per channel, the records whose notional is its forced flow in the cascade's direction:
     book trades for perp_book, spot_hedges and unwinds; off-book records for off_book."""
     d = cascade_direction(table)
-    trades = c.forced & (table.side == d) & (table.kind == "trade")
+    trades = c.forced & (table.side == d) & (table.kind == Kind.TRADE)
     masks = {name: trades & (c.channel == name) for name in ("perp_book", "spot_hedges", "unwinds")}
     masks["off_book"] = np.logical_or.reduce(
         [(table.kind == k) & (table.side == sign * d) for k, sign in OFF_BOOK.items()]
@@ -277,15 +277,15 @@ def forced_move_share(table: TraceTable, c: Cascade) -> float | None:
     the index records in that span whose move ΔI (from the previous publication of the same
     index, signed the cascade's way) is positive; None if there is none, or no ignition or
     liquidation."""
-    ignite, liq = table.kind == "ignite", table.kind == "liquidation"
+    ignite, liq = table.kind == Kind.IGNITE, table.kind == Kind.LIQUIDATION
     if not ignite.any() or not liq.any():
         return None
     d = cascade_direction(table)
     start, end = float(table.t[ignite].min()), float(table.t[liq].max())
     rows = _rows(table)
     moved = forced_part = 0.0
-    for node in dict.fromkeys(table.node[table.kind == "index"].tolist()):
-        ids = np.flatnonzero((table.kind == "index") & (table.node == node))
+    for node in dict.fromkeys(table.node[table.kind == Kind.INDEX].tolist()):
+        ids = np.flatnonzero((table.kind == Kind.INDEX) & (table.node == node))
         for prev, rid in zip(ids[:-1].tolist(), ids[1:].tolist(), strict=True):
             if not start < table.t[rid] <= end:
                 continue
@@ -301,9 +301,9 @@ def forced_move_share(table: TraceTable, c: Cascade) -> float | None:
 def waves(table: TraceTable, share: float = WAVE_SHARE, step: float = WAVE_STEP) -> list[Wave]:
     """The liquidation waves in time order, with the forced flow each caused."""
     c = cascade(table, share, step)
-    liq = table.kind == "liquidation"
+    liq = table.kind == Kind.LIQUIDATION
     masks = channel_masks(table, c)
-    ignition = float(table.notional[table.kind == "ignite"].sum())
+    ignition = float(table.notional[table.kind == Kind.IGNITE].sum())
     firsts = {w: trigger for trigger, w in reversed(c.batch_wave.items())}
     rows = []
     for w in range(1, int(c.wave[liq].max(initial=0)) + 1):

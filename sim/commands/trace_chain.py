@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis.runfolder import open_run
     from sim.analysis.waves import WAVE_SHARE, WAVE_STEP
     from sim.core.errors import ConfigError
+    from sim.core.trace import Kind
     from sim.study.experiments import load_experiment
     from topology.graph import build_graph
 
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         _chain(analysis.critical_path(table, args.rid), int(analysis.generations(table, share, step)[args.rid]), links)
     )
     led_to = sorted(nx.descendants(analysis.cause_tree(table), args.rid))
-    liquidations = int((table.kind[led_to] == "liquidation").sum())
+    liquidations = int((table.kind[led_to] == Kind.LIQUIDATION).sum())
     print(f"record {args.rid} led to {len(led_to):,} records, {liquidations:,} of them liquidations")
     return 0
 

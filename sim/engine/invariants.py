@@ -21,7 +21,7 @@ Trace invariants (end of run):
   = amount received, caused by the payment's ``funding_rate`` record) sum to zero.
 - ``liquidation_delay``: crossed positions are liquidated in time; see sim/engine/liquidation_delays.py.
 - ``liquidation_bound``: on a binance- or dydx-style venue no liquidation order fills beyond
-  the position's bankruptcy price (its ``liquidation`` record's info; docs/MECHANICS.md §5).
+  the position's bankruptcy price (its ``liquidation`` record's ``bankruptcy``; docs/MECHANICS.md §5).
 - ``holder_inventory``: the insurance fund's and the liquidator vault's position on each venue
   equals what the trace says they took (``takeover``/``backstop``) less what they unwound.
 
@@ -36,8 +36,8 @@ import numpy as np
 
 from sim.core.errors import InvariantError
 from sim.core.ledger import ASSET, QUOTE, Ledger
-from sim.core.trace import Trace, TraceTable
-from sim.engine.liquidation_delays import LiveDelays, Opened, TraceDelays, liquidation_pid
+from sim.core.trace import Kind, Trace, TraceTable
+from sim.engine.liquidation_delays import LiveDelays, Opened, TraceDelays
 from sim.market.clearing import beyond
 from sim.market.sides import DUST
 
@@ -121,8 +121,8 @@ class Invariants:
         liquidated: dict[str, set[int]] = {name: set() for name in self.perps}
         trace, now = self.trace, self.env.now
         for i in range(self._seen, len(trace)):
-            if trace.kind[i] == "liquidation":
-                liquidated[trace.node[i]].add(liquidation_pid(trace.info[i]))
+            if trace.kind[i] == Kind.LIQUIDATION:
+                liquidated[trace.node[i]].add(trace.pid[i])
         self._seen = len(trace)
         for name, live in self.live.items():
             live.after_event(now, liquidated[name])
@@ -143,14 +143,14 @@ class Invariants:
         self.check_state()
         for live in self.live.values():
             live.raise_late(self.env.now)
-        kinds = {k: trace.kind == k for k in ("mark", "liquidation", "adl", "funding", "bad_debt")}
-        self._funding(trace, kinds["funding"])
+        kinds = {k: trace.kind == k for k in (Kind.MARK, Kind.LIQUIDATION, Kind.ADL, Kind.FUNDING, Kind.BAD_DEBT)}
+        self._funding(trace, kinds[Kind.FUNDING])
         for name, venue in self.perps.items():
             on = trace.node == name
-            self._recorded_bad_debt(trace, name, venue, on & kinds["bad_debt"])
+            self._recorded_bad_debt(trace, name, venue, on & kinds[Kind.BAD_DEBT])
             TraceDelays(trace, self.opened[name], venue, self.duration).check(name, on, kinds)
             if venue.cfg.style in ("binance", "dydx"):
-                self._liquidation_bound(trace, name, on & kinds["liquidation"])
+                self._liquidation_bound(trace, name, on & kinds[Kind.LIQUIDATION])
             self._holder_inventory(trace, name, venue, on)
 
     # ------------------------------------------------------------------ state invariants
@@ -243,11 +243,11 @@ class Invariants:
             raise InvariantError("bad_debt", self.env.now, detail, (f"{name}:bad_debt",))
 
     def _liquidation_bound(self, trace: TraceTable, name: str, liquidations: np.ndarray) -> None:
-        rows = np.flatnonzero((trace.kind == "trade") & (trace.cause >= 0))
+        rows = np.flatnonzero((trace.kind == Kind.TRADE) & (trace.cause >= 0))
         rows = rows[liquidations[trace.cause[rows]]]
         for row in rows.tolist():
             liq = int(trace.cause[row])
-            bankruptcy = float(trace.info[liq].split("bankruptcy=", 1)[1])
+            bankruptcy = float(trace.bankruptcy[liq])
             position_side, price = -int(trace.side[row]), float(trace.price[row])  # the trade closes it
             if beyond(position_side, price, bankruptcy):
                 detail = f"liquidation {liq} on {name} filled at {price!r}, beyond its bankruptcy price {bankruptcy!r}"
@@ -256,8 +256,8 @@ class Invariants:
     def _holder_inventory(self, trace: TraceTable, name: str, venue: PerpVenue, on: np.ndarray) -> None:
         for holds, pid in venue.holder_pid.items():
             account = self.ledger.names[venue.holder_account[holds]]
-            took = on & ((trace.kind == "takeover") | (trace.kind == "backstop")) & (trace.account == account)
-            traded = on & (trace.kind == "trade") & (trace.account == account)
+            took = on & ((trace.kind == Kind.TAKEOVER) | (trace.kind == Kind.BACKSTOP)) & (trace.account == account)
+            traded = on & (trace.kind == Kind.TRADE) & (trace.account == account)
             expected = float(
                 (trace.side[took] * trace.qty[took]).sum() + (trace.side[traded] * trace.qty[traded]).sum()
             )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core.trace import Kind
 from sim.market.sides import DUST
 
 if TYPE_CHECKING:
@@ -120,15 +121,15 @@ class TraceDelays:
     def __init__(self, trace: TraceTable, opened: Opened, venue: PerpVenue, duration: float) -> None:
         self.trace, self.opened, self.venue, self.duration = trace, opened, venue, duration
 
-    def check(self, name: str, on: np.ndarray, kinds: dict[str, np.ndarray]) -> None:
+    def check(self, name: str, on: np.ndarray, kinds: dict[Kind, np.ndarray]) -> None:
         o, tr = self.opened, self.trace
         if not o.pid.size:
             return
-        marks = np.flatnonzero(on & kinds["mark"])
+        marks = np.flatnonzero(on & kinds[Kind.MARK])
         mt, mp = tr.t[marks], tr.price[marks]
         first = self._first_crossing(mt, mp)
         end = self._window_end(on, kinds)
-        liquidated = self._first_liquidation(on & kinds["liquidation"])
+        liquidated = self._first_liquidation(on & kinds[Kind.LIQUIDATION])
         e = self.venue.cfg.engine_interval
         names = self.venue.ctx.ledger.names
 
@@ -166,14 +167,14 @@ class TraceDelays:
         first[long] = np.append(mt, np.inf)[at]
         return first
 
-    def _window_end(self, on: np.ndarray, kinds: dict[str, np.ndarray]) -> np.ndarray:
+    def _window_end(self, on: np.ndarray, kinds: dict[Kind, np.ndarray]) -> np.ndarray:
         """Per position, when its liquidation price may first change other than by its own liquidation."""
         tr, o = self.trace, self.opened
         end = np.full(o.pid.size, self.duration)
-        funding = np.flatnonzero(on & kinds["funding"])
+        funding = np.flatnonzero(on & kinds[Kind.FUNDING])
         if funding.size:
             end[:] = min(self.duration, float(tr.t[funding[0]]))
-        adl = np.flatnonzero(on & kinds["adl"])
+        adl = np.flatnonzero(on & kinds[Kind.ADL])
         if adl.size:
             names = self.venue.ctx.ledger.names
             first_adl: dict[str, float] = {}
@@ -189,7 +190,7 @@ class TraceDelays:
     def _first_liquidation(self, rows: np.ndarray) -> np.ndarray:
         """Per position, the time of its first liquidation record (inf: none)."""
         o, tr = self.opened, self.trace
-        pids = np.array([liquidation_pid(info) for info in tr.info[rows].tolist()], dtype=np.int64)
+        pids = tr.pid[rows]
         at = np.full(max(int(o.pid.max()), int(pids.max(initial=-1))) + 1, np.inf)
         np.minimum.at(at, pids, tr.t[rows])
         return at[o.pid]
@@ -211,11 +212,6 @@ class TraceDelays:
 
 def _side(side: int) -> str:
     return "long" if side == 1 else "short"
-
-
-def liquidation_pid(info: str) -> int:
-    """The pid of a ``liquidation`` record, from its info ("pid=N bankruptcy=P")."""
-    return int(info.split(" ", 1)[0].removeprefix("pid="))
 
 
 def _violation(t: float, detail: str, account: str) -> InvariantError:

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from sim.analysis.waves import cascade_direction
 from sim.config import Config, Latency
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.core.units import format_duration
 from sim.plots import formats, style, timeaxis
 from topology.latency import LatencyModel
@@ -85,8 +85,8 @@ def _span(runs: list[Run]) -> tuple[float, float, bool]:
     True when that crops."""
     ts = [r.trace.t for r in runs if len(r.trace)]
     lo, hi = (min(t.min() for t in ts), max(t.max() for t in ts)) if ts else (0.0, 1.0)
-    ign = [r.trace.t[r.trace.where("ignite")] for r in runs]
-    liq = [r.trace.t[r.trace.where("liquidation")] for r in runs]
+    ign = [r.trace.t[r.trace.where(Kind.IGNITE)] for r in runs]
+    liq = [r.trace.t[r.trace.where(Kind.LIQUIDATION)] for r in runs]
     if not any(len(t) for t in liq):
         return float(lo), float(hi), False
     start = min((t.min() for t in ign if len(t)), default=lo)
@@ -114,7 +114,7 @@ def _draw_spot(
     extreme = -np.inf if squeeze else np.inf
     spots = [n for n, k in run.nodes.items() if k == "spot"]
     for venue in spots:
-        m = table.where("trade", venue) & np.isfinite(table.price)
+        m = table.where(Kind.TRADE, venue) & np.isfinite(table.price)
         t, p = table.t[m], table.price[m]
         if not len(t):
             continue
@@ -128,7 +128,7 @@ def _draw_spot(
 def _draw_liquidated(ax: Axes, run: Run, x0: float, x1: float, unit: str = formats.TIME_UNIT, **line) -> str:
     """Cumulative liquidated notional over all perp venues and sides; returns a summary."""
     table = run.trace
-    liq = table.where("liquidation")
+    liq = table.where(Kind.LIQUIDATION)
     cum = np.cumsum(np.nan_to_num(table.notional[liq], nan=0.0))
     total = float(cum[-1]) if len(cum) else 0.0
     ax.plot(

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.plots import formats, style, timeaxis
 
 SPARSE = 30  # series with at most this many points also get a marker per point
@@ -27,7 +27,7 @@ INDEX_LINESTYLES = ((0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))  # several in
 VENUE_MARKERS = ("o", "s", "^", "D", "v", "P")  # liquidations' marker per perp venue
 
 
-def _series(table: TraceTable, kind: str, node: str) -> tuple[np.ndarray, np.ndarray]:
+def _series(table: TraceTable, kind: Kind, node: str) -> tuple[np.ndarray, np.ndarray]:
     """Times and prices of ``kind`` records at ``node`` that carry a price."""
     m = table.where(kind, node) & np.isfinite(table.price)
     return table.t[m], table.price[m]
@@ -56,23 +56,23 @@ def draw_prices(ax: Axes, table: TraceTable, nodes: dict[str, str], t_end: float
     colors = style.node_colors(nodes)
     for name, kind in nodes.items():
         if kind == "spot":
-            t, p = _series(table, "trade", name)
+            t, p = _series(table, Kind.TRADE, name)
             label = f"{name} last (spot)"
             if len(t) == 0:
-                t, p = _series(table, "open", name)
+                t, p = _series(table, Kind.OPEN, name)
                 label = f"{name} opening price (spot, no trades)"
             _step(ax, t, p, t_end, color=colors[name], lw=1.1, zorder=3, label=label)
     indexes = [name for name, kind in nodes.items() if kind == "index"]
     for i, name in enumerate(indexes):
-        t, p = _series(table, "index", name)
+        t, p = _series(table, Kind.INDEX, name)
         ls = INDEX_LINESTYLES[i % len(INDEX_LINESTYLES)]
         _step(ax, t, p, t_end, color=colors[name], lw=1.3, ls=ls, zorder=3, label=f"{name} (index)")
     for name, kind in nodes.items():
         if kind == "perp":
-            t, p = _series(table, "mark", name)
+            t, p = _series(table, Kind.MARK, name)
             # thick underlay, so the thinner spot and index lines on top leave it visible
             _step(ax, t, p, t_end, color=colors[name], lw=2.6, alpha=0.85, zorder=2, label=f"{name} mark")
-            t, p = _series(table, "trade", name)
+            t, p = _series(table, Kind.TRADE, name)
             if len(t) == 0:
                 continue
             _step(ax, t, p, t[-1], color=colors[name], lw=0.7, alpha=0.7, zorder=3, label=f"{name} last (perp)")
@@ -87,7 +87,7 @@ def _draw_liquidations(ax: Axes, table: TraceTable, nodes: dict[str, str]) -> li
     """Liquidation markers at the mark price, largest first so small ones stay visible on top,
     coloured by position side and shaped by perp venue; returns legend proxies."""
     liq = np.flatnonzero(
-        table.where("liquidation") & np.isfinite(table.price) & np.isin(table.side, list(style.SIDE_COLORS))
+        table.where(Kind.LIQUIDATION) & np.isfinite(table.price) & np.isin(table.side, list(style.SIDE_COLORS))
     )
     if len(liq) == 0:
         return []
@@ -142,7 +142,7 @@ def _draw_liquidations(ax: Axes, table: TraceTable, nodes: dict[str, str]) -> li
 
 def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: float, t_end: float) -> bool:
     """Cumulative liquidated notional per perp venue and side; False when there is none."""
-    liq = table.where("liquidation")
+    liq = table.where(Kind.LIQUIDATION)
     perps = [name for name, kind in nodes.items() if kind == "perp"]
     drawn = False
     for i, name in enumerate(perps):
@@ -165,7 +165,7 @@ def draw_cumulative(ax: Axes, table: TraceTable, nodes: dict[str, str], t0: floa
 
 
 def _subtitle(table: TraceTable) -> str:
-    liq = table.where("liquidation")
+    liq = table.where(Kind.LIQUIDATION)
     total = np.nansum(table.notional[liq])
     n = int(liq.sum())
     liqs = f"{n:,} liquidation{'s' * (n != 1)}, {formats.usd(total)} liquidated" if n else "no liquidations"

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.metrics import first_liquidations
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.plots import formats, style, timeaxis
 
 ARM_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -34,7 +34,7 @@ WIDTHS = (3.2, 1.1)  # line width of the first and the last arm
 NOISY_WIDTHS = (1.8, 0.9)  # the same for noisy series (depth)
 SIZE = (15.0, 9.5)
 VOLATILITY_MIN_S = 86400.0
-LENDING_KINDS = ("supply", "borrow", "repay", "lending_liquidation")
+LENDING_KINDS = (Kind.SUPPLY, Kind.BORROW, Kind.REPAY, Kind.LENDING_LIQUIDATION)
 IN_PROGRESS_COLOR = "#f0f0f0"
 
 Arms = dict[str, tuple[TraceTable, dict]]
@@ -50,13 +50,13 @@ def arm_comparison_figure(arms: Arms, title: str) -> Figure:
     last = max((float(table.t.max()) for table, _ in arms.values() if len(table)), default=1.0)
     t_end = max((float(m.get("duration_s", last)) for _, m in arms.values()), default=last)
     panels = [_price]
-    if _any(arms, "depth"):
+    if _any(arms, Kind.DEPTH):
         panels.append(_depth)
-    if _any(arms, "funding_rate"):
+    if _any(arms, Kind.FUNDING_RATE):
         panels.append(_funding)
-    if _any(arms, "liquidation"):
+    if _any(arms, Kind.LIQUIDATION):
         panels.append(_liquidations)
-    if _any(arms, "adl"):
+    if _any(arms, Kind.ADL):
         panels.append(_adl)
     fig = style.new_figure(SIZE)
     grid = fig.add_gridspec(len(panels), 2, width_ratios=(1.45, 1.0))
@@ -86,7 +86,7 @@ def arm_comparison_figure(arms: Arms, title: str) -> Figure:
     return fig
 
 
-def _any(arms: Arms, kind: str) -> bool:
+def _any(arms: Arms, kind: Kind) -> bool:
     return any((table.kind == kind).any() for table, _ in arms.values())
 
 
@@ -118,13 +118,17 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _price(ax: Axes, arms: Arms, t_end: float) -> None:
     lines = _Lines(ax, len(arms))
-    mid = _any(arms, "depth")
+    mid = _any(arms, Kind.DEPTH)
     for i, (name, (table, _)) in enumerate(arms.items()):
         if mid:
-            m = (table.kind == "depth") & np.isfinite(table.price)
+            m = (table.kind == Kind.DEPTH) & np.isfinite(table.price)
         else:  # last trade on the first book that opened
-            opened = table.node[table.kind == "open"]
-            m = (table.kind == "trade") & (table.node == (opened[0] if len(opened) else "")) & np.isfinite(table.price)
+            opened = table.node[table.kind == Kind.OPEN]
+            m = (
+                (table.kind == Kind.TRADE)
+                & (table.node == (opened[0] if len(opened) else ""))
+                & np.isfinite(table.price)
+            )
         if m.any():
             lines.plot(i, name, table.t[m], table.price[m], drawstyle="steps-post")
     ax.set_title("spot mid" if mid else "spot last price", fontsize=10)
@@ -134,7 +138,7 @@ def _price(ax: Axes, arms: Arms, t_end: float) -> None:
 def _depth(ax: Axes, arms: Arms, t_end: float) -> None:
     lines = _Lines(ax, len(arms), NOISY_WIDTHS)
     for i, (name, (table, _)) in enumerate(arms.items()):
-        m = table.kind == "depth"
+        m = table.kind == Kind.DEPTH
         lines.plot(i, name, table.t[m], table.notional[m] / 1e3, drawstyle="steps-post")
     ax.set_title("spot depth within ±2% of mid", fontsize=10)
     ax.set_ylabel("depth\n(thousand USDT)", fontsize=9)
@@ -199,14 +203,14 @@ def _adl(ax: Axes, arms: Arms, t_end: float) -> None:
             (venue, account)
             for table, _ in arms.values()
             for venue, account in zip(
-                table.node[table.kind == "adl"].tolist(), table.account[table.kind == "adl"].tolist(), strict=True
+                table.node[table.kind == Kind.ADL].tolist(), table.account[table.kind == Kind.ADL].tolist(), strict=True
             )
         )
     )
     several_venues = len({venue for venue, _ in keys}) > 1
     for i, (name, (table, _)) in enumerate(arms.items()):
         for j, (venue, account) in enumerate(keys):
-            m = (table.kind == "adl") & (table.node == venue) & (table.account == account)
+            m = (table.kind == Kind.ADL) & (table.node == venue) & (table.account == account)
             if m.any():
                 who = f"{venue} · {account}" if several_venues else account
                 ls = ACCOUNT_LINESTYLES[j % len(ACCOUNT_LINESTYLES)]
@@ -249,7 +253,7 @@ def table_rows(arms: Arms, t_end: float) -> list[tuple[str, list[str]]]:
         add("holder net carry, a year", lambda m: _pct(m.get("holder_net_yield")))
     if any(np.isin(t.kind, LENDING_KINDS).any() for t in tables):
         add("lending liquidations", lambda m: _count(m["lending_liquidations"]))
-    if any((t.kind == "mark").any() for t in tables):
+    if any((t.kind == Kind.MARK).any() for t in tables):
         if any(m.get("peak_spot") is not None for m in metrics) and any(
             m["waterfall"]["book"] or m["perp_liquidations"]["count"] for m in metrics
         ):

@@ -16,6 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
+from sim.core.trace import Kind
+
 DPI = 120
 PRICES_SIZE = (12.0, 7.0)
 TIMELINE_SIZE = (14.0, 10.0)
@@ -52,65 +54,60 @@ NODE_KIND_PALETTES: dict[str, tuple[str, ...]] = {
     "perp": ("#ff7f0e", "#8c2d04", "#fdae6b", "#d94801"),
 }
 
-# Record kinds in causal order; timeline sub-rows and legends follow it.
+RECORD_KINDS: tuple[Kind, ...] = tuple(Kind)  # causal order: timeline sub-rows and legends follow it
+# Colours and markers per record kind; a kind without them (buy, sell) is drawn in OTHER_COLOR.
 # fmt: off
-RECORD_KINDS: tuple[str, ...] = (
-    "open", "option", "supply", "deposit", "ignite", "noise", "quote", "depth", "hedge", "basis", "holder",
-    "forward", "quoting_borrower", "order", "trade", "fill", "oracle", "index", "mark", "funding_rate", "funding",
-    "margin", "borrow", "repay", "withdraw", "release", "liquidation", "adl", "insurance", "bad_debt", "liquidate",
-    "lending_liquidation", "refused", "exercise", "takeover", "backstop", "vault", "unwind",
-)
-RECORD_KIND_COLORS: dict[str, str] = {
-    "open": "#969696",
-    "option": "#bc80bd",
-    "supply": "#b3de69",
-    "deposit": "#33a02c",
-    "ignite": "#d62728",
-    "noise": "#9a9a9a",
-    "quote": "#c5b0d5",
-    "depth": "#393b79",
-    "hedge": "#9467bd",
-    "basis": "#b35806",
-    "holder": "#01665e",
-    "forward": "#f1b6da",
-    "quoting_borrower": "#e08214",
-    "order": "#6baed6",
-    "trade": "#1f77b4",
-    "fill": "#17becf",
-    "oracle": "#1b9e77",
-    "index": "#2f4f4f",
-    "mark": "#ff7f0e",
-    "funding_rate": "#e6ab02",
-    "funding": "#a6761d",
-    "margin": "#7b4173",
-    "borrow": "#fb8072",
-    "repay": "#8dd3c7",
-    "withdraw": "#006d2c",
-    "release": "#fdb462",
-    "liquidation": "#e7298a",
-    "adl": "#000000",
-    "insurance": "#8c564b",
-    "bad_debt": "#7f0000",
-    "liquidate": "#ff00ff",
-    "lending_liquidation": "#b2182b",
-    "refused": "#525252",
-    "exercise": "#ffd92f",
-    "takeover": "#7f2704",
-    "backstop": "#4d004b",
-    "vault": "#807dba",
-    "unwind": "#cc4c02",
+RECORD_KIND_COLORS: dict[Kind, str] = {
+    Kind.OPEN: "#969696",
+    Kind.OPTION: "#bc80bd",
+    Kind.SUPPLY: "#b3de69",
+    Kind.DEPOSIT: "#33a02c",
+    Kind.IGNITE: "#d62728",
+    Kind.NOISE: "#9a9a9a",
+    Kind.QUOTE: "#c5b0d5",
+    Kind.DEPTH: "#393b79",
+    Kind.HEDGE: "#9467bd",
+    Kind.BASIS: "#b35806",
+    Kind.HOLDER: "#01665e",
+    Kind.FORWARD: "#f1b6da",
+    Kind.QUOTING_BORROWER: "#e08214",
+    Kind.ORDER: "#6baed6",
+    Kind.TRADE: "#1f77b4",
+    Kind.FILL: "#17becf",
+    Kind.ORACLE: "#1b9e77",
+    Kind.INDEX: "#2f4f4f",
+    Kind.MARK: "#ff7f0e",
+    Kind.FUNDING_RATE: "#e6ab02",
+    Kind.FUNDING: "#a6761d",
+    Kind.MARGIN: "#7b4173",
+    Kind.BORROW: "#fb8072",
+    Kind.REPAY: "#8dd3c7",
+    Kind.WITHDRAW: "#006d2c",
+    Kind.RELEASE: "#fdb462",
+    Kind.LIQUIDATION: "#e7298a",
+    Kind.ADL: "#000000",
+    Kind.INSURANCE: "#8c564b",
+    Kind.BAD_DEBT: "#7f0000",
+    Kind.LIQUIDATE: "#ff00ff",
+    Kind.LENDING_LIQUIDATION: "#b2182b",
+    Kind.REFUSED: "#525252",
+    Kind.EXERCISE: "#ffd92f",
+    Kind.TAKEOVER: "#7f2704",
+    Kind.BACKSTOP: "#4d004b",
+    Kind.VAULT: "#807dba",
+    Kind.UNWIND: "#cc4c02",
 }
-RECORD_KIND_MARKERS: dict[str, str] = {
-    "open": "s", "option": "p", "supply": "P", "deposit": "s", "ignite": "^", "noise": "v", "quote": "o",
-    "depth": "H", "hedge": "D", "basis": "h", "holder": "8", "forward": "<",
-    "quoting_borrower": ">", "order": ">", "trade": "o",
-    "fill": "s", "oracle": "d", "index": "o", "mark": "o", "funding_rate": "*", "funding": "d", "margin": "D",
-    "borrow": "v", "repay": "^", "withdraw": "<", "release": ">", "liquidation": "o", "adl": "X",
-    "insurance": "P", "bad_debt": "X", "liquidate": "*", "lending_liquidation": "X", "refused": "X",
-    "exercise": "p", "takeover": "H", "backstop": "X", "vault": "P", "unwind": ">",
+RECORD_KIND_MARKERS: dict[Kind, str] = {
+    Kind.OPEN: "s", Kind.OPTION: "p", Kind.SUPPLY: "P", Kind.DEPOSIT: "s", Kind.IGNITE: "^", Kind.NOISE: "v",
+    Kind.QUOTE: "o", Kind.DEPTH: "H", Kind.HEDGE: "D", Kind.BASIS: "h", Kind.HOLDER: "8", Kind.FORWARD: "<",
+    Kind.QUOTING_BORROWER: ">", Kind.ORDER: ">", Kind.TRADE: "o", Kind.FILL: "s", Kind.ORACLE: "d", Kind.INDEX: "o",
+    Kind.MARK: "o", Kind.FUNDING_RATE: "*", Kind.FUNDING: "d", Kind.MARGIN: "D", Kind.BORROW: "v", Kind.REPAY: "^",
+    Kind.WITHDRAW: "<", Kind.RELEASE: ">", Kind.LIQUIDATION: "o", Kind.ADL: "X", Kind.INSURANCE: "P",
+    Kind.BAD_DEBT: "X", Kind.LIQUIDATE: "*", Kind.LENDING_LIQUIDATION: "X", Kind.REFUSED: "X", Kind.EXERCISE: "p",
+    Kind.TAKEOVER: "H", Kind.BACKSTOP: "X", Kind.VAULT: "P", Kind.UNWIND: ">",
 }
 # fmt: on
-FREQUENT_KINDS = frozenset({"quote", "index", "mark"})  # drawn small when numerous
+FREQUENT_KINDS = frozenset({Kind.QUOTE, Kind.INDEX, Kind.MARK})  # drawn small when numerous
 
 # Liquidations by position side: shorts squeezed (forced buys) / longs flushed (forced sells).
 SIDE_COLORS: dict[int, str] = {-1: "#1a9850", 1: "#d73027"}

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis.causes import waves
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.plots import formats, style, timeaxis
 from sim.plots.prices import draw_cumulative, draw_prices
 
@@ -43,7 +43,8 @@ BUNDLE_ALPHA = (0.25, 0.75)  # opacity of the same
 CHAIN_ARROW_COLOR = "#54278f"
 OTHER_ARROW_COLOR = "#8c8c8c"
 BUNDLE_LEGEND_COLOR = "#b0b0b0"
-PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"), ("perp", "trade"))  # (node, record) kinds
+# (node kind, record kind) drawn as price lines
+PRICE_SERIES = (("spot", Kind.TRADE), ("index", Kind.INDEX), ("perp", Kind.MARK), ("perp", Kind.TRADE))
 WAVE_LABEL_GAP = 0.025  # fraction of the time axis between two wave labels
 MAX_WAVE_LINES = 30
 STEADY_FILL = 0.5  # a pair of sub-rows with cause lines in more than this share of time bins...
@@ -90,9 +91,9 @@ def focus_window(table: TraceTable) -> tuple[float, float, str]:
     lo, hi = float(table.t.min()), float(table.t.max())
     start, end = lo, hi
     if len(table) >= FOCUS_MIN_RECORDS:
-        ignite = table.where("ignite")
+        ignite = table.where(Kind.IGNITE)
         first = ignite if ignite.any() else table.cause < 0
-        liq = table.where("liquidation")
+        liq = table.where(Kind.LIQUIDATION)
         start = float(table.t[first].min()) if first.any() else lo
         end = float(table.t[liq].max()) if liq.any() else hi
         if end <= start:
@@ -102,8 +103,8 @@ def focus_window(table: TraceTable) -> tuple[float, float, str]:
     x1 = end + (0.08 * span if span > 0 else 0.5)
     if (start, end) == (lo, hi):
         return x0, x1, ""
-    what = ("first ignition" if table.where("ignite").any() else "first exogenous record") + (
-        " to last liquidation" if table.where("liquidation").any() else " to end"
+    what = ("first ignition" if table.where(Kind.IGNITE).any() else "first exogenous record") + (
+        " to last liquidation" if table.where(Kind.LIQUIDATION).any() else " to end"
     )
     return x0, x1, f"zoomed to {formats.time_range(x0, x1, formats.time_unit(x1 - x0))} ({what})"
 
@@ -201,13 +202,13 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
     steady_kinds = 0
     for kind in kinds:
         m = np.flatnonzero(visible & (table.kind == kind))
-        steady = kind != "liquidation" and _steady_rows(rows[m], time_bin[m])
+        steady = kind != Kind.LIQUIDATION and _steady_rows(rows[m], time_bin[m])
         group, counts = _groups(rows[m], coarse[m] if steady else time_bin[m])
         t = _group_mean(table.t[m], group, counts)
         yy = _group_mean(y[m], group, counts)
         color = style.RECORD_KIND_COLORS.get(kind, style.OTHER_COLOR)
         marker = style.RECORD_KIND_MARKERS.get(kind, "o")
-        if kind == "liquidation":
+        if kind == Kind.LIQUIDATION:
             notional = np.bincount(group, weights=np.nan_to_num(table.notional[m], nan=0.0), minlength=len(counts))
             ax.scatter(
                 t,
@@ -246,7 +247,7 @@ def _draw_events(ax: Axes, table: TraceTable, y: np.ndarray, visible: np.ndarray
                 marker=marker,
                 color=color,
                 markersize=6,
-                markeredgecolor="black" if kind == "liquidation" else color,
+                markeredgecolor="black" if kind == Kind.LIQUIDATION else color,
                 label=name,
             )
         )
@@ -289,7 +290,7 @@ def _draw_arrows(
     c = cause[idx]
     keep = (table.node[c] != table.node[idx]) & (visible[idx] | visible[c])
     idx, c = idx[keep], c[keep]
-    in_chain = _liquidation_chains(cause, table.where("liquidation"))[idx]
+    in_chain = _liquidation_chains(cause, table.where(Kind.LIQUIDATION))[idx]
     steady = ~in_chain
     steady[steady] = steady_flows(table.t[c[steady]], y[c[steady]], table.t[idx[steady]], y[idx[steady]], x0, x1)
     handles, thinned = [], ""

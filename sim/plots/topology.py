@@ -22,7 +22,7 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
 
 from sim.analysis.causes import EdgeStats, edge_delays, generations
-from sim.core.trace import TraceTable
+from sim.core.trace import Kind, TraceTable
 from sim.plots import formats, style
 from topology.latency import LatencyModel
 
@@ -65,7 +65,7 @@ class RunFlow:
 
     @classmethod
     def from_trace(cls, table: TraceTable) -> RunFlow:
-        liq = table.where("liquidation")
+        liq = table.where(Kind.LIQUIDATION)
         nodes, where = np.unique(table.node[liq], return_inverse=True)
         amounts = np.bincount(where, weights=np.nan_to_num(table.notional[liq], nan=0.0), minlength=len(nodes))
         return cls(
@@ -435,7 +435,7 @@ def plot_topology(graph: nx.DiGraph, path: Path, title: str, flow: RunFlow | Non
 
 def _cascade_span(table: TraceTable) -> tuple[float, float]:
     """First ignition (else first record) to last liquidation (else last record), padded."""
-    ignite, liq = table.where("ignite"), table.where("liquidation")
+    ignite, liq = table.where(Kind.IGNITE), table.where(Kind.LIQUIDATION)
     start = float(table.t[ignite].min() if ignite.any() else table.t.min())
     end = float(table.t[liq].max() if liq.any() else table.t.max())
     if end <= start:
@@ -494,7 +494,7 @@ def animate_topology(
     times = np.linspace(t0, t1, max(frames, 1))
     flight = _in_flight(table, graph, times)
     busiest = max(flight.max(initial=0.0), 1.0)
-    liq = table.where("liquidation")
+    liq = table.where(Kind.LIQUIDATION)
     lt, ln, liq_node, liq_wave = (
         table.t[liq],
         np.nan_to_num(table.notional[liq]),

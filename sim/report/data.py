@@ -12,12 +12,13 @@ from dataclasses import asdict
 import numpy as np
 
 from sim.analysis.causes import waves
-from sim.core.trace import COLUMNS, NO_CAUSE, TraceTable
+from sim.core.trace import COLUMNS, ID_COLUMNS, NO_CAUSE, NO_ID, Kind, TraceTable
 from sim.plots import style
 from sim.plots.timeline import LANE_GROUPS, OTHER_GROUP, focus_window
 
 MAX_RECORDS = 50_000  # records drawn on the page; a longer trace is thinned (with every shown record's causes kept)
-PRICE_SERIES = (("spot", "trade"), ("index", "index"), ("perp", "mark"))  # (node kind, record kind) drawn as prices
+# (node kind, record kind) drawn as prices
+PRICE_SERIES = (("spot", Kind.TRADE), ("index", Kind.INDEX), ("perp", Kind.MARK))
 
 
 def shown_records(table: TraceTable, limit: int = MAX_RECORDS) -> np.ndarray:
@@ -28,7 +29,7 @@ def shown_records(table: TraceTable, limit: int = MAX_RECORDS) -> np.ndarray:
         return np.arange(n)
     keep = np.zeros(n, dtype=bool)
     keep[:: math.ceil(n / (limit // 2))] = True
-    liq = np.flatnonzero(table.kind == "liquidation")
+    liq = np.flatnonzero(table.kind == Kind.LIQUIDATION)
     keep[liq[:: max(1, math.ceil(len(liq) / (limit // 2)))]] = True
     frontier = keep.copy()
     while frontier.any():  # add the causes of the newly kept records until no chain is cut
@@ -69,9 +70,11 @@ def page_data(table: TraceTable, nodes: dict[str, str], summary: dict) -> dict:
     kinds = sorted(set(table.kind.tolist()), key=lambda k: (style.RECORD_KINDS + (k,)).index(k))
     node_color = style.node_colors(nodes)
     records = {}
-    for c in COLUMNS:  # whatever the columns are: floats with NaN as JSON null
-        column = getattr(table, c)[ids]
-        records[c] = [_number(x) for x in column.tolist()] if column.dtype.kind == "f" else column.tolist()
+    for c in COLUMNS:  # whatever the columns are: floats with NaN and ids with NO_ID as JSON null
+        column = getattr(table, c)[ids].tolist()
+        if c in ID_COLUMNS:
+            column = [None if x == NO_ID else x for x in column]
+        records[c] = [_number(x) for x in column] if getattr(table, c).dtype.kind == "f" else column
     records["row"] = [row_of[(n, k)] for n, k in zip(records["node"], records["kind"], strict=True)]
     return {
         "total": len(table),
@@ -102,10 +105,14 @@ def price_series(table: TraceTable, nodes: dict[str, str], colors: dict[str, str
     dashes = {"spot": "solid", "index": "dash", "perp": "dot"}
     for node_kind, record_kind in PRICE_SERIES:
         for node in (n for n, k in nodes.items() if k == node_kind):
-            m = (table.node == node) & ((table.kind == record_kind) | (table.kind == "open")) & np.isfinite(table.price)
+            m = (
+                (table.node == node)
+                & ((table.kind == record_kind) | (table.kind == Kind.OPEN))
+                & np.isfinite(table.price)
+            )
             if not m.any():
                 continue
-            label = {"trade": "last", "index": "index", "mark": "mark"}[record_kind]
+            label = {Kind.TRADE: "last", Kind.INDEX: "index", Kind.MARK: "mark"}[record_kind]
             series.append(
                 {
                     "name": f"{node} {label}",

@@ -34,6 +34,7 @@ import numpy as np
 from sim.config import from_dict, read_toml
 from sim.core.errors import ConfigError
 from sim.core.schema import did_you_mean
+from sim.core.trace import Kind
 from sim.study.arms import no_arms
 from sim.study.experiments import resolve
 from sim.study.grid import ARM
@@ -219,7 +220,7 @@ def run_member(task: MemberTask) -> Member:
     table = result.trace
     prices = {}
     for venue in (n for n, kind in result.nodes.items() if kind == "spot"):
-        at = (table.node == venue) & np.isin(table.kind, ("trade", "open")) & np.isfinite(table.price)
+        at = (table.node == venue) & np.isin(table.kind, (Kind.TRADE, Kind.OPEN)) & np.isfinite(table.price)
         t, p = table.t[at], table.price[at]
         i = np.searchsorted(t, grid, side="right") - 1  # the last print at or before each time
         prices[venue] = np.where(i >= 0, p[np.maximum(i, 0)], np.nan) if len(p) else np.full(GRID, np.nan)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.config import from_dict
+from sim.core.trace import Kind
 from sim.engine.world import World
 from tests.worlds import small_raw
 
@@ -38,6 +39,7 @@ def test_three_intervals_of_zero_premium_pay_the_interest_rate_by_hand():
     # F = P + clamp(r - P, ±0.05%) = 0.01% per 8 h; for a 1 h interval F = 0.01% / 8 = 0.0000125
     np.testing.assert_allclose(t.t[rates], [3600.0, 7200.0, 10800.0])
     np.testing.assert_allclose(t.price[rates], [0.0000125] * 3, rtol=1e-12)
+    assert t.premium[rates].tolist() == [0.0] * 3 and (t.info[rates] == "").all()
     # the mark stays at the index (10): shorts receive qty × 10 × 0.0000125 per interval
     received = t.notional[payments][t.account[payments] == "shorts"]
     np.testing.assert_allclose(received, [shorts_qty * 10.0 * 0.0000125] * 3, rtol=1e-9)
@@ -59,6 +61,11 @@ def test_payments_sum_to_zero_in_every_interval_and_move_margins():
     rates, payments = funding_records(t)
     assert len(rates) == 2
     assert (t.price[rates] > 0.0000125).all()  # positive premium: longs pay more than the interest rate
+    # the record's premium column holds the average premium its rate was computed from
+    clock = world.perps["perp"].funding
+    assert (t.premium[rates] > 0).all()
+    assert [clock.rate(p) for p in t.premium[rates].tolist()] == t.price[rates].tolist()
+    assert np.isnan(t.premium[t.kind != Kind.FUNDING_RATE]).all()
     for rid in rates:
         mine = payments[t.cause[payments] == rid]
         assert abs(t.notional[mine].sum()) < 1e-6

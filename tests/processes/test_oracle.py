@@ -13,7 +13,7 @@ from processes.oracle import PushOracle
 from sim.config import Latency
 from sim.config import Oracle as OracleConfig
 from sim.core.ledger import Ledger
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from topology.network import Network
 
 LINK = 0.25  # oracle -> subscriber
@@ -60,7 +60,7 @@ def oracle_world(start_at: float = 0.0):
         yield env.timeout(start_at)
         for t, price in PATH:
             yield env.timeout(start_at + t - env.now)
-            rid = ctx.trace.record(env.now, "trade", "spot", price=price)
+            rid = ctx.trace.record(env.now, Kind.TRADE, "spot", price=price)
             oracle.receive(MarketData(rid, "spot", price, price, price, price, 1000.0))
 
     env.process(script())

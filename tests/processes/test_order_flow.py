@@ -12,7 +12,7 @@ from processes.messages import Cancel, Limit
 from sim.config import from_dict
 from sim.core.errors import ConfigError
 from sim.core.ledger import ASSET, QUOTE
-from sim.core.trace import write_csv
+from sim.core.trace import NO_ID, Kind, write_csv
 from sim.engine.world import World
 
 CROWD_WORLD = {
@@ -172,11 +172,16 @@ def test_a_poor_crowd_never_overdraws_and_its_holds_match_its_resting_orders():
 def test_a_venue_with_record_limits_records_every_limit_and_cancel_and_what_they_cause(crowd_run):
     world, result = run(overrides=["spot.spot.record_limits=true"])
     t, crowd = result.trace, world.by_section["order_flow"]["crowd"]
-    limits = t.where("order", "spot") & np.char.startswith(t.info.astype(str), "limit ref=")
-    cancels = t.where("order", "spot") & np.char.startswith(t.info.astype(str), "cancel ref=")
+    limits = t.where(Kind.ORDER, "spot") & (t.info == "limit")
+    cancels = t.where(Kind.ORDER, "spot") & (t.info == "cancel")
     assert crowd.sent["limit"] - 5 <= limits.sum() <= crowd.sent["limit"]  # the last few are in flight
     assert crowd.sent["cancel"] - 5 <= cancels.sum() <= crowd.sent["cancel"]
     first = np.flatnonzero(limits)[0]
+    # each limit order's ref in its own column: one per order, and every cancel names a recorded one
+    assert (t.ref[~(limits | cancels)] == NO_ID).all()
+    limit_refs = set(zip(t.account[limits].tolist(), t.ref[limits].tolist(), strict=True))
+    assert len(limit_refs) == limits.sum() and min(ref for _, ref in limit_refs) >= 1
+    assert set(zip(t.account[cancels].tolist(), t.ref[cancels].tolist(), strict=True)) <= limit_refs
     assert t.account[first].startswith("crowd:") and t.side[first] in (1, -1) and t.price[first] > 0
     # a crossing limit order's trade is caused by its order record, no longer exogenous
     by_limits = t.where("trade", "spot") & np.isin(t.cause, np.flatnonzero(limits))

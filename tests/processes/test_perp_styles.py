@@ -7,6 +7,7 @@ import pytest
 
 from sim import api
 from sim.core.errors import ConfigError
+from sim.core.trace import NO_ID, Kind
 from sim.engine.world import World
 from sim.study.arms import arm_configs
 from sim.study.experiments import raw_experiment
@@ -68,6 +69,27 @@ def test_a_liquidation_caused_by_funding_names_the_payment():
     rows = rows[table.kind[rows] == "liquidation"]
     assert len(rows) > 10
     assert set(table.cause[rows]) == {4242}
+
+
+def test_a_liquidation_record_names_its_position_and_its_bankruptcy_price_in_their_columns():
+    world = World(api.load("rocket"))
+    world._open()
+    perp = world.perps["perp"]
+    positions, names = perp.positions, world.ledger.names
+    crossed = {int(pid) for side in (-1, 1) for pid in positions.liquidatable(side, 11.5)}
+    owner, bankruptcy = positions.owner.copy(), positions.bankruptcy_price.copy()  # before any is liquidated
+    perp.mark = 11.5
+    before = len(world.trace)
+    perp.check_liquidations(cause=4242)
+    table = world.trace.table()
+    rows = np.arange(before, len(table))
+    rows = rows[table.kind[rows] == Kind.LIQUIDATION]
+    pids = table.pid[rows].tolist()
+    assert len(pids) > 10 and sorted(pids) == sorted(crossed)  # each crossed position once
+    assert table.account[rows].tolist() == [names[int(owner[pid])] for pid in pids]
+    assert table.bankruptcy[rows].tolist() == bankruptcy[pids].tolist()
+    assert (table.pid[table.kind != Kind.LIQUIDATION] == NO_ID).all()
+    assert (table.info[rows] == "").all()
 
 
 @pytest.mark.parametrize(

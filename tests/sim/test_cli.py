@@ -131,7 +131,8 @@ def test_run_writes_the_results_folder_and_prints_a_summary(rocket_run):
         "summary.json",
     ]
     assert sorted(p.name for p in out.parent.iterdir()) == ["rocket"]  # no temporary folders left
-    assert (out / "events.csv").read_text().startswith("id,t,kind,node,cause,account,side,price,qty,notional,info\n")
+    header = "id,t,kind,node,cause,account,side,price,qty,notional,info,pid,ref,bankruptcy,premium\n"
+    assert (out / "events.csv").read_text().startswith(header)
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["experiment"], summary["seed"]) == ("rocket", 7)
     assert summary["nodes"]["perp"] == "perp"

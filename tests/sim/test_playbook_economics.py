@@ -14,7 +14,7 @@ from sim.analysis.playbook import (
     liquidation_distance,
     option_cost,
 )
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from sim.market.lending import RateModel
 
 AAVE_USDT = RateModel(base=0.0, slope1=0.09, slope2=0.75, optimal=0.9)
@@ -23,9 +23,9 @@ AAVE_USDT = RateModel(base=0.0, slope1=0.09, slope2=0.75, optimal=0.9)
 def _option_trace(exercised: float = 0.0):
     trace = Trace()
     info = "spot=1.0 expiry=31536000.0 iv=1.0 iv_low=0.5 iv_high=1.5"
-    trace.record(0.0, "option", "optmm", account="project", price=1.1, qty=300_000.0, info=info)
+    trace.record(0.0, Kind.OPTION, "optmm", account="project", price=1.1, qty=300_000.0, info=info)
     if exercised:
-        trace.record(10.0, "exercise", "optmm", account="project", price=1.5, qty=300_000.0, notional=exercised)
+        trace.record(10.0, Kind.EXERCISE, "optmm", account="project", price=1.5, qty=300_000.0, notional=exercised)
     return trace.table()
 
 
@@ -51,14 +51,14 @@ def test_an_exercise_is_reported_on_its_own_line_and_not_added_to_the_cost():
 def _pool_trace():
     """5M USDT supplied, 4.25M lent to others at 0; the holder borrows 60k at 1 day, repays 20k at 2 days."""
     trace = Trace()
-    trace.record(0.0, "supply", "pool", account="usdt_lenders", qty=5_000_000.0, info="USDT")
-    trace.record(0.0, "borrow", "pool", account="other_borrowers", qty=4_250_000.0, info="USDT")
-    trace.record(86400.0, "borrow", "pool", account="holders", qty=60_000.0, info="USDT")
-    trace.record(86400.0, "deposit", "pool", account="holders", qty=100_000.0, info="TKN")
-    trace.record(2 * 86400.0, "repay", "pool", account="holders", qty=20_000.0, info="USDT")
-    trace.record(2.5 * 86400.0, "funding", "perp", account="holders", notional=500.0)
-    trace.record(3 * 3600.0, "trade", "perp", account="holders", notional=50_000.0)
-    trace.record(8 * 3600.0, "funding_rate", "perp", price=0.0001)
+    trace.record(0.0, Kind.SUPPLY, "pool", account="usdt_lenders", qty=5_000_000.0, info="USDT")
+    trace.record(0.0, Kind.BORROW, "pool", account="other_borrowers", qty=4_250_000.0, info="USDT")
+    trace.record(86400.0, Kind.BORROW, "pool", account="holders", qty=60_000.0, info="USDT")
+    trace.record(86400.0, Kind.DEPOSIT, "pool", account="holders", qty=100_000.0, info="TKN")
+    trace.record(2 * 86400.0, Kind.REPAY, "pool", account="holders", qty=20_000.0, info="USDT")
+    trace.record(2.5 * 86400.0, Kind.FUNDING, "perp", account="holders", notional=500.0)
+    trace.record(3 * 3600.0, Kind.TRADE, "perp", account="holders", notional=50_000.0)
+    trace.record(8 * 3600.0, Kind.FUNDING_RATE, "perp", price=0.0001)
     return trace.table()
 
 

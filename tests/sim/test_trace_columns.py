@@ -7,21 +7,24 @@ import math
 import pytest
 
 from sim.core import trace
-from sim.core.trace import Trace, read_events, write_csv
+from sim.core.trace import Kind, Trace, read_events, write_csv
 
 
 def long_trace(n: int) -> Trace:
     tr = Trace()
     for i in range(n):
-        tr.record(i * 0.1, "trade" if i % 3 else "order", "spot", i - 1, 'a,"b"', (i % 3) - 1, 10.0 + i, math.nan, -0.0)
+        tr.record(
+            i * 0.1, Kind.TRADE if i % 3 else Kind.ORDER, "spot", i - 1, 'a,"b"', (i % 3) - 1, 10.0 + i, math.nan, -0.0
+        )
     return tr
 
 
 def test_numbers_are_held_in_typed_columns_and_recording_goes_on_after_a_table():
     tr = long_trace(3)
     assert (tr.t.typecode, tr.cause.typecode, tr.side.typecode, tr.price.typecode) == ("d", "q", "b", "d")
+    assert (tr.pid.typecode, tr.ref.typecode, tr.bankruptcy.typecode, tr.premium.typecode) == ("q", "q", "d", "d")
     first = tr.table()
-    tr.record(9.0, "index", "index", price=11.0)  # the table copied the buffers: they can grow
+    tr.record(9.0, Kind.INDEX, "index", price=11.0)  # the table copied the buffers: they can grow
     assert len(first) == 3 and len(tr.table()) == 4
     assert tr.table().price.tolist()[-1] == 11.0
 

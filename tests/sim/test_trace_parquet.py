@@ -10,15 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.core.errors import TraceFormatError
-from sim.core.trace import COLUMNS, Trace, read_events, write_csv
+from sim.core.trace import COLUMNS, Kind, Trace, read_events, write_csv
 from sim.core.trace_parquet import read_parquet, write_parquet
 
 
 def small_table():
     tr = Trace()
-    tr.record(0.0, "ignite", "whale", account="whale", side=1, notional=1000.0)
-    tr.record(0.02, "order", "spot", 0, 'a,"b"', 1, math.nan, 5.0, 50.0, "info, with comma")
-    tr.record(0.5, "trade", "spöt", 1, "", -1, 10.25, 2.5, -0.0, "ünïcode")
+    tr.record(0.0, Kind.IGNITE, "whale", account="whale", side=1, notional=1000.0)
+    tr.record(0.02, Kind.ORDER, "spot", 0, 'a,"b"', 1, math.nan, 5.0, 50.0, "info, with comma")
+    tr.record(0.5, Kind.TRADE, "spöt", 1, "", -1, 10.25, 2.5, -0.0, "ünïcode")
     return tr.table()
 
 

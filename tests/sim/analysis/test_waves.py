@@ -17,7 +17,7 @@ from sim.analysis import causes as analysis
 from sim.analysis.runfolder import open_run
 from sim.analysis.waves import FORCED_ROOTS, WAVE_STEP, Channels, cascade, channel_masks, channels
 from sim.config import from_dict
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from sim.engine.world import World
 from sim.study.output import write_run
 
@@ -72,20 +72,20 @@ def test_forced_flow_follows_order_flow_hops_into_its_channels():
     """A squeeze: one short's liquidation closes part on the book, part by ADL, and the fund takes
     over the rest and unwinds it; the market maker hedges its fill; a profit-taker reacts."""
     tr = Trace()
-    tr.record(0.0, "ignite", "whale", side=1, notional=100.0)  # 0
-    tr.record(1.0, "liquidation", "perp", -1, "shorts", -1, 10.0, 100.0, 1000.0)  # 1
-    tr.record(1.0, "trade", "perp", 1, "shorts", 1, 10.1, 30.0, 303.0)  # 2: the close on the book
-    tr.record(1.0, "fill", "perp", 2, "mm", -1, 10.1, 30.0, 303.0)  # 3
-    tr.record(1.0, "adl", "perp", 1, "longs", 1, 10.0, 20.0, 200.0)  # 4: the counterparty's side
-    tr.record(1.0, "takeover", "perp", 1, "perp:insurance", -1, 10.0, 50.0, 500.0)  # 5: the short taken over
-    tr.record(1.1, "hedge", "mm", 3, "mm", 1, qty=30.0)  # 6
-    tr.record(1.2, "order", "spot", 6, "mm", 1, qty=30.0)  # 7
-    tr.record(1.2, "trade", "spot", 7, "mm", 1, 10.2, 30.0, 306.0)  # 8
-    tr.record(1.3, "order", "spot", 7, "takers", -1, qty=5.0)  # 9: a reaction to the price 7 set
-    tr.record(1.3, "trade", "spot", 9, "takers", -1, 10.1, 5.0, 50.5)  # 10
-    tr.record(2.0, "unwind", "fund", 5, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 11: the fund's unwind
-    tr.record(2.005, "order", "perp", 11, "perp:insurance", 1, qty=50.0)  # 12: its order, over its link
-    tr.record(2.005, "trade", "perp", 12, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 13
+    tr.record(0.0, Kind.IGNITE, "whale", side=1, notional=100.0)  # 0
+    tr.record(1.0, Kind.LIQUIDATION, "perp", -1, "shorts", -1, 10.0, 100.0, 1000.0)  # 1
+    tr.record(1.0, Kind.TRADE, "perp", 1, "shorts", 1, 10.1, 30.0, 303.0)  # 2: the close on the book
+    tr.record(1.0, Kind.FILL, "perp", 2, "mm", -1, 10.1, 30.0, 303.0)  # 3
+    tr.record(1.0, Kind.ADL, "perp", 1, "longs", 1, 10.0, 20.0, 200.0)  # 4: the counterparty's side
+    tr.record(1.0, Kind.TAKEOVER, "perp", 1, "perp:insurance", -1, 10.0, 50.0, 500.0)  # 5: the short taken over
+    tr.record(1.1, Kind.HEDGE, "mm", 3, "mm", 1, qty=30.0)  # 6
+    tr.record(1.2, Kind.ORDER, "spot", 6, "mm", 1, qty=30.0)  # 7
+    tr.record(1.2, Kind.TRADE, "spot", 7, "mm", 1, 10.2, 30.0, 306.0)  # 8
+    tr.record(1.3, Kind.ORDER, "spot", 7, "takers", -1, qty=5.0)  # 9: a reaction to the price 7 set
+    tr.record(1.3, Kind.TRADE, "spot", 9, "takers", -1, 10.1, 5.0, 50.5)  # 10
+    tr.record(2.0, Kind.UNWIND, "fund", 5, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 11: the fund's unwind
+    tr.record(2.005, Kind.ORDER, "perp", 11, "perp:insurance", 1, qty=50.0)  # 12: its order, over its link
+    tr.record(2.005, Kind.TRADE, "perp", 12, "perp:insurance", 1, 10.3, 50.0, 515.0)  # 13
     table = tr.table()
     c = cascade(table)
     assert np.flatnonzero(c.forced).tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13]

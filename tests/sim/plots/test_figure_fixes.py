@@ -9,7 +9,7 @@ from matplotlib.table import Table
 
 from sim.analysis.causes import EdgeStats
 from sim.config import Latency
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from sim.plots import prices, style
 from sim.plots.overlay import Run, compare_figure, run_labels
 from sim.plots.side_by_side import arm_comparison_figure
@@ -35,13 +35,13 @@ def test_a_market_data_link_names_its_update_to_effect_delay_and_carries_no_noti
 def two_venue_trace():
     """Spot 'deep' trades to t=100 s, 'thin' never; the perp trades until 5 s and marks until 100 s."""
     tr = Trace()
-    tr.record(0.0, "open", "deep", price=10.0)
-    tr.record(0.0, "open", "thin", price=10.2)
+    tr.record(0.0, Kind.OPEN, "deep", price=10.0)
+    tr.record(0.0, Kind.OPEN, "thin", price=10.2)
     for t in range(0, 101, 10):
-        tr.record(float(t), "trade", "deep", price=10.0 + t / 100)
-        tr.record(float(t), "mark", "perp", price=10.0 + t / 100)
-    tr.record(2.0, "trade", "perp", price=10.1)
-    tr.record(5.0, "trade", "perp", price=10.3)
+        tr.record(float(t), Kind.TRADE, "deep", price=10.0 + t / 100)
+        tr.record(float(t), Kind.MARK, "perp", price=10.0 + t / 100)
+    tr.record(2.0, Kind.TRADE, "perp", price=10.1)
+    tr.record(5.0, Kind.TRADE, "perp", price=10.3)
     return tr.table(), {"deep": "spot", "thin": "spot", "perp": "perp"}
 
 
@@ -60,7 +60,7 @@ def test_prices_draw_a_venue_without_trades_and_end_the_perps_last_price_at_its_
 def test_dense_lanes_are_markers_by_count_not_solid_bars():
     tr = Trace()
     for i in range(6000):  # a noise order every 0.5 s over 50 min: every time bin occupied
-        tr.record(i * 0.5, "noise", "crowd", notional=100.0 + i % 7)
+        tr.record(i * 0.5, Kind.NOISE, "crowd", notional=100.0 + i % 7)
     _, lanes, _ = timeline_figure(tr.table(), {"crowd": "noise"}, "dense").axes[:3]
     markers = [c for c in lanes.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in markers) <= STEADY_BINS
@@ -71,8 +71,8 @@ def test_dense_lanes_are_markers_by_count_not_solid_bars():
 def test_a_long_cascade_between_two_lanes_is_apart_lines_not_a_wash():
     tr = Trace()
     for i in range(3000):  # liquidations and their hedges every 10 ms for 30 s
-        liq = tr.record(i * 0.01, "liquidation", "perp", side=1, price=10.0, notional=1000.0)
-        tr.record(i * 0.01 + 0.005, "hedge", "mm", liq)
+        liq = tr.record(i * 0.01, Kind.LIQUIDATION, "perp", side=1, price=10.0, notional=1000.0)
+        tr.record(i * 0.01 + 0.005, Kind.HEDGE, "mm", liq)
     _, lanes, _ = timeline_figure(tr.table(), {"perp": "perp", "mm": "market_maker"}, "cascade").axes[:3]
     segments = [s for c in lanes.collections if isinstance(c, LineCollection) for s in c.get_segments()]
     # a bundle per pair of time bins at its ends (two where a hop straddles a bin edge), not 3,000 lines
@@ -144,9 +144,9 @@ def test_timeline_lane_labels_take_the_price_panels_colour_per_venue():
 def test_compare_states_a_crashs_trough_and_a_squeezes_peak():
     def run(side: int, label: str) -> Run:
         tr = Trace()
-        tr.record(0.0, "ignite", "whale", side=side, notional=1000.0)
+        tr.record(0.0, Kind.IGNITE, "whale", side=side, notional=1000.0)
         for t, price in ((1.0, 10.0), (2.0, 10.0 + 3 * side), (3.0, 10.0 + side)):
-            tr.record(t, "trade", "spot", 0, price=price)
+            tr.record(t, Kind.TRADE, "spot", 0, price=price)
         return Run(tr.table(), {"spot": "spot"}, label)
 
     fig = compare_figure([run(1, "up"), run(-1, "down")], "t")

@@ -8,7 +8,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from sim.core.trace import Trace, TraceTable
+from sim.core.trace import NO_ID, Kind, Trace, TraceTable
 from sim.plots import style
 from sim.plots.prices import plot_prices, prices_figure
 from sim.plots.timeline import _liquidation_chains, bundles, plot_timeline, timeline_figure
@@ -39,17 +39,17 @@ TIMELINE_PX = (round(style.TIMELINE_SIZE[1] * style.DPI), round(style.TIMELINE_S
 def chain_trace() -> TraceTable:
     """ignite → order → trade → index → mark → liquidation → trade → fill → hedge → order → trade."""
     tr = Trace()
-    r = tr.record(0.000, "ignite", "igniter", side=1, notional=50_000.0)
-    r = tr.record(0.001, "order", "binance_spot", r, "igniter", 1, notional=50_000.0)
-    r = tr.record(0.002, "trade", "binance_spot", r, "igniter", 1, 30_150.0, 1.66, 50_000.0)
-    r = tr.record(0.010, "index", "index", r, price=30_100.0)
-    r = tr.record(0.020, "mark", "binance_perp", r, price=30_120.0)
-    r = tr.record(0.021, "liquidation", "binance_perp", r, "short_1", -1, 30_120.0, 5.0, 150_600.0)
-    r = tr.record(0.022, "trade", "binance_perp", r, "short_1", 1, 30_180.0, 5.0, 150_750.0)
-    r = tr.record(0.023, "fill", "binance_perp", r, "mm1", -1, 30_160.0, 5.0, 150_800.0)
-    r = tr.record(0.030, "hedge", "mm1", r, "mm1", 1, qty=5.0)
-    r = tr.record(0.031, "order", "binance_spot", r, "mm1", 1, qty=5.0)
-    tr.record(0.032, "trade", "binance_spot", r, "mm1", 1, 30_210.0, 5.0, 151_050.0)
+    r = tr.record(0.000, Kind.IGNITE, "igniter", side=1, notional=50_000.0)
+    r = tr.record(0.001, Kind.ORDER, "binance_spot", r, "igniter", 1, notional=50_000.0)
+    r = tr.record(0.002, Kind.TRADE, "binance_spot", r, "igniter", 1, 30_150.0, 1.66, 50_000.0)
+    r = tr.record(0.010, Kind.INDEX, "index", r, price=30_100.0)
+    r = tr.record(0.020, Kind.MARK, "binance_perp", r, price=30_120.0)
+    r = tr.record(0.021, Kind.LIQUIDATION, "binance_perp", r, "short_1", -1, 30_120.0, 5.0, 150_600.0)
+    r = tr.record(0.022, Kind.TRADE, "binance_perp", r, "short_1", 1, 30_180.0, 5.0, 150_750.0)
+    r = tr.record(0.023, Kind.FILL, "binance_perp", r, "mm1", -1, 30_160.0, 5.0, 150_800.0)
+    r = tr.record(0.030, Kind.HEDGE, "mm1", r, "mm1", 1, qty=5.0)
+    r = tr.record(0.031, Kind.ORDER, "binance_spot", r, "mm1", 1, qty=5.0)
+    tr.record(0.032, Kind.TRADE, "binance_spot", r, "mm1", 1, 30_210.0, 5.0, 151_050.0)
     return tr.table()
 
 
@@ -103,6 +103,10 @@ class _Builder:
             qty=col["qty"][order],
             notional=col["notional"][order],
             info=empty.copy(),
+            pid=np.full(self.n, NO_ID),
+            ref=np.full(self.n, NO_ID),
+            bankruptcy=np.full(self.n, np.nan),
+            premium=np.full(self.n, np.nan),
         )
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sim.analysis.playbook import arm_metrics
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from sim.plots import style
 from sim.plots.prices import VENUE_MARKERS, prices_figure
 from sim.plots.side_by_side import arm_comparison_figure, table_rows
@@ -16,15 +16,15 @@ def crash_arm(victim: str):
     tr = Trace()
     for t in np.arange(0.0, 100.0, 2.0):
         price = 20.0 - 0.06 * t
-        tr.record(t, "depth", "spot", price=price, notional=1e5)
-        tr.record(t + 0.5, "mark", "perp", price=price)
-        tr.record(t + 0.5, "mark", "perp_w", price=price - 1)
+        tr.record(t, Kind.DEPTH, "spot", price=price, notional=1e5)
+        tr.record(t + 0.5, Kind.MARK, "perp", price=price)
+        tr.record(t + 0.5, Kind.MARK, "perp_w", price=price - 1)
     for pid, t in enumerate((30.0, 31.0, 32.0)):
-        tr.record(t, "liquidation", "perp", -1, "longs", 1, 18.0, 10.0, 180.0, f"pid={pid} bankruptcy=16.5")
-        tr.record(t + 10, "liquidation", "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0, f"pid={pid} bankruptcy=14.5")
-        tr.record(t, "insurance", "perp", -1, "longs", notional=-5.0)
-    tr.record(45.0, "adl", "perp", -1, victim, -1, 16.0, 10.0, 160.0)
-    tr.record(45.0, "bad_debt", "perp", -1, "longs", notional=12.0)
+        tr.record(t, Kind.LIQUIDATION, "perp", -1, "longs", 1, 18.0, 10.0, 180.0, pid=pid, bankruptcy=16.5)
+        tr.record(t + 10, Kind.LIQUIDATION, "perp_w", -1, "longs_w", 1, 16.0, 10.0, 160.0, pid=pid, bankruptcy=14.5)
+        tr.record(t, Kind.INSURANCE, "perp", -1, "longs", notional=-5.0)
+    tr.record(45.0, Kind.ADL, "perp", -1, victim, -1, 16.0, 10.0, 160.0)
+    tr.record(45.0, Kind.BAD_DEBT, "perp", -1, "longs", notional=12.0)
     return tr.table()
 
 

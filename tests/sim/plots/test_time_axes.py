@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim.core.trace import Trace
+from sim.core.trace import Kind, Trace
 from sim.plots import formats
 from sim.plots.prices import prices_figure
 from sim.plots.timeaxis import STEPS, UnitLocator
@@ -48,11 +48,11 @@ def long_trace(hours: float = 72.0):
     tr = Trace()
     for i, t in enumerate(np.arange(0.0, hours * 3600.0, 30.0)):
         price = 1.0 + 0.01 * np.sin(t / 3600.0)
-        r = tr.record(t, "noise", "noise", side=1, notional=100.0)
-        r = tr.record(t + 0.01, "trade", "spot", r, price=price, qty=100.0, notional=100.0 * price)
-        r = tr.record(t + 0.02, "index", "index", r, price=price)
+        r = tr.record(t, Kind.NOISE, "noise", side=1, notional=100.0)
+        r = tr.record(t + 0.01, Kind.TRADE, "spot", r, price=price, qty=100.0, notional=100.0 * price)
+        r = tr.record(t + 0.02, Kind.INDEX, "index", r, price=price)
         if i % 2 == 0:
-            tr.record(t + 0.03, "mark", "perp", r, price=price)
+            tr.record(t + 0.03, Kind.MARK, "perp", r, price=price)
     return tr.table()
 
 
@@ -98,8 +98,8 @@ def test_wave_labels_hide_the_lines_behind_them():
 
     tr = Trace()
     for t in (10.0, 10.5, 11.0, 40.0):  # waves close together: one label, then another
-        r = tr.record(t, "mark", "perp", price=1.0)
-        tr.record(t, "liquidation", "perp", r, "x", 1, 1.0, 1.0, 1.0)
+        r = tr.record(t, Kind.MARK, "perp", price=1.0)
+        tr.record(t, Kind.LIQUIDATION, "perp", r, "x", 1, 1.0, 1.0, 1.0)
     fig = style.new_figure((8, 3))
     ax = fig.add_subplot()
     ax.set_xlim(0, 50)

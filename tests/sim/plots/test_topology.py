@@ -12,6 +12,7 @@ from matplotlib.text import Text
 
 from sim.analysis.causes import EdgeStats
 from sim.config import node_sections
+from sim.core.trace import Kind
 from sim.plots import style
 from sim.plots.topology import TOPOLOGY_SIZE, RunFlow, _columns, _layout, topology_figure, topology_size
 from sim.study.experiments import load_experiment
@@ -41,9 +42,8 @@ def test_every_node_kind_has_its_own_colour():
 
 
 def test_every_record_kind_of_the_runs_has_a_colour_and_a_filled_marker():
-    assert set(RUN_RECORD_KINDS) <= set(style.RECORD_KINDS)
-    assert len(set(style.RECORD_KINDS)) == len(style.RECORD_KINDS)
-    assert set(style.RECORD_KIND_COLORS) == set(style.RECORD_KINDS) == set(style.RECORD_KIND_MARKERS)
+    assert set(RUN_RECORD_KINDS) <= set(style.RECORD_KIND_COLORS) == set(style.RECORD_KIND_MARKERS)
+    assert set(style.RECORD_KIND_COLORS) <= set(Kind)
     colours = [to_hex(c) for c in style.RECORD_KIND_COLORS.values()]
     assert len(set(colours)) == len(colours)
     assert to_hex(style.OTHER_COLOR) not in colours

@@ -18,7 +18,7 @@ from processes.spot_venue import SpotVenue
 from sim.cli import main
 from sim.core.errors import InvariantError
 from sim.core.ledger import QUOTE
-from sim.core.trace import as_table, write_csv
+from sim.core.trace import NO_ID, as_table, write_csv
 from sim.engine.invariants import INVARIANTS, Invariants
 from sim.engine.world import World
 from sim.study.experiments import load_experiment
@@ -151,7 +151,8 @@ def test_a_crossed_book_is_a_violation():
 
 
 BLANK = {"t": 0.0, "node": "perp", "cause": -1, "account": "", "side": 0, "price": math.nan, "qty": math.nan,
-         "notional": math.nan, "info": ""}  # fmt: skip
+         "notional": math.nan, "info": "", "pid": NO_ID, "ref": NO_ID, "bankruptcy": math.nan,
+         "premium": math.nan}  # fmt: skip
 
 
 def trace_with(*records: dict):

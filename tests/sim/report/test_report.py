@@ -16,7 +16,7 @@ from sim import api
 from sim.analysis.causes import critical_path, waves
 from sim.analysis.runfolder import open_run
 from sim.cli import main
-from sim.core.trace import NO_CAUSE, Trace
+from sim.core.trace import NO_CAUSE, Kind, Trace
 from sim.plots import style
 from sim.report.data import lanes, page_data, shown_records
 
@@ -57,9 +57,9 @@ def test_the_page_opens_on_the_cascade(run_folder):
 
 def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     tr = Trace()
-    tr.record(0.0, "ignite", "whale", notional=1.0)
+    tr.record(0.0, Kind.IGNITE, "whale", notional=1.0)
     tr.record(1.0, "novelty", "perp", 0)  # a kind the plots do not know yet
-    tr.record(1.0, "liquidation", "perp", 0, side=-1, price=11.0, notional=5.0)
+    tr.record(1.0, Kind.LIQUIDATION, "perp", 0, side=-1, price=11.0, notional=5.0, pid=0, bankruptcy=12.0)
     table = tr.table()
     nodes = {"whale": "igniter", "perp": "perp"}
     assert lanes(table, nodes) == [("whale", "ignite"), ("perp", "liquidation"), ("perp", "novelty")]
@@ -69,6 +69,8 @@ def test_rows_and_colours_follow_the_trace_whatever_its_kinds():
     assert data["kind_colors"]["novelty"] == style.OTHER_COLOR
     assert data["records"]["row"] == [0, 2, 1]
     assert data["records"]["price"][0] is None  # NaN as JSON null
+    assert data["records"]["pid"] == [None, None, 0]  # no pid (-1) as JSON null, pid 0 as itself
+    assert data["records"]["bankruptcy"] == [None, None, 12.0]
     assert [w["count"] for w in data["waves"]] == [1]
 
 
