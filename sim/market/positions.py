@@ -407,17 +407,6 @@ class PositionBook:
             self._set(pid, 0, 0.0, 0.0, margin + pnl)
         return pnl
 
-    def close(self, pid: int, price: float) -> float:
-        """Full close at ``price``: realised PnL into the margin, returned (0.0 if flat)."""
-        self._check_pid(pid)
-        px = check_positive("price", price)
-        s = int(self._side[pid])
-        if s == 0:
-            return 0.0
-        pnl = s * float(self._qty[pid]) * (px - float(self._entry[pid]))
-        self._set(pid, 0, 0.0, 0.0, float(self._margin[pid]) + pnl)
-        return pnl
-
     def deposit(self, pid: int, amount: float) -> None:
         """Add ``amount`` to the record's margin (its liquidation price moves away)."""
         self._check_pid(pid)

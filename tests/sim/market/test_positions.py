@@ -53,14 +53,14 @@ def test_trade_adds_reduces_flips():
     assert book.side[p] == LONG and book.entry[p] == 100.0 and book.margin[p] == pytest.approx(45.0)
 
 
-def test_close_deposit_withdraw():
+def test_deposit_withdraw_and_a_full_close():
     book = PositionBook(FLAT1)
     p = book.open(1, SHORT, 2, 100, 20)
     book.deposit(p, 10)
     assert book.liq_price[p] == pytest.approx((30 + 200) / 2.02)
     assert book.withdraw(p, 5) == 5.0 and book.margin[p] == 25.0
-    assert book.close(p, 110) == -20.0  # −1·2·(110 − 100)
-    assert book.margin[p] == 5.0 and book.close(p, 120) == 0.0
+    assert book.trade(p, BUY, 2, 110) == -20.0  # −1·2·(110 − 100)
+    assert book.side[p] == 0 and book.margin[p] == 5.0
     assert book.withdraw(p) == 5.0 and book.margin[p] == 0.0
     f = book.open_flat(2, 100.0)
     assert book.side[f] == 0 and book.margin[f] == 100.0 and len(book) == 0
@@ -157,8 +157,11 @@ def _apply(book: PositionBook, op: tuple) -> None:
         amount = book.margin[pid] * op[2]
         if amount > 0:
             book.withdraw(pid, amount)
-    else:
-        book.close(op[1] % n, op[2])
+    else:  # a full close: the opposite trade of the whole quantity
+        pid = op[1] % n
+        side = int(book.side[pid])
+        if side:
+            book.trade(pid, -side, float(book.qty[pid]), op[2])
 
 
 def _check(book: PositionBook, marks: list[float]) -> None:

@@ -14,7 +14,7 @@ from sim.market import positions
 from sim.market.liquidation import AdlRanking, adl_order, adl_queue
 from sim.market.margin import MarginTiers
 from sim.market.positions import PositionBook
-from sim.market.sides import LONG, SELL, SHORT
+from sim.market.sides import BUY, LONG, SELL, SHORT
 
 TIERS = MarginTiers.flat(0.01)
 
@@ -99,7 +99,8 @@ def test_a_mark_crossing_nothing_is_ruled_out_in_o1_until_a_position_comes_near(
     assert not book.may_liquidate(SHORT, low - 0.01) and book.may_liquidate(SHORT, low)
     assert not book.may_liquidate(LONG, 1.0)  # no longs at all
     first = int(book.liquidatable(SHORT, low)[0])
-    book.close(first, 10.0)  # its bound stays until a search finds nothing below the next one
+    book.trade(first, BUY, float(book.qty[first]), 10.0)  # closed
+    # its bound stays until a search finds nothing below the next one
     assert book.liquidatable(SHORT, low).size == 0
     assert not book.may_liquidate(SHORT, low)
     pid = int(book.pids(SHORT)[-1])
