@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.causes import generations
-from sim.analysis.metrics import wave_table
+from sim.analysis.causes import generations, waves
 from sim.config import from_dict
 from sim.core.ledger import QUOTE
 from sim.core.trace import write_csv
@@ -79,13 +78,13 @@ def test_liquidations_happen_at_the_mark_update_that_crossed_them(small_raw):
 def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
     _, result = run_world(small_raw)
     t = result.trace
-    waves = wave_table(t)
-    assert [w["wave"] for w in waves] == list(range(1, len(waves) + 1))
-    starts = [w["start_s"] for w in waves]
+    rows = waves(t)
+    assert [w.wave for w in rows] == list(range(1, len(rows) + 1))
+    starts = [w.start_s for w in rows]
     assert starts == sorted(starts)
     gen = generations(t)
-    for w in waves[1:]:
-        rid = w["first_id"]
+    for w in rows[1:]:
+        rid = w.first_id
         chain = []
         r = int(t.cause[rid])
         while r >= 0:
@@ -93,7 +92,7 @@ def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
             r = int(t.cause[r])
         # liquidation <- mark <- index <- order(spot) <- hedge <- fill <- trade(perp) <- liquidation
         assert chain[:7] == ["mark", "index", "order", "hedge", "fill", "trade", "liquidation"]
-        assert gen[rid] == w["wave"] and gen[t.cause[t.cause[rid]]] == w["wave"] - 1
+        assert gen[rid] == w.wave and gen[t.cause[t.cause[rid]]] == w.wave - 1
 
 
 def test_the_perp_books_balance_and_only_the_bad_debt_goes_negative(small_raw):
