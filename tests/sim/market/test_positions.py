@@ -26,7 +26,6 @@ def test_open_and_derived_prices():
     assert book.bankruptcy_price[s] == 110.0  # 100 + 10/1
     assert book.bankruptcy_price[lg] == 90.0  # 100 − 20/2
     assert len(book) == 2
-    assert book.open_interest(SHORT) == 1.0 and book.open_interest(LONG) == 2.0
     with pytest.raises(ValueError):
         book.qty[0] = 5.0  # read-only views
 
@@ -43,7 +42,6 @@ def test_trade_adds_reduces_flips():
     assert book.side[p] == SHORT and book.qty[p] == pytest.approx(1.0) and book.entry[p] == 95.0
     assert book.margin[p] == pytest.approx(40.0)
     assert book.liq_price[p] == pytest.approx((40 + 95) / 1.01)
-    assert book.open_interest(LONG) == 0.0 and book.open_interest(SHORT) == pytest.approx(1.0)
     # exact close by trade → flat
     assert book.trade(p, BUY, 1.0, 90) == pytest.approx(5.0)  # −1·1·(90 − 95)
     assert book.side[p] == 0 and book.qty[p] == 0 and math.isnan(book.liq_price[p])
@@ -96,7 +94,6 @@ def test_bulk_population():
     mark = 11.0
     expect = set(np.flatnonzero(book.liq_price <= mark).tolist())
     assert set(book.liquidatable(SHORT, mark).tolist()) == expect
-    assert book.open_interest(SHORT) == pytest.approx(book.qty.sum())
 
 
 @pytest.mark.parametrize(
@@ -168,7 +165,6 @@ def _check(book: PositionBook, marks: list[float]) -> None:
     side, qty = book.side, book.qty
     for s in (LONG, SHORT):
         open_ = np.flatnonzero(side == s)
-        assert book.open_interest(s) == pytest.approx(qty[open_].sum(), abs=1e-9)
         assert book.pids(s).tolist() == open_.tolist()
         for pid in open_:  # derived prices are current
             lp = liquidation_price(s, qty[pid], book.entry[pid], book.margin[pid], book.tiers)
