@@ -17,7 +17,6 @@ class ConfigError(Exception):
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"{key}: {problem}" if key else problem)
         self.key = key
-        self.problem = problem
 
 
 class TraceFormatError(ValueError):

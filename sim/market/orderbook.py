@@ -94,10 +94,6 @@ class OrderBook:
         self._next_id = 0
         self._top_of = (self._sides[BUY].keys, self._sides[SELL].keys, self.grid._num, self.grid._den)
 
-    def to_ticks(self, price: float) -> int:
-        """Ticks of ``price``; ValueError naming 'price' if off the grid or not > 0."""
-        return self.grid.to_ticks(price)
-
     # --- orders -------------------------------------------------------------------------
 
     def limit(self, side: int, price: float, qty: float, owner: int) -> tuple[int, list[Fill]]:

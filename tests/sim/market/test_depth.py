@@ -96,7 +96,7 @@ def test_ladder_normalisation_and_grid(notional, range_, shape, mid_ticks, side)
     profile = DepthProfile(notional=notional, range=range_, shape=shape, extent=0.05)
     levels = ladder(profile, mid, tick, side)
     book = OrderBook(tick)
-    assert all(book.to_ticks(p) > 0 and q > 0 for p, q in levels)
+    assert all(book.grid.to_ticks(p) > 0 and q > 0 for p, q in levels)
     prices = [p for p, _ in levels]
     assert prices == sorted(prices, reverse=side == BUY) and -side * (prices[0] - mid) > 0
     assert all(abs(p - mid) <= 0.05 * mid * (1 + 1e-9) for p in prices)

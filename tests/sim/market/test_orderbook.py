@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.market.orderbook import Fill, OrderBook
+from sim.market.orderbook import Fill, OrderBook, TickGrid
 from sim.market.sides import BUY, SELL
 
 
@@ -175,8 +175,8 @@ def test_no_self_trade_prevention():
 
 def test_to_ticks_and_queries_on_empty_book():
     book = OrderBook(0.01)
-    assert book.to_ticks(1003 * 0.01) == 1003 and book.to_ticks(0.1 + 0.2) == 30
-    assert OrderBook(0.1).to_ticks(0.1 + 0.2) == 3 and OrderBook(2.5).to_ticks(7.5) == 3
+    assert book.grid.to_ticks(1003 * 0.01) == 1003 and book.grid.to_ticks(0.1 + 0.2) == 30
+    assert TickGrid(0.1).to_ticks(0.1 + 0.2) == 3 and TickGrid(2.5).to_ticks(7.5) == 3
     assert math.isnan(book.best_bid()) and math.isnan(book.mid())
     assert book.levels(BUY) == [] and book.levels(SELL) == []
     assert math.isnan(book.impact_price(BUY, 1.0)) and book.market(SELL, 1.0, owner=1) == []
@@ -209,7 +209,7 @@ def test_bad_price(price):
     with raises("price", repr(price)):
         OrderBook(0.01).limit(SELL, price, 1.0, owner=1)
     with raises("price", repr(price)):
-        OrderBook(0.01).to_ticks(price)
+        TickGrid(0.01).to_ticks(price)
 
 
 @pytest.mark.parametrize("side", [0, 2, -2, "buy"])
