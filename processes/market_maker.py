@@ -33,7 +33,6 @@ class MarketMaker:
         self.reference = math.nan
         self.reference_cause = -1
         self.position = 0.0  # perp position as reported by fills
-        self.hedged = 0.0  # spot bought (+) or sold (-) for hedging
         self._quoted: tuple[float, float] | None = None  # (reference, position) of the live quotes
 
     def start(self) -> None:
@@ -78,4 +77,3 @@ class MarketMaker:
         rid = self.ctx.trace.record(self.ctx.env.now, Kind.HEDGE, self.name, fill.cause, self.name, side, qty=qty)
         for channel, weight in self.hedge_out:
             channel.send(Order(rid, self.account, side, qty=qty * weight))
-        self.hedged += side * qty

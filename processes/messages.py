@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class Order:
-    """A taker (market) order for ``qty`` tokens or ``notional`` quote, optionally limited in price."""
+    """A taker (market) order for ``qty`` tokens or ``notional`` quote."""
 
     cause: int
     account: int
     side: int
     qty: float = math.nan
     notional: float = math.nan
-    limit: float = math.nan
 
 
 @dataclass(slots=True)

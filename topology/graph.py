@@ -13,8 +13,6 @@ from sim.config import Config, node_kinds
 from sim.core.errors import ConfigError
 from sim.core.schema import a_or_an
 
-VENUE_KINDS = ("spot", "perp", "index")
-
 
 def build_graph(config: Config) -> nx.DiGraph:
     """Build and validate the topology graph of an experiment."""

@@ -16,27 +16,16 @@ _BLOCK = 1024
 
 
 class LatencyModel:
-    """Samples one delay (seconds) per message."""
+    """A link's delays (seconds): ``constant``, or blocks of random ones (topology.network.Channel
+    takes one per message)."""
 
     def __init__(self, spec: Latency, rng: np.random.Generator) -> None:
         self.spec = spec
         self._rng = rng
-        self._buf: list[float] = []  # the current block, last delay first
         self.constant = spec.value if spec.model == "constant" else None
 
-    def sample(self) -> float:
-        if self.constant is not None:
-            return self.constant
-        if not self._buf:
-            self._buf = self.block()
-        return self._buf.pop()
-
     def block(self) -> list[float]:
-        """The next block of delays of a random model, last first (to be taken with ``pop()``).
-
-        A caller that keeps its own buffer (topology.network.Channel) gets the same delays,
-        in the same order, as repeated ``sample()`` calls would.
-        """
+        """The next block of delays of a random model, last first (to be taken with ``pop()``)."""
         return self._draw(_BLOCK)[::-1].tolist()
 
     def _draw(self, n: int) -> np.ndarray:

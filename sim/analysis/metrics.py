@@ -16,11 +16,9 @@ record it caused), and for how long in all at least one was waiting (``engine_la
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 
 import numpy as np
 
-from sim.analysis.causes import waves
 from sim.analysis.waves import cascade, cascade_direction, channel_masks, channels, forced_move_share
 from sim.core.trace import Kind, TraceTable
 
@@ -199,9 +197,3 @@ def covered(start: np.ndarray, end: np.ndarray) -> float:
             total += b - max(a, reach)
             reach = b
     return total
-
-
-def wave_table(table: TraceTable) -> list[dict]:
-    """Per wave: first and last liquidation time, count, batches, notional, highest mark, the
-    forced share of its first move and the forced flow it caused (see ``sim.analysis.waves.Wave``)."""
-    return [asdict(w) for w in waves(table)]

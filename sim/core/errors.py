@@ -2,7 +2,6 @@
 
 - ConfigError: an experiment file, override or command-line value is wrong (exit status 2).
 - TraceFormatError: an events.csv or events.parquet cannot be read as a perpsim trace.
-- ConservationError: the ledger created or destroyed money or tokens.
 - InvariantError: a run broke one of the invariants of sim/engine/invariants.py.
 - Interrupted: SIGINT or SIGTERM arrived (sim/core/interrupts.py turns the signals into it).
 """
@@ -18,15 +17,10 @@ class ConfigError(Exception):
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"{key}: {problem}" if key else problem)
         self.key = key
-        self.problem = problem
 
 
 class TraceFormatError(ValueError):
     """An ``events.csv`` that cannot be read as a perpsim trace."""
-
-
-class ConservationError(AssertionError):
-    """Money or tokens were created or destroyed."""
 
 
 class InvariantError(Exception):

@@ -2,14 +2,13 @@
 
 Money only moves by ``transfer`` between two accounts, so the total of each asset over all
 accounts never changes after the initial endowments (``endow``), which are recorded as the
-world's exogenous inflow. ``check_conserved`` is the end-of-run check.
+world's exogenous inflow; the ``conservation`` invariant (sim/engine/invariants.py) checks it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.core.errors import ConservationError
 from sim.market.assets import ASSET, QUOTE
 
 
@@ -67,19 +66,3 @@ class Ledger:
 
     def total(self, asset: int) -> float:
         return sum(self.balances[asset])
-
-    def check_conserved(self, rel_tol: float = 1e-9) -> None:
-        """Raise ConservationError if any asset's total differs from what was endowed."""
-        for asset, name in enumerate(self.asset_names):
-            total = self.total(asset)
-            scale = max(1.0, sum(abs(b) for b in self.balances[asset]))
-            if abs(total - self.endowed[asset]) > rel_tol * scale:
-                raise ConservationError(
-                    f"{name} not conserved: endowed {self.endowed[asset]!r}, now {total!r} "
-                    f"(difference {total - self.endowed[asset]!r})"
-                )
-
-    def snapshot(self) -> dict[str, dict[str, float]]:
-        """Every account's balances by name."""
-        q, a = self.asset_names
-        return {n: {q: self.balances[QUOTE][i], a: self.balances[ASSET][i]} for i, n in enumerate(self.names)}

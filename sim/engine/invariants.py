@@ -60,18 +60,6 @@ class CheckedWorld(Protocol):
     perps: dict[str, PerpVenue]
 
 
-STATE_INVARIANTS = (
-    "conservation",
-    "open_interest",
-    "negative_balance",
-    "margin_account",
-    "settlement_account",
-    "crossed_book",
-    "bad_debt",
-)
-TRACE_INVARIANTS = ("funding_zero_sum", "liquidation_delay", "liquidation_bound", "holder_inventory")
-INVARIANTS = STATE_INVARIANTS + TRACE_INVARIANTS
-
 REL_TOL = 1e-9  # relative to the gross amount an identity sums over
 ABS_TOL = 1e-6  # quote or tokens: float noise left when large flows net to about zero
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.market.orderbook import OrderBook, TickGrid
-from sim.market.sides import BUY, SELL, check_positive, check_side
+from sim.market.orderbook import TickGrid
+from sim.market.sides import check_positive, check_side
 
 SHAPES = ("flat", "linear", "exponential")
 _TOL = 1e-9  # relative tolerance for "within range / extent"
@@ -89,43 +89,3 @@ def quotable_ladder(profile: DepthProfile, mid: float, tick: float, side: int) -
         if mid > 0 and tick > 0:
             return []
         raise
-
-
-def explicit_ladder(levels: list[tuple[float, float]], tick: float) -> list[tuple[float, float]]:
-    """Validate (price, qty) levels: price on the ``tick`` grid, qty > 0; prices snapped."""
-    grid = TickGrid(tick)
-    return [(grid.price(grid.to_ticks(p)), check_positive("qty", q)) for p, q in levels]
-
-
-def seed_book(book: OrderBook, profile: DepthProfile, mid: float, owner: int) -> list[int]:
-    """Post ``profile``'s bid and ask ladders around ``mid`` for ``owner``; the order ids."""
-    return [
-        book.limit(side, price, qty, owner)[0]
-        for side in (BUY, SELL)
-        for price, qty in ladder(profile, mid, book.tick, side)
-    ]
-
-
-def profile_for_move(notional: float, move: float, shape: str = "flat", **kw) -> DepthProfile:
-    """The profile on which a market buy of ``notional`` lifts the best ask to mid*(1+move).
-
-    Seed 000 (MECHANICS.md §7): ``profile_for_move(200_000, 0.10)`` makes $200k lift $10 to
-    $11. The buy takes every ask level below mid*(1+move) and half of the first level at
-    or above it (so the result does not hinge on float rounding). Exact when step * mid
-    is a whole number of ticks. ``extent`` defaults to max(0.10, min(2 * move,
-    (1 + move) / 2)); other keywords pass to DepthProfile.
-    """
-    notional = check_positive("notional", notional)
-    move = check_positive("move", move)
-    if move >= 1:
-        raise ValueError(f"move must be < 1, got {move!r}")
-    kw.setdefault("extent", max(0.10, min(2 * move, (1 + move) / 2)))
-    unit = DepthProfile(notional=1.0, shape=shape, **kw)
-    if move >= unit.extent:
-        raise ValueError(f"move must be < extent={unit.extent!r}, got {move!r}")
-    below = math.ceil(move / unit.step * (1 - _TOL)) - 1  # levels strictly below the move
-    in_range = math.floor(unit.range / unit.step * (1 + _TOL))
-    taken = sum(unit.density(j * unit.step) for j in range(1, below + 1))
-    taken += unit.density((below + 1) * unit.step) / 2
-    per_range = sum(unit.density(j * unit.step) for j in range(1, in_range + 1))
-    return DepthProfile(notional=notional * per_range / taken, shape=shape, **kw)

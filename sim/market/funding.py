@@ -86,16 +86,6 @@ def binance_funding_cap(mmr: float, factor: float = 0.75) -> float:
     return check_positive("factor", factor) * mmr
 
 
-def hyperliquid_funding_rate(
-    avg_premium: float,
-    interest_8h: float = 0.0001,
-    clamp: float = 0.0005,
-    cap_per_hour: float = 0.04,
-) -> float:
-    """Hyperliquid hourly rate F_8h / 8, capped at 4% an hour (MECHANICS.md §3, Hyperliquid)."""
-    return funding_rate(avg_premium, 1.0, interest_8h, clamp, cap_per_hour)
-
-
 def _positions(side: ArrayLike, qty: ArrayLike, price: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Validated (side, qty) as float arrays."""
     s = np.asarray(side)
@@ -115,21 +105,10 @@ def funding_payments(side: ArrayLike, qty: ArrayLike, price: float, rate: float)
 
     payment_i = −side_i · qty_i · price · rate: longs (+1) pay shorts when rate > 0, shorts
     pay longs when rate < 0. ``qty`` is the unsigned size. The payments sum to zero when
-    long and short open interest are equal; otherwise the sum is −:func:`funding_residual`,
-    which the caller settles against a counterparty account.
+    long and short open interest are equal; otherwise to −(long OI − short OI) · price · rate.
     """
     s, q = _positions(side, qty, price, rate)
     return -s * q * price * rate
-
-
-def funding_residual(side: ArrayLike, qty: ArrayLike, price: float, rate: float) -> float:
-    """What a counterparty account receives so the funding transfer balances (§3).
-
-    (long OI − short OI) · price · rate = −Σ :func:`funding_payments`; zero when the
-    long and short open interest are equal.
-    """
-    s, q = _positions(side, qty, price, rate)
-    return float((q[s > 0].sum() - q[s < 0].sum()) * price * rate)
 
 
 def annualised(rate: float, interval_hours: float) -> float:

@@ -13,20 +13,19 @@ from itertools import chain
 from operator import itemgetter
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from sim.market.margin import finite_array
 from sim.market.positions import PositionBook
 from sim.market.sides import LONG, check_positive, check_side
 
 ADL_METHODS = ("binance", "hyperliquid")
 
 
-def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, mark: float, method: str) -> np.ndarray:
-    """Auto-deleveraging ranking scores of positions on ``side`` (MECHANICS.md §5, ADL).
+def _scores(s: int, q: np.ndarray, e: np.ndarray, mg: np.ndarray, m: float, method: str) -> np.ndarray:
+    """Auto-deleveraging ranking scores of positions on side ``s`` at mark ``m`` (MECHANICS.md §5, ADL).
 
-    ``side`` is the side being ranked: the profitable opposite side of a bankrupt liquidation.
-    With ``upnl = s·Q·(mark − entry)`` and account value ``V = margin + upnl``:
+    ``s`` is the side being ranked: the profitable opposite side of a bankrupt liquidation;
+    ``q``, ``e``, ``mg`` are checked arrays of qty, entry and margin (a position book's open
+    records are). With ``upnl = s·Q·(mark − entry)`` and account value ``V = margin + upnl``:
 
     - ``"binance"`` (2nd): PnL% × effective leverage = ``upnl/(Q·entry) · Q·mark/V``;
     - ``"hyperliquid"`` (doc): ``(mark/entry)·(Q·mark/V)`` for longs,
@@ -35,17 +34,6 @@ def adl_scores(side: int, qty: ArrayLike, entry: ArrayLike, margin: ArrayLike, m
     Only profitable positions (``upnl > 0``) are scored, the others get ``-inf``; a profitable
     position with ``V <= 0`` (negative margin) counts as infinitely leveraged: ``+inf``.
     """
-    s = check_side("side", side)
-    if method not in ADL_METHODS:
-        raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
-    q = finite_array("qty", qty, min_value=0.0, strict=True)
-    e = finite_array("entry", entry, min_value=0.0, strict=True)
-    mg = finite_array("margin", margin)
-    return _scores(s, q, e, mg, check_positive("mark", mark), method)
-
-
-def _scores(s: int, q: np.ndarray, e: np.ndarray, mg: np.ndarray, m: float, method: str) -> np.ndarray:
-    """``adl_scores`` of checked arrays (a position book's open records are)."""
     upnl = s * q * (m - e)
     value = mg + upnl
     price_ratio = m / e if s == LONG else e / m
@@ -65,19 +53,9 @@ def _score(s: int, q: float, e: float, mg: float, m: float, method: str) -> floa
     return weight * (q * m / value if value > 0 else math.inf)
 
 
-def adl_order(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
-    """Pids on ``side`` to auto-deleverage, highest ``adl_scores`` first, ties by pid (§5)."""
-    return _adl_ranks(book, side, mark, method)[0]
-
-
-def adl_queue(book: PositionBook, side: int, mark: float, method: str) -> np.ndarray:
-    """Every open pid on ``side``: ``adl_order``'s, then the unprofitable ones by ascending pid."""
-    ranked, _, rest = _adl_ranks(book, side, mark, method)
-    return np.concatenate((ranked, rest))
-
-
 def _adl_ranks(book: PositionBook, side: int, mark: float, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ranked profitable pids, their negated scores, the other pids ascending) on ``side``."""
+    """(profitable pids on ``side``, highest ``_scores`` first and ties by pid; their negated
+    scores; the other open pids on ``side``, ascending)."""
     if method not in ADL_METHODS:
         raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
     pids = book.pids(side)
@@ -89,7 +67,8 @@ def _adl_ranks(book: PositionBook, side: int, mark: float, method: str) -> tuple
 
 
 class AdlRanking:
-    """``adl_queue`` of one side of a position book, kept between calls (MECHANICS.md §5, ADL).
+    """The ADL queue of one side of a position book, kept between calls (MECHANICS.md §5, ADL):
+    its profitable positions, highest score first (ties by pid), then the others by ascending pid.
 
     At a new mark, or after the book started a new journal epoch, the side is ranked afresh; at
     the same mark only the records journaled since the last call are re-scored and moved, so a
@@ -107,7 +86,7 @@ class AdlRanking:
         self._rest: list[int] = []  # the other open pids on the side, ascending
 
     def queue(self, mark: float) -> Iterator[int]:
-        """``adl_queue(book, side, mark, method)``, lazily; valid until the next call."""
+        """The queue at ``mark``, lazily; valid until the next call."""
         changed = self.book.written_since(self._token) if mark == self._mark else None
         self._token = self.book.journal()
         if changed is None:

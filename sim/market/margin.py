@@ -137,24 +137,6 @@ class MarginTiers:
         return cls((math.inf,), (mmr,), (max_leverage,))
 
     @classmethod
-    def binance_btcusdt(cls) -> MarginTiers:
-        """The BTCUSDT ladder of MECHANICS.md §4 (50k → 125x 0.40% … 500M → 1x 50%)."""
-        return cls.from_rows(
-            [
-                (50e3, 0.004, 125),
-                (250e3, 0.005, 100),
-                (1e6, 0.01, 50),
-                (10e6, 0.025, 20),
-                (20e6, 0.05, 10),
-                (50e6, 0.10, 5),
-                (100e6, 0.125, 4),
-                (200e6, 0.15, 3),
-                (300e6, 0.25, 2),
-                (500e6, 0.50, 1),
-            ]
-        )
-
-    @classmethod
     def altcoin_50x(cls) -> MarginTiers:
         """The 50x altcoin ladder of MECHANICS.md §4: 1/2.5/5/10/12.5/50% at 5k/25k/100k/250k/1M.
 
@@ -276,23 +258,6 @@ def cross_liquidation_price(
     tmm = check_non_negative("other_maintenance", other_maintenance)
     wb = _finite("wallet", wallet) - tmm + _finite("other_upnl", other_upnl)
     return liquidation_price(side, qty, entry, wb, tiers)
-
-
-def dydx_liquidation_price(side: int, qty: float, entry: float, equity_other: float, mmf: float) -> float:
-    """dYdX v4 liquidation price ``p' = (e − s·p) / (|s|·MMF − s)`` (MECHANICS.md §4, dYdX).
-
-    Mapping: dYdX's signed size ``s`` = ``side·qty``; its oracle price ``p`` = ``entry`` (any
-    price at which the equity is known; at ``entry`` this position's PnL is zero); its account
-    equity ``e`` = ``equity_other``, the account's equity at that price (collateral plus the
-    other positions' PnL); ``MMF`` = ``mmf``. A long that can never be liquidated returns 0.0.
-    """
-    s = check_side("side", side) * check_positive("qty", qty)
-    p = check_positive("entry", entry)
-    mmf = check_positive("mmf", mmf)
-    if mmf >= 1:
-        raise ValueError(f"mmf must be < 1, got {mmf!r}")
-    lp = (_finite("equity_other", equity_other) - s * p) / (abs(s) * mmf - s)
-    return lp if side != LONG or lp > 0 else 0.0
 
 
 def wallet_for_liquidation_price(

@@ -94,10 +94,6 @@ class OrderBook:
         self._next_id = 0
         self._top_of = (self._sides[BUY].keys, self._sides[SELL].keys, self.grid._num, self.grid._den)
 
-    def to_ticks(self, price: float) -> int:
-        """Ticks of ``price``; ValueError naming 'price' if off the grid or not > 0."""
-        return self.grid.to_ticks(price)
-
     # --- orders -------------------------------------------------------------------------
 
     def limit(self, side: int, price: float, qty: float, owner: int) -> tuple[int, list[Fill]]:
@@ -269,10 +265,6 @@ class OrderBook:
         """(best bid + best ask) / 2, nan if either side is empty."""
         return (self.best_bid() + self.best_ask()) / 2
 
-    def spread(self) -> float:
-        """best ask - best bid, nan if either side is empty."""
-        return self.best_ask() - self.best_bid()
-
     def _iter_levels(self, side: int):
         """(price, total qty) of ``side``'s levels, best first."""
         book = self._sides[side]
@@ -291,11 +283,6 @@ class OrderBook:
                 break
             out.append(level)
         return out
-
-    def resting_qty(self, side: int) -> float:
-        """Total resting qty on ``side`` (BUY = bids)."""
-        check_side("side", side)
-        return sum(qty for _, qty in self._iter_levels(side))
 
     def depth_notional(self, side: int, pct: float) -> float:
         """Resting notional (price * qty) on ``side`` within ``pct`` of mid (MECHANICS.md §7).

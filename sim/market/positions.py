@@ -17,7 +17,7 @@ rest when the entries dropped are the lowest shorts or highest longs, as in a li
 cascade (the sorted arrays' start moves instead).
 
 Per side, a bound on the liquidation prices (shorts: at most the lowest, longs: at least the
-highest; exact after a merge, moved by every update) lets ``may_liquidate`` rule out a
+highest; exact after a merge, moved by every update) lets ``liquidatable`` rule out a
 mark update in O(1) before any search.
 
 A journal lists the pids written since its epoch began (``journal`` / ``written_since``), so a
@@ -205,9 +205,8 @@ class PositionBook:
         self._buffer = np.empty(buffer_limit + 1, np.int64)  # pids changed since the merge
         self._nbuf = 0
         self._stale_on = {s: 0 for s in _SIDES}  # buffered pids with an outdated entry on s
-        self._oi = {s: 0.0 for s in _SIDES}
         self._count = {s: 0 for s in _SIDES}
-        self._bound = {LONG: -np.inf, SHORT: np.inf}  # see may_liquidate
+        self._bound = {LONG: -np.inf, SHORT: np.inf}  # see liquidatable
         self.snapped = 0.0  # quantity dropped by fills that closed a position within CLOSE_REL of it
         self._epoch = 0  # see journal
         self._journal: list[int] = []
@@ -224,10 +223,6 @@ class PositionBook:
     def __len__(self) -> int:
         """Number of open (non-flat) positions."""
         return self._count[LONG] + self._count[SHORT]
-
-    def open_interest(self, side: int) -> float:
-        """Sum of qty of the open positions on ``side`` (kept incrementally)."""
-        return self._oi[check_side("side", side)]
 
     def pids(self, side: int) -> np.ndarray:
         """Open positions on ``side``, ascending pid.
@@ -275,27 +270,19 @@ class PositionBook:
         return self._journal[end:] if epoch == self._epoch else None
 
     # ------------------------------------------------------------------- queries
-    def may_liquidate(self, side: int, mark: float) -> bool:
-        """False if ``liquidatable(side, mark)`` is surely empty: O(1), for every mark update.
-
-        Compares ``mark`` with the side's bound: shorts' liquidation prices are all above it
-        (they trigger at ``liq <= mark``), longs' all below it.
-        """
-        s = check_side("side", side)
-        return mark >= self._bound[s] if s == SHORT else mark <= self._bound[s]
-
     def liquidatable(self, side: int, mark: float) -> np.ndarray:
         """Pids of open ``side`` positions whose liquidation price is crossed by ``mark``.
 
         Shorts: ``liq <= mark``; longs: ``liq >= mark`` (§4: triggers on the mark price; at the
         liquidation price equity equals maintenance). Deepest first: shorts by ascending
-        ``(liq, pid)``, longs by descending ``(liq, pid)``. Cost: O(1) when ``may_liquidate``
-        rules the mark out (the usual mark update); else a binary search, the slice of hits and
+        ``(liq, pid)``, longs by descending ``(liq, pid)``. Cost: O(1) when the side's bound
+        rules the mark out (the usual mark update: shorts' liquidation prices are all above the
+        bound, longs' all below it); else a binary search, the slice of hits and
         a scan of the buffer, independent of the population size. When nothing is crossed, the
-        side's ``may_liquidate`` bound moves up to the nearest position's.
+        side's bound moves up to the nearest position's.
         """
         s, m = check_side("side", side), check_positive("mark", mark)
-        if m < self._bound[s] if s == SHORT else m > self._bound[s]:  # may_liquidate is False
+        if m < self._bound[s] if s == SHORT else m > self._bound[s]:  # nothing crossed: O(1)
             return _NO_PIDS
         keys, ids = self._index[s].view()
         at = int(np.searchsorted(keys, m, "right" if s == SHORT else "left"))
@@ -366,7 +353,6 @@ class PositionBook:
         self._qty[pids], self._entry[pids], self._margin[pids] = q, e, mg
         self._liq[pids] = liq
         self._bp[pids] = bankruptcy_price(s, q, e, mg)
-        self._oi[s] += float(q.sum())
         self._count[s] += q.size
         self._stale[pids] = True
         self._new_epoch()
@@ -405,17 +391,6 @@ class PositionBook:
         else:
             self.snapped += abs(q - held)
             self._set(pid, 0, 0.0, 0.0, margin + pnl)
-        return pnl
-
-    def close(self, pid: int, price: float) -> float:
-        """Full close at ``price``: realised PnL into the margin, returned (0.0 if flat)."""
-        self._check_pid(pid)
-        px = check_positive("price", price)
-        s = int(self._side[pid])
-        if s == 0:
-            return 0.0
-        pnl = s * float(self._qty[pid]) * (px - float(self._entry[pid]))
-        self._set(pid, 0, 0.0, 0.0, float(self._margin[pid]) + pnl)
         return pnl
 
     def deposit(self, pid: int, amount: float) -> None:
@@ -499,15 +474,13 @@ class PositionBook:
             self._set(pid, s, float(self._qty[pid]), float(self._entry[pid]), margin)
 
     def _set(self, pid: int, side: int, qty: float, entry: float, margin: float) -> None:
-        """Write a record, keep OI and counts, and queue it for re-indexing."""
+        """Write a record, keep the counts, and queue it for re-indexing."""
         old = int(self._side[pid])
         if old:
             self._count[old] -= 1
-            self._oi[old] = self._oi[old] - float(self._qty[pid]) if self._count[old] else 0.0
         liq = bp = np.nan
         if side:
             self._count[side] += 1
-            self._oi[side] += qty
             liq = liquidation_price_of(side, qty, entry, margin, self.tiers)
             bp = bankruptcy_price_of(side, qty, entry, margin)
             bound = self._bound[side]

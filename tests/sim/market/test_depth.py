@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.market.depth import DepthProfile, explicit_ladder, ladder, profile_for_move, seed_book
+from sim.market.depth import DepthProfile, ladder
 from sim.market.orderbook import OrderBook
 from sim.market.sides import BUY, SELL
 
@@ -58,43 +58,28 @@ def test_step_is_rounded_to_whole_ticks():
     assert [p for p, _ in asks] == [10.05, 10.10, 10.15, 10.20]
 
 
-def test_seed_book_puts_the_notional_within_range():
+def post_ladders(book: OrderBook, profile: DepthProfile, mid: float, owner: int) -> None:
+    """Both of ``profile``'s ladders around ``mid`` as resting orders, as a spot venue opens its book."""
+    for side in (BUY, SELL):
+        for price, qty in ladder(profile, mid, book.tick, side):
+            book.limit(side, price, qty, owner)
+
+
+def test_both_ladders_on_a_book_put_the_notional_within_range():
     book = OrderBook(0.01)
-    ids = seed_book(book, DepthProfile(notional=40_000, extent=0.2), 10.0, owner=3)
-    assert len(ids) == len(book) == 400
-    assert book.mid() == 10.0 and book.order(ids[0]) == (BUY, 9.99, pytest.approx(2000 / 9.99), 3)
+    post_ladders(book, DepthProfile(notional=40_000, extent=0.2), 10.0, owner=3)
+    assert len(book) == 400
+    assert book.mid() == 10.0 and book.levels(BUY, 1) == [(9.99, pytest.approx(2000 / 9.99))]
     assert book.depth_notional(BUY, 0.02) == pytest.approx(40_000)
     assert book.depth_notional(SELL, 0.02) == pytest.approx(40_000)
 
 
-@pytest.mark.parametrize(
-    "profile",
-    [profile_for_move(200_000, 0.10), DepthProfile(notional=40_000, range=0.02, extent=0.2)],
-    ids=["profile_for_move", "flat_40k_within_2pct"],
-)
-def test_seed_000_200k_buy_moves_10_to_about_11(profile):
+def test_seed_000_200k_buy_moves_10_to_about_11():
     book = OrderBook(0.01)
-    seed_book(book, profile, 10.0, owner=1)
+    post_ladders(book, DepthProfile(notional=40_000, range=0.02, extent=0.2), 10.0, owner=1)
     fills = book.market(BUY, notional=200_000, owner=2)
     assert sum(f.price * f.qty for f in fills) == pytest.approx(200_000)
     assert abs(book.best_ask() - 11.0) <= 3 * 0.01
-
-
-def test_profile_for_move_by_hand():
-    # Flat: the buy takes levels 0.1% ... 9.9% (99 of them) and half of the one at 10%,
-    # so 99.5 levels hold 200k; the 20 levels within ±2% hold 200k * 20 / 99.5.
-    assert profile_for_move(200_000, 0.10).notional == pytest.approx(200_000 * 20 / 99.5)
-    assert profile_for_move(200_000, 0.10).extent == 0.2
-    # Linear: weights j; (1 + ... + 99) + 100/2 = 5,000 taken, 1 + ... + 20 = 210 within.
-    assert profile_for_move(200_000, 0.10, "linear").notional == pytest.approx(8_400)
-
-
-@pytest.mark.parametrize("shape", ["flat", "linear", "exponential"])
-def test_profile_for_move_lands_on_the_target(shape):
-    book = OrderBook(0.01)
-    seed_book(book, profile_for_move(50_000, 0.05, shape, scale=0.03), 20.0, owner=1)
-    book.market(BUY, notional=50_000, owner=2)
-    assert book.best_ask() == 21.00
 
 
 @settings(max_examples=50, deadline=None)
@@ -111,20 +96,12 @@ def test_ladder_normalisation_and_grid(notional, range_, shape, mid_ticks, side)
     profile = DepthProfile(notional=notional, range=range_, shape=shape, extent=0.05)
     levels = ladder(profile, mid, tick, side)
     book = OrderBook(tick)
-    assert all(book.to_ticks(p) > 0 and q > 0 for p, q in levels)
+    assert all(book.grid.to_ticks(p) > 0 and q > 0 for p, q in levels)
     prices = [p for p, _ in levels]
     assert prices == sorted(prices, reverse=side == BUY) and -side * (prices[0] - mid) > 0
     assert all(abs(p - mid) <= 0.05 * mid * (1 + 1e-9) for p in prices)
     within = sum(p * q for p, q in levels if abs(p - mid) <= range_ * mid * (1 + 1e-9))
     assert within == pytest.approx(notional, rel=1e-9)
-
-
-def test_explicit_ladder():
-    assert explicit_ladder([(10.01, 1.0), (1002 * 0.01, 2)], 0.01) == [(10.01, 1.0), (10.02, 2.0)]
-    with pytest.raises(ValueError, match=re.escape("price") + ".*10.015"):
-        explicit_ladder([(10.015, 1.0)], 0.01)
-    with pytest.raises(ValueError, match="qty.*0"):
-        explicit_ladder([(10.01, 0)], 0.01)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +124,7 @@ def test_bad_profile(field, kw):
         DepthProfile(**{"notional": 1000.0, **kw})
 
 
-def test_bad_ladder_and_move_arguments():
+def test_bad_ladder_arguments():
     profile = DepthProfile(notional=1000)
     with pytest.raises(ValueError, match="side.*0"):
         ladder(profile, 10.0, 0.01, 0)
@@ -155,9 +132,3 @@ def test_bad_ladder_and_move_arguments():
         ladder(profile, -1, 0.01, SELL)
     with pytest.raises(ValueError, match="tick.*0.5"):  # first level at 5% > range 2%
         ladder(profile, 10.0, 0.5, SELL)
-    with pytest.raises(ValueError, match="move.*1.5"):
-        profile_for_move(1000, 1.5)
-    with pytest.raises(ValueError, match="move.*0.2"):
-        profile_for_move(1000, 0.2, extent=0.15)
-    with pytest.raises(ValueError, match="notional.*0"):
-        profile_for_move(0, 0.1)

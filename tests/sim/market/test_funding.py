@@ -13,8 +13,6 @@ from sim.market.funding import (
     binance_funding_cap,
     funding_payments,
     funding_rate,
-    funding_residual,
-    hyperliquid_funding_rate,
     impact_notional,
     premium_sample,
 )
@@ -71,13 +69,14 @@ def test_funding_rate_binance_cap():
     assert funding_rate(-0.05, cap=cap) == pytest.approx(-0.01875)
 
 
-def test_hyperliquid_funding_rate():
+def test_funding_rate_hyperliquid_hourly_capped_at_4_percent():
+    # a hyperliquid venue: hourly (interval_hours=1), funding_cap 4%/h (sim/config.py's default)
     # F_8h = 0.002 - 0.0005 = 0.0015 -> hourly 0.0015 / 8
-    assert hyperliquid_funding_rate(0.002) == pytest.approx(0.0001875)
+    assert funding_rate(0.002, interval_hours=1.0, cap=0.04) == pytest.approx(0.0001875)
     # F_8h = 0.5 - 0.0005 = 0.4995 -> 0.0624375 an hour, capped at 0.04
-    assert hyperliquid_funding_rate(0.5) == pytest.approx(0.04)
+    assert funding_rate(0.5, interval_hours=1.0, cap=0.04) == pytest.approx(0.04)
     # at the interest rate: 0.0001 / 8 = 0.0000125 an hour
-    assert hyperliquid_funding_rate(0.0001) == pytest.approx(0.0000125)
+    assert funding_rate(0.0001, interval_hours=1.0, cap=0.04) == pytest.approx(0.0000125)
 
 
 def test_funding_payments_two_longs_one_short():
@@ -87,18 +86,16 @@ def test_funding_payments_two_longs_one_short():
     # longs pay 2*100*0.0001 = 0.02 and 3*100*0.0001 = 0.03; the short receives 5*100*0.0001
     np.testing.assert_allclose(pay, [-0.02, -0.03, 0.05])
     assert pay.sum() == pytest.approx(0.0, abs=1e-15)
-    assert funding_residual(side, qty, 100.0, 0.0001) == pytest.approx(0.0, abs=1e-15)
     # negative rate: shorts pay longs
     np.testing.assert_allclose(funding_payments(side, qty, 100.0, -0.0001), [0.02, 0.03, -0.05])
 
 
-def test_funding_residual_settles_unequal_open_interest():
+def test_funding_payments_with_unequal_open_interest():
     side, qty = [LONG, SHORT], [3.0, 1.0]
     pay = funding_payments(side, qty, 100.0, 0.001)
     np.testing.assert_allclose(pay, [-0.3, 0.1])  # -3*100*0.001, +1*100*0.001
-    # counterparty receives (3 - 1) * 100 * 0.001 = 0.2 = -(sum of payments)
-    assert funding_residual(side, qty, 100.0, 0.001) == pytest.approx(0.2)
-    assert pay.sum() + funding_residual(side, qty, 100.0, 0.001) == pytest.approx(0.0, abs=1e-15)
+    # they sum to -(3 - 1) * 100 * 0.001 = -0.2
+    assert pay.sum() == pytest.approx(-0.2)
 
 
 def test_annualised():
@@ -150,6 +147,5 @@ def test_funding_payments_sum_to_zero_with_equal_open_interest(longs, cuts, pric
     pay = funding_payments(side[order], qty[order], price, rate)
     gross = total * price * abs(rate)
     assert abs(pay.sum()) <= 1e-12 * max(gross, 1.0)
-    assert funding_residual(side, qty, price, rate) == 0.0
     # longs pay when rate > 0
     assert np.all(np.sign(pay[side[order] == LONG]) == -np.sign(rate))

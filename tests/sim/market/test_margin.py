@@ -12,7 +12,6 @@ from sim.market.margin import (
     bankruptcy_price,
     cross_liquidation_price,
     cross_margin_account,
-    dydx_liquidation_price,
     entry_for_liquidation_price,
     hyperliquid_maintenance_rate,
     liquidation_price,
@@ -23,7 +22,21 @@ from sim.market.margin import (
 )
 from sim.market.sides import LONG, SHORT
 
-BTC = MarginTiers.binance_btcusdt()
+# Binance's BTCUSDT ladder (50k → 125x 0.40% … 500M → 1x 50%)
+BTC = MarginTiers.from_rows(
+    [
+        (50e3, 0.004, 125),
+        (250e3, 0.005, 100),
+        (1e6, 0.01, 50),
+        (10e6, 0.025, 20),
+        (20e6, 0.05, 10),
+        (50e6, 0.10, 5),
+        (100e6, 0.125, 4),
+        (200e6, 0.15, 3),
+        (300e6, 0.25, 2),
+        (500e6, 0.50, 1),
+    ]
+)
 ALT = MarginTiers.altcoin_50x()
 FLAT1 = MarginTiers.flat(0.01)
 
@@ -101,13 +114,14 @@ def test_cross_liquidation_price():
     assert cross_liquidation_price(SHORT, 1, 100, 20, 5, -5, FLAT1) == pytest.approx(110 / 1.01)
 
 
-def test_dydx_liquidation_price():
-    # p' = (e − s·p)/(|s|·MMF − s). long s = 1, p = 100, e = 10, MMF 3%: (10 − 100)/(0.03 − 1) = 92.7835...
-    assert dydx_liquidation_price(LONG, 1, 100, 10, 0.03) == pytest.approx(92.78350515463917, rel=1e-12)
+def test_dydx_liquidation_price_is_the_isolated_one_on_a_flat_ladder():
+    # dYdX v4: p' = (e − s·p)/(|s|·MMF − s), s the signed size, p the price the equity e is known at
+    # (the entry), MMF the maintenance fraction: Binance's LP with one tier at MMR = MMF, cum 0.
+    # long s = 1, p = 100, e = 10, MMF 3%: (10 − 100)/(0.03 − 1) = 92.7835...
+    dydx = MarginTiers.flat(0.03)
+    assert liquidation_price(LONG, 1, 100, 10, dydx) == pytest.approx(92.78350515463917, rel=1e-12)
     # short s = −2, p = 100, e = 20: (20 + 200)/(0.06 + 2) = 106.7961...
-    assert dydx_liquidation_price(SHORT, 2, 100, 20, 0.03) == pytest.approx(106.79611650485437, rel=1e-12)
-    # with a flat ladder it agrees with Binance's formula
-    assert dydx_liquidation_price(SHORT, 1, 100, 10, 0.01) == pytest.approx(110 / 1.01)
+    assert liquidation_price(SHORT, 2, 100, 20, dydx) == pytest.approx(106.79611650485437, rel=1e-12)
 
 
 def test_inverses():
@@ -157,7 +171,6 @@ def test_cross_margin_account():
         (lambda: BTC.maintenance(-1.0), "notional"),
         (lambda: entry_for_liquidation_price(LONG, 90, 1, FLAT1), "leverage"),
         (lambda: entry_for_liquidation_price(SHORT, 90, -3, FLAT1), "leverage"),
-        (lambda: dydx_liquidation_price(LONG, 1, 100, 10, 1.5), "mmf"),
         (lambda: bankruptcy_price(LONG, -2, 100, 10), "qty"),
         (lambda: margin_ratio(-1, 10), "maintenance"),
         (lambda: hyperliquid_maintenance_rate(0), "max_leverage"),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.market.orderbook import Fill, OrderBook
+from sim.market.orderbook import Fill, OrderBook, TickGrid
 from sim.market.sides import BUY, SELL
 
 
@@ -107,7 +107,7 @@ def test_depth_within_pct_of_mid():
         asks=[(10.10, 5.0, 1), (10.30, 5.0, 1)],
         bids=[(9.90, 10.0, 2), (9.80, 10.0, 2), (9.70, 10.0, 2)],
     )
-    assert book.mid() == 10.00 and book.spread() == pytest.approx(0.20)
+    assert book.top() == (9.90, 10.10) and book.mid() == 10.00
     # ±2% of 10.00 is [9.80, 10.20]: bids 99 + 98 (9.80 is on the edge, included).
     assert book.depth_notional(BUY, 0.02) == pytest.approx(197.0)
     assert book.depth_notional(SELL, 0.02) == pytest.approx(50.5)
@@ -175,17 +175,17 @@ def test_no_self_trade_prevention():
 
 def test_to_ticks_and_queries_on_empty_book():
     book = OrderBook(0.01)
-    assert book.to_ticks(1003 * 0.01) == 1003 and book.to_ticks(0.1 + 0.2) == 30
-    assert OrderBook(0.1).to_ticks(0.1 + 0.2) == 3 and OrderBook(2.5).to_ticks(7.5) == 3
-    assert math.isnan(book.best_bid()) and math.isnan(book.spread())
-    assert book.levels(BUY) == [] and book.resting_qty(SELL) == 0.0
+    assert book.grid.to_ticks(1003 * 0.01) == 1003 and book.grid.to_ticks(0.1 + 0.2) == 30
+    assert TickGrid(0.1).to_ticks(0.1 + 0.2) == 3 and TickGrid(2.5).to_ticks(7.5) == 3
+    assert math.isnan(book.best_bid()) and math.isnan(book.mid())
+    assert book.levels(BUY) == [] and book.levels(SELL) == []
     assert math.isnan(book.impact_price(BUY, 1.0)) and book.market(SELL, 1.0, owner=1) == []
 
 
-def test_levels_n_and_resting_qty():
+def test_levels_n():
     book = book_with(bids=[(9.99, 1.0, 1), (9.98, 2.0, 1), (9.99, 0.5, 2), (9.97, 4.0, 1)])
     assert book.levels(BUY, 2) == [(9.99, 1.5), (9.98, 2.0)]
-    assert book.levels(BUY, 0) == [] and book.resting_qty(BUY) == 7.5
+    assert book.levels(BUY, 0) == [] and sum(q for _, q in book.levels(BUY)) == 7.5
 
 
 # --- bad input --------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_bad_price(price):
     with raises("price", repr(price)):
         OrderBook(0.01).limit(SELL, price, 1.0, owner=1)
     with raises("price", repr(price)):
-        OrderBook(0.01).to_ticks(price)
+        TickGrid(0.01).to_ticks(price)
 
 
 @pytest.mark.parametrize("side", [0, 2, -2, "buy"])
@@ -353,7 +353,7 @@ def test_random_operations_keep_the_book_consistent(operations):
     assert len(book) == sum(r is not None for r in resting.values())
     for side in (BUY, SELL):
         mine = sum(r[2] for r in resting.values() if r and r[0] == side)
-        assert book.resting_qty(side) == pytest.approx(mine, abs=TOL)
+        assert sum(q for _, q in book.levels(side)) == pytest.approx(mine, abs=TOL)
         prices = [p for p, _ in book.levels(side)]
         assert prices == sorted(prices, reverse=side == BUY) and len(set(prices)) == len(prices)
     for oid, qty in submitted.items():  # filled + resting + cancelled + dropped = submitted

@@ -26,7 +26,6 @@ def test_open_and_derived_prices():
     assert book.bankruptcy_price[s] == 110.0  # 100 + 10/1
     assert book.bankruptcy_price[lg] == 90.0  # 100 − 20/2
     assert len(book) == 2
-    assert book.open_interest(SHORT) == 1.0 and book.open_interest(LONG) == 2.0
     with pytest.raises(ValueError):
         book.qty[0] = 5.0  # read-only views
 
@@ -43,7 +42,6 @@ def test_trade_adds_reduces_flips():
     assert book.side[p] == SHORT and book.qty[p] == pytest.approx(1.0) and book.entry[p] == 95.0
     assert book.margin[p] == pytest.approx(40.0)
     assert book.liq_price[p] == pytest.approx((40 + 95) / 1.01)
-    assert book.open_interest(LONG) == 0.0 and book.open_interest(SHORT) == pytest.approx(1.0)
     # exact close by trade → flat
     assert book.trade(p, BUY, 1.0, 90) == pytest.approx(5.0)  # −1·1·(90 − 95)
     assert book.side[p] == 0 and book.qty[p] == 0 and math.isnan(book.liq_price[p])
@@ -53,14 +51,14 @@ def test_trade_adds_reduces_flips():
     assert book.side[p] == LONG and book.entry[p] == 100.0 and book.margin[p] == pytest.approx(45.0)
 
 
-def test_close_deposit_withdraw():
+def test_deposit_withdraw_and_a_full_close():
     book = PositionBook(FLAT1)
     p = book.open(1, SHORT, 2, 100, 20)
     book.deposit(p, 10)
     assert book.liq_price[p] == pytest.approx((30 + 200) / 2.02)
     assert book.withdraw(p, 5) == 5.0 and book.margin[p] == 25.0
-    assert book.close(p, 110) == -20.0  # −1·2·(110 − 100)
-    assert book.margin[p] == 5.0 and book.close(p, 120) == 0.0
+    assert book.trade(p, BUY, 2, 110) == -20.0  # −1·2·(110 − 100)
+    assert book.side[p] == 0 and book.margin[p] == 5.0
     assert book.withdraw(p) == 5.0 and book.margin[p] == 0.0
     f = book.open_flat(2, 100.0)
     assert book.side[f] == 0 and book.margin[f] == 100.0 and len(book) == 0
@@ -96,7 +94,6 @@ def test_bulk_population():
     mark = 11.0
     expect = set(np.flatnonzero(book.liq_price <= mark).tolist())
     assert set(book.liquidatable(SHORT, mark).tolist()) == expect
-    assert book.open_interest(SHORT) == pytest.approx(book.qty.sum())
 
 
 @pytest.mark.parametrize(
@@ -157,15 +154,17 @@ def _apply(book: PositionBook, op: tuple) -> None:
         amount = book.margin[pid] * op[2]
         if amount > 0:
             book.withdraw(pid, amount)
-    else:
-        book.close(op[1] % n, op[2])
+    else:  # a full close: the opposite trade of the whole quantity
+        pid = op[1] % n
+        side = int(book.side[pid])
+        if side:
+            book.trade(pid, -side, float(book.qty[pid]), op[2])
 
 
 def _check(book: PositionBook, marks: list[float]) -> None:
     side, qty = book.side, book.qty
     for s in (LONG, SHORT):
         open_ = np.flatnonzero(side == s)
-        assert book.open_interest(s) == pytest.approx(qty[open_].sum(), abs=1e-9)
         assert book.pids(s).tolist() == open_.tolist()
         for pid in open_:  # derived prices are current
             lp = liquidation_price(s, qty[pid], book.entry[pid], book.margin[pid], book.tiers)

@@ -1,4 +1,4 @@
-"""PositionBook's shortcuts against plain scans: the O(1) may_liquidate bound, pids from the
+"""PositionBook's shortcuts against plain scans: the O(1) bound on liquidation prices, pids from the
 index, ADL queues (and the ranking kept between calls), the splice with a moving start, and the
 read-only column views kept between appends."""
 
@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from test_positions import _apply, ops
 
 from sim.market import positions
-from sim.market.liquidation import AdlRanking, adl_order, adl_queue
+from sim.market.liquidation import AdlRanking, _scores
 from sim.market.margin import MarginTiers
 from sim.market.positions import PositionBook
-from sim.market.sides import LONG, SELL, SHORT
+from sim.market.sides import BUY, LONG, SELL, SHORT
 
 TIERS = MarginTiers.flat(0.01)
 
@@ -37,14 +37,12 @@ def test_shortcuts_match_scans(sequence, marks, limit, pids_scan):
                 assert book.pids(s).tolist() == open_.tolist()
                 for mark in marks:
                     crossed = [p for p in open_ if (book.liq_price[p] - mark) * s >= 0]
-                    if not book.may_liquidate(s, mark):
-                        assert crossed == []
                     assert sorted(book.liquidatable(s, mark).tolist()) == sorted(crossed)
                 # the ADL queue: ranked profitable positions, then the rest by pid
-                queue = adl_queue(book, s, 100.0, "binance")
-                ranked = adl_order(book, s, 100.0, "binance")
-                rest = np.setdiff1d(book.pids(s), ranked)
-                assert queue.tolist() == ranked.tolist() + rest.tolist()
+                score = _scores(s, book.qty[open_], book.entry[open_], book.margin[open_], 100.0, "binance")
+                ranked = sorted((-sc, p) for sc, p in zip(score.tolist(), open_.tolist(), strict=True) if sc > 0)
+                rest = [p for sc, p in zip(score.tolist(), open_.tolist(), strict=True) if not sc > 0]
+                assert list(AdlRanking(book, s, "binance").queue(100.0)) == [p for _, p in ranked] + rest
     finally:
         positions.PIDS_SCAN = default
 
@@ -56,7 +54,7 @@ def test_shortcuts_match_scans(sequence, marks, limit, pids_scan):
     st.sampled_from(["binance", "hyperliquid"]),
     st.sampled_from([2, positions.JOURNAL_MAX]),  # 2: the journal restarts between calls
 )
-def test_adl_ranking_kept_between_calls_matches_adl_queue(sequence, marks, method, journal_max):
+def test_adl_ranking_kept_between_calls_matches_a_fresh_one(sequence, marks, method, journal_max):
     book = PositionBook(TIERS, capacity=2, buffer_limit=3)
     rankings = {s: AdlRanking(book, s, method) for s in (LONG, SHORT)}
     default, positions.JOURNAL_MAX = positions.JOURNAL_MAX, journal_max
@@ -65,7 +63,7 @@ def test_adl_ranking_kept_between_calls_matches_adl_queue(sequence, marks, metho
             _apply(book, op)
             for mark in marks:
                 for s, ranking in rankings.items():
-                    assert list(ranking.queue(mark)) == adl_queue(book, s, mark, method).tolist()
+                    assert list(ranking.queue(mark)) == list(AdlRanking(book, s, method).queue(mark))
     finally:
         positions.JOURNAL_MAX = default
 
@@ -96,15 +94,13 @@ def test_a_mark_crossing_nothing_is_ruled_out_in_o1_until_a_position_comes_near(
     book = PositionBook(TIERS)
     book.open_many(np.arange(1000), SHORT, np.ones(1000), 10.0, np.linspace(1.0, 5.0, 1000))
     low = float(book.liq_price.min())
-    assert not book.may_liquidate(SHORT, low - 0.01) and book.may_liquidate(SHORT, low)
-    assert not book.may_liquidate(LONG, 1.0)  # no longs at all
+    assert book.liquidatable(SHORT, low - 0.01).size == 0 and book.liquidatable(SHORT, low).size == 1
+    assert book.liquidatable(LONG, 1.0).size == 0  # no longs at all
     first = int(book.liquidatable(SHORT, low)[0])
-    book.close(first, 10.0)  # its bound stays until a search finds nothing below the next one
-    assert book.liquidatable(SHORT, low).size == 0
-    assert not book.may_liquidate(SHORT, low)
+    book.trade(first, BUY, float(book.qty[first]), 10.0)  # closed: its bound stays until a search
+    assert book.liquidatable(SHORT, low).size == 0  # finds nothing below the next one
     pid = int(book.pids(SHORT)[-1])
     book.withdraw(pid, float(book.margin[pid]) * 0.99)  # brought near: the bound follows at once
-    assert book.may_liquidate(SHORT, float(book.liq_price[pid]))
     assert book.liquidatable(SHORT, float(book.liq_price[pid])).tolist()[-1] == pid
 
 

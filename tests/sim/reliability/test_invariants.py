@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.core.errors import InvariantError
 from sim.core.ledger import QUOTE
 from sim.core.trace import NO_ID, as_table, write_csv
-from sim.engine.invariants import INVARIANTS, Invariants
+from sim.engine.invariants import Invariants
 from sim.engine.world import World
 from sim.study.experiments import load_experiment
 
@@ -58,22 +58,6 @@ def test_funding_payments_sum_to_zero_in_a_run_with_funding():
     assert funding.sum() >= 10
     rates = np.unique(result.trace.cause[funding])
     assert set(result.trace.kind[rates]) == {"funding_rate"}  # the record shape the check assumes
-
-
-def test_the_names_of_the_invariants():
-    assert INVARIANTS == (
-        "conservation",
-        "open_interest",
-        "negative_balance",
-        "margin_account",
-        "settlement_account",
-        "crossed_book",
-        "bad_debt",
-        "funding_zero_sum",
-        "liquidation_delay",
-        "liquidation_bound",
-        "holder_inventory",
-    )
 
 
 # ----------------------------------------------------------------------------- state breaks
