@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from processes.context import Context
 from processes.messages import FillReport, MarginTransfer, Order, PerpData
-from sim.config import BasisTrader as BasisConfig
+from sim.core.config import BasisTrader as BasisConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.funding import annualised
 from sim.market.sides import BUY, SELL

@@ -6,8 +6,8 @@ import numpy as np
 
 from processes.context import Context
 from processes.messages import MarginTransfer, Order
-from sim.config import Igniter as IgniterConfig
-from sim.config import Noise as NoiseConfig
+from sim.core.config import Igniter as IgniterConfig
+from sim.core.config import Noise as NoiseConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 

@@ -11,7 +11,7 @@ import math
 
 from processes.context import Context
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, PoolRequest
-from sim.config import Forward as ForwardConfig
+from sim.core.config import Forward as ForwardConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 

@@ -27,7 +27,7 @@ from processes.messages import (
     PerpData,
     PoolRequest,
 )
-from sim.config import Holder as HolderConfig
+from sim.core.config import Holder as HolderConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import SELL
 

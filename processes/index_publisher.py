@@ -14,7 +14,7 @@ import math
 from processes.context import Context
 from processes.messages import IndexUpdate, MarketData
 from sim.attribution import MoveWindow
-from sim.config import Index
+from sim.core.config import Index
 from sim.market.index import index_price, median_index
 
 

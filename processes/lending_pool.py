@@ -51,7 +51,7 @@ from processes.messages import (
     PoolRequest,
     PriceUpdate,
 )
-from sim.config import Lending, Rate, Reserve
+from sim.core.config import Lending, Rate, Reserve
 from sim.market.lending import RateModel, ReserveParams, health_factor, liquidate, max_borrow
 
 YEAR = 365 * 86400.0

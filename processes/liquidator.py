@@ -16,8 +16,8 @@ from __future__ import annotations
 from processes.context import Context
 from processes.lending_pool import reserve_params
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
-from sim.config import Lending
-from sim.config import Liquidator as LiquidatorConfig
+from sim.core.config import Lending
+from sim.core.config import Liquidator as LiquidatorConfig
 from sim.market.lending import close_factor
 from sim.market.sides import BUY, SELL
 

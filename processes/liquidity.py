@@ -12,7 +12,7 @@ import math
 from processes.context import Context
 from processes.messages import MarketData, Quotes
 from processes.spot_venue import depth_profile
-from sim.config import Liquidity
+from sim.core.config import Liquidity
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL

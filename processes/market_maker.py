@@ -13,7 +13,7 @@ import math
 from processes.context import Context
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
 from processes.spot_venue import depth_profile
-from sim.config import MarketMaker as MarketMakerConfig
+from sim.core.config import MarketMaker as MarketMakerConfig
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
-from sim.config import OptionMarketMaker as OptionConfig
+from sim.core.config import OptionMarketMaker as OptionConfig
 from sim.ledger import ASSET, QUOTE
 
 

@@ -18,7 +18,7 @@ import math
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
 from sim.attribution import MoveWindow
-from sim.config import Oracle as OracleConfig
+from sim.core.config import Oracle as OracleConfig
 
 
 class PushOracle:

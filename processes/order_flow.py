@@ -26,7 +26,7 @@ from simpy.events import NORMAL
 
 from processes.context import Context
 from processes.messages import Cancel, Limit, MarketData, Order
-from sim.config import OrderFlow as OrderFlowConfig
+from sim.core.config import OrderFlow as OrderFlowConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, SELL

@@ -21,7 +21,7 @@ from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
-from sim.config import Perp
+from sim.core.config import Perp
 from sim.ledger import QUOTE
 from sim.market.clearing import (
     BookOrder,

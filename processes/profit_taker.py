@@ -17,7 +17,7 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, Quotes
-from sim.config import ProfitTaker as ProfitTakerConfig
+from sim.core.config import ProfitTaker as ProfitTakerConfig
 from sim.ledger import ASSET
 from sim.market.orderbook import TickGrid
 from sim.market.sides import SELL

@@ -20,7 +20,7 @@ import math
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
-from sim.config import QuotingBorrower as QuotingBorrowerConfig
+from sim.core.config import QuotingBorrower as QuotingBorrowerConfig
 from sim.ledger import QUOTE
 
 

@@ -16,7 +16,7 @@ import math
 from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.messages import Cancel, Limit, MarketData, Order, Quotes
-from sim.config import Spot
+from sim.core.config import Spot
 from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import DepthProfile, ladder

@@ -16,7 +16,7 @@ from collections import deque
 
 from processes.context import Context
 from processes.messages import FillReport, Order, PerpData, Takeover
-from sim.config import Unwinder as UnwinderConfig
+from sim.core.config import Unwinder as UnwinderConfig
 from sim.market.sides import DUST
 
 

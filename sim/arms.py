@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sim.config import Config, from_dict, node_sections
+from sim.core.config import Config, from_dict, node_sections
 from sim.schema import ConfigError, did_you_mean
 
 

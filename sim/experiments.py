@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.config import Config, from_dict, read_toml
+from sim.core.config import Config, from_dict, read_toml
 from sim.schema import ConfigError, did_you_mean
 
 REPO_RUNS = Path(__file__).resolve().parent.parent / "runs"

@@ -16,8 +16,8 @@ import numpy
 import simpy
 
 from sim import trace_parquet
-from sim.config import to_toml
 from sim.contributors import write_contributors
+from sim.core.config import to_toml
 from sim.interrupts import deferred
 from sim.paths import output_folder, writing
 from sim.playbook import run_metrics

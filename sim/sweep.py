@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.arms import arm_config, no_arms
-from sim.config import Config, config_hash, from_dict, read_toml
+from sim.core.config import Config, config_hash, from_dict, read_toml
 from sim.experiments import resolve, seed_override
 from sim.interrupts import deferred
 from sim.limits import check_memory, check_runs

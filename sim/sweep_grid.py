@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sim.config import Config, Latency
+from sim.core.config import Config, Latency
 from sim.schema import ConfigError, did_you_mean
 from sim.units import parse_duration, parse_fraction
 

@@ -29,7 +29,7 @@ from processes.profit_taker import ProfitTaker
 from processes.quoting_borrower import QuotingBorrower
 from processes.spot_venue import SpotVenue
 from processes.unwinder import Unwinder
-from sim.config import Config, config_hash, node_kinds, node_sections
+from sim.core.config import Config, config_hash, node_kinds, node_sections
 from sim.invariants import Invariants, run_checked
 from sim.ledger import QUOTE, Ledger
 from sim.metrics import summarize

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from sim.config import Config, node_kinds
+from sim.core.config import Config, node_kinds
 from sim.schema import ConfigError, a_or_an
 
 VENUE_KINDS = ("spot", "perp", "index")

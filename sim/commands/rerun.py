@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.config import config_hash
+    from sim.core.config import config_hash
     from sim.experiments import load_experiment
     from sim.output import versions
     from sim.trace import write_csv

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.config import Config, Latency
+from sim.core.config import Config, Latency
 from sim.plots import formats, style, timeaxis
 from sim.trace import TraceTable
 from sim.units import format_duration

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.config import from_dict
+from sim.core.config import from_dict
 from sim.world import World
 from tests.worlds import small_raw
 

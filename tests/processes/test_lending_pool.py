@@ -15,7 +15,7 @@ import simpy
 
 from processes.context import Context
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
-from sim.config import Latency, from_dict
+from sim.core.config import Latency, from_dict
 from sim.ledger import Ledger
 from sim.market.lending import health_factor
 from sim.schema import ConfigError

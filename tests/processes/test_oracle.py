@@ -10,8 +10,8 @@ import simpy
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
 from processes.oracle import PushOracle
-from sim.config import Latency
-from sim.config import Oracle as OracleConfig
+from sim.core.config import Latency
+from sim.core.config import Oracle as OracleConfig
 from sim.ledger import Ledger
 from sim.trace import Trace
 from topology.network import Network

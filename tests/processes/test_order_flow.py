@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from processes.messages import Cancel, Limit
-from sim.config import from_dict
+from sim.core.config import from_dict
 from sim.ledger import ASSET, QUOTE
 from sim.schema import ConfigError
 from sim.trace import write_csv

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import generations
-from sim.config import from_dict
+from sim.core.config import from_dict
 from sim.ledger import QUOTE
 from sim.metrics import wave_table
 from sim.trace import write_csv

@@ -2,7 +2,7 @@
 
 Every broken experiment is the rocket experiment with one thing broken, and each must fail
 with one exact line naming the dotted key and the problem. Checks of the venue graph live
-in topology.graph.build_graph, the rest in sim.config.from_dict.
+in topology.graph.build_graph, the rest in sim.core.config.from_dict.
 """
 
 import copy
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import sim.experiments
-from sim.config import Latency, from_dict, read_toml
+from sim.core.config import Latency, from_dict, read_toml
 from sim.experiments import load_experiment
 from sim.schema import ConfigError
 from tests.mutations import both, drop, put

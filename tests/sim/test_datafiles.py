@@ -12,7 +12,7 @@ import pytest
 
 from processes.spot_venue import depth_profile
 from sim.cli import main
-from sim.config import from_dict, read_toml
+from sim.core.config import from_dict, read_toml
 from sim.datafiles import liquidation_levels, profile_ladders
 from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.arms import arm_configs
-from sim.config import from_dict, node_kinds
+from sim.core.config import from_dict, node_kinds
 from sim.experiments import raw_experiment
 from sim.output import write_arms
 from sim.schema import ConfigError

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.config import Latency
+from sim.core.config import Latency
 from topology.latency import LatencyModel
 
 

@@ -8,7 +8,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.table import Table
 
 from sim.analysis import EdgeStats
-from sim.config import Latency
+from sim.core.config import Latency
 from sim.experiments import load_experiment
 from sim.plots import prices, style
 from sim.plots.compare import Run, compare_figure, run_labels

@@ -11,7 +11,7 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.text import Text
 
 from sim.analysis import EdgeStats
-from sim.config import node_sections
+from sim.core.config import node_sections
 from sim.experiments import load_experiment
 from sim.plots import style
 from sim.plots.topology import TOPOLOGY_SIZE, RunFlow, _columns, _layout, topology_figure, topology_size

@@ -16,7 +16,7 @@ import pytest
 
 from sim import tomlwrite
 from sim.cli import main
-from sim.config import from_dict, read_toml
+from sim.core.config import from_dict, read_toml
 from sim.schema import ConfigError
 from tests.mutations import put
 from topology.graph import build_graph

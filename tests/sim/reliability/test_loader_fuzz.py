@@ -2,7 +2,7 @@
 
 A mutation deletes a key, replaces a value with junk of any TOML type (or None, as a raw
 dict from the Python API may hold), inserts a junk key, or applies a junk ``--set``; the
-loader (sim.config.from_dict, then the graph checks every run does before it starts) must
+loader (sim.core.config.from_dict, then the graph checks every run does before it starts) must
 either accept the result or reject it with a one-line ConfigError.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import from_dict, read_toml
+from sim.core.config import from_dict, read_toml
 from sim.schema import ConfigError
 from topology.graph import build_graph
 

@@ -8,7 +8,7 @@ from sweep_world import write_tiny
 from sim import api
 from sim.arms import arm_config
 from sim.cli import main
-from sim.config import from_dict, read_toml
+from sim.core.config import from_dict, read_toml
 from sim.experiments import raw_experiment
 from sim.playbook import run_metrics
 from sim.schema import ConfigError

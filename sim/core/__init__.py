@@ -1,0 +1,1 @@
+"""Foundation: the config schema, units, data files, the ledger and the trace."""
