@@ -10,16 +10,16 @@ by the PerpData's record.
 
 from __future__ import annotations
 
+from processes.basis_settings import BasisTraderSettings
 from processes.context import Context
 from processes.messages import FillReport, MarginTransfer, Order, PerpData
-from sim.core.config import BasisTrader as BasisConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.funding import annualised
 from sim.market.sides import BUY, SELL
 
 
 class BasisTrader:
-    def __init__(self, ctx: Context, name: str, cfg: BasisConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: BasisTraderSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

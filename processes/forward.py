@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.forward_settings import ForwardSettings
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, PoolRequest
-from sim.core.config import Forward as ForwardConfig
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 
 
 class ForwardBorrower:
-    def __init__(self, ctx: Context, name: str, cfg: ForwardConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: ForwardSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -41,6 +41,7 @@ import math
 import numpy as np
 
 from processes.context import Context
+from processes.lending_settings import LendingSettings, Rate, Reserve
 from processes.messages import (
     QUOTE_ASSET,
     TOKEN_ASSET,
@@ -51,7 +52,6 @@ from processes.messages import (
     PoolRequest,
     PriceUpdate,
 )
-from sim.core.config import Lending, Rate, Reserve
 from sim.market.lending import RateModel, ReserveParams, health_factor, liquidate, max_borrow
 
 YEAR = 365 * 86400.0
@@ -76,7 +76,7 @@ def rate_model(rate: Rate) -> RateModel:
 
 
 class LendingPool:
-    def __init__(self, ctx: Context, name: str, cfg: Lending) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LendingSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from processes.context import Context
 from processes.lending_pool import reserve_params
+from processes.lending_settings import LendingSettings
+from processes.liquidator_settings import LiquidatorSettings
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
-from sim.core.config import Lending
-from sim.core.config import Liquidator as LiquidatorConfig
 from sim.market.lending import close_factor
 from sim.market.sides import BUY, SELL
 
 
 class Liquidator:
-    def __init__(self, ctx: Context, name: str, cfg: LiquidatorConfig, pool: Lending) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LiquidatorSettings, pool: LendingSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

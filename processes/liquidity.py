@@ -10,16 +10,16 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.liquidity_settings import LiquiditySettings
 from processes.messages import MarketData, Quotes
 from processes.spot_venue import depth_profile
-from sim.core.config import Liquidity
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
 
 class LiquidityProvider:
-    def __init__(self, ctx: Context, name: str, cfg: Liquidity, tick: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LiquiditySettings, tick: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.market_maker_settings import MarketMakerSettings
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
 from processes.spot_venue import depth_profile
-from sim.core.config import MarketMaker as MarketMakerConfig
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
 
 class MarketMaker:
-    def __init__(self, ctx: Context, name: str, cfg: MarketMakerConfig, perp_tick: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: MarketMakerSettings, perp_tick: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -17,12 +17,12 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
+from processes.oracle_settings import OracleSettings
 from sim.attribution import MoveWindow
-from sim.core.config import Oracle as OracleConfig
 
 
 class PushOracle:
-    def __init__(self, ctx: Context, name: str, cfg: OracleConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: OracleSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -21,7 +21,7 @@ from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
-from sim.core.config import Perp
+from processes.perp_settings import PerpSettings
 from sim.ledger import QUOTE
 from sim.market.clearing import (
     BookOrder,
@@ -51,14 +51,14 @@ class LiquidationJob:
     cause: int
 
 
-def margin_tiers(cfg: Perp) -> MarginTiers:
+def margin_tiers(cfg: PerpSettings) -> MarginTiers:
     """The venue's maintenance-margin ladder: explicit tiers, else a flat MMR."""
     if cfg.tiers:
         return MarginTiers.from_rows([tuple(row) for row in cfg.tiers])
     return MarginTiers.flat(cfg.mmr)
 
 
-def clearing_rules(cfg: Perp) -> ClearingRules:
+def clearing_rules(cfg: PerpSettings) -> ClearingRules:
     """The venue's liquidation waterfall rules (its style and their parameters)."""
     return ClearingRules(
         style=cfg.style,
@@ -76,7 +76,7 @@ def clearing_rules(cfg: Perp) -> ClearingRules:
 
 
 class PerpVenue:
-    def __init__(self, ctx: Context, name: str, cfg: Perp, unwinder: str | None = None) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: PerpSettings, unwinder: str | None = None) -> None:
         """``unwinder``: the node that unwinds what the fund (or, on hyperliquid, the vault) takes over."""
         self.ctx = ctx
         self.name = name

@@ -16,7 +16,7 @@ import math
 from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.messages import Cancel, Limit, MarketData, Order, Quotes
-from sim.core.config import Spot
+from processes.spot_settings import SpotSettings
 from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import DepthProfile, ladder
@@ -38,7 +38,7 @@ def depth_profile(depth) -> DepthProfile:
 
 
 class SpotVenue:
-    def __init__(self, ctx: Context, name: str, cfg: Spot) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: SpotSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -22,7 +22,8 @@ import warnings
 from pathlib import Path
 
 from sim.arms import arm_config, arm_configs, no_arms
-from sim.core.config import Config, validated
+from sim.core.config import Config
+from sim.engine.config import validated
 from sim.ensemble import Ensemble, specs, write_ensembles
 from sim.experiments import load_experiment, raw_experiment, seed_override
 from sim.limits import check_memory

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from sim.arms import no_arms
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
+from sim.engine.config import from_dict
 from sim.experiments import resolve
 from sim.output import write_atomically, write_files
 from sim.schema import ConfigError, did_you_mean

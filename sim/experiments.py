@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.config import Config, from_dict, read_toml
+from sim.core.config import Config, read_toml
+from sim.engine.config import from_dict
 from sim.schema import ConfigError, did_you_mean
 
 REPO_RUNS = Path(__file__).resolve().parent.parent / "runs"

@@ -102,8 +102,8 @@ class Invariants:
         self.env = world.env
         self.trace: Trace = world.trace
         self.ledger: Ledger = world.ledger
-        self.perps: dict[str, PerpVenue] = world.perps
-        self.books = {name: v.book for name, v in {**world.spots, **world.perps}.items()}
+        self.perps: dict[str, PerpVenue] = world.by_section["perp"]
+        self.books = {name: v.book for name, v in {**world.by_section["spot"], **world.by_section["perp"]}.items()}
         self.duration = world.config.experiment.duration
         self.opened = {name: Opened.of(v) for name, v in self.perps.items()}
         self.live = {name: LiveDelays(v) for name, v in self.perps.items()} if every_event else {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.config import Population
+from processes.perp_settings import Population
 from sim.datafiles import liquidation_levels
 from sim.market.margin import (
     MarginTiers,

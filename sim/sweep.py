@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from sim.arms import arm_config, no_arms
-from sim.core.config import Config, config_hash, from_dict, read_toml
+from sim.core.config import Config, config_hash, read_toml
+from sim.engine.config import from_dict
 from sim.experiments import resolve, seed_override
 from sim.interrupts import deferred
 from sim.limits import check_memory, check_runs

@@ -19,7 +19,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sim.core.config import Config, Latency
+from sim.core.config import Latency
+from sim.engine.config import ExperimentConfig
 from sim.schema import ConfigError, did_you_mean
 from sim.units import parse_duration, parse_fraction
 
@@ -63,7 +64,7 @@ class Point:
 def unit_of(key: str) -> str | None:
     """The unit of a dotted config key (DURATION, FRACTION or None), read from the schema;
     ConfigError if a part of it names no field of the schema."""
-    tp: Any = Config
+    tp: Any = ExperimentConfig
     meta: typing.Mapping[str, Any] = {}
     parts = key.split(".")
     while parts:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
+from sim.engine.config import from_dict
 from sim.experiments import resolve
 from sim.interrupts import Interrupted, deferred
 from sim.limits import check_runs

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.world import World
 from tests.worlds import small_raw
 
@@ -31,7 +31,7 @@ def funding_records(table):
 def test_three_intervals_of_zero_premium_pay_the_interest_rate_by_hand():
     world = World(from_dict(quiet_world()))
     result = world.run()
-    shorts_qty = world.perps["perp"].positions.open_interest(-1)  # nobody trades: the opening OI
+    shorts_qty = world.by_section["perp"]["perp"].positions.open_interest(-1)  # nobody trades: the opening OI
     t = result.trace
     rates, payments = funding_records(t)
     # the MM's ladder straddles the index: impact bid < 10 < impact ask, so every premium sample is 0
@@ -63,7 +63,7 @@ def test_payments_sum_to_zero_in_every_interval_and_move_margins():
         mine = payments[t.cause[payments] == rid]
         assert abs(t.notional[mine].sum()) < 1e-6
         assert t.notional[mine][t.account[mine] == "shorts"][0] > 0
-    pos = world.perps["perp"].positions
+    pos = world.by_section["perp"]["perp"].positions
     assert result.ledger.of("perp:margin").quote == pytest.approx(float(pos.margin.sum()), rel=1e-9)
     result.ledger.check_conserved()
 
@@ -74,7 +74,7 @@ def test_the_predicted_rate_is_published_over_the_venues_links():
     raw = quiet_world(hours=0.05)
     world = World(from_dict(raw))
     seen: list[PerpData] = []
-    mm = world.market_makers["mm"]
+    mm = world.by_section["market_maker"]["mm"]
     original = mm.receive
     mm_receive = lambda msg: seen.append(msg) if isinstance(msg, PerpData) else original(msg)  # noqa: E731
     world.network.attach("mm", mm_receive)

@@ -59,7 +59,7 @@ def test_every_style_runs_the_crash():
 def test_a_liquidation_caused_by_funding_names_the_payment():
     world = World(api.load("rocket"))
     world._open()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     perp.mark = 11.5  # crosses the shorts liquidating up to $11.5
     before = len(world.trace)
     perp.check_liquidations(cause=4242)

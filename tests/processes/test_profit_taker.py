@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.ledger import ASSET, QUOTE
 from sim.schema import ConfigError
 from sim.world import World

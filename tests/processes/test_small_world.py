@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import generations
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.ledger import QUOTE
 from sim.metrics import wave_table
 from sim.trace import write_csv
@@ -99,7 +99,7 @@ def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
 def test_money_and_tokens_are_conserved_and_the_perp_books_balance(small_raw):
     world, result = run_world(small_raw)
     result.ledger.check_conserved()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     pos = perp.positions
     assert pos.open_interest(1) == pytest.approx(pos.open_interest(-1), rel=1e-12)
     # the venue's margin account holds exactly the margins of its position records

@@ -16,7 +16,8 @@ import pytest
 from sim import tomlwrite
 from sim.cli import main
 from sim.commands import COMMANDS
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
+from sim.engine.config import from_dict
 from sim.experiments import load_experiment
 from tests.mutations import drop, put
 

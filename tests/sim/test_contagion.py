@@ -14,7 +14,7 @@ import pytest
 
 from sim import api
 from sim.analysis import chain
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.world import World
 
 

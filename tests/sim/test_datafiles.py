@@ -12,8 +12,9 @@ import pytest
 
 from processes.spot_venue import depth_profile
 from sim.cli import main
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.datafiles import liquidation_levels, profile_ladders
+from sim.engine.config import from_dict
 from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL
 from sim.schema import ConfigError

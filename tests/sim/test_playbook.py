@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sim.arms import arm_configs
-from sim.core.config import from_dict, node_kinds
+from sim.core.config import node_kinds
+from sim.engine.config import from_dict
 from sim.experiments import raw_experiment
 from sim.output import write_arms
 from sim.schema import ConfigError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.output import write_run
 from sim.trace import Trace, TraceTable
 from sim.world import World

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import analysis, api
-from sim.core.config import from_dict
+from sim.engine.config import from_dict
 from sim.output import write_run
 from sim.runfolder import open_run
 from sim.trace import Trace

@@ -48,7 +48,7 @@ def opens(raw: dict) -> bool:
     """Whether the world opens: its populations are ones the venue would hold (a population drawn
     far below the mid at high leverage has a counterparty underwater from t = 0, which the
     engine refuses, as it should)."""
-    from sim.core.config import from_dict
+    from sim.engine.config import from_dict
     from sim.schema import ConfigError
     from sim.world import World
 

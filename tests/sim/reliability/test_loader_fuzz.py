@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
+from sim.engine.config import from_dict, topology
 from sim.schema import ConfigError
-from topology.graph import build_graph
 
 ROCKET = read_toml(Path(__file__).resolve().parents[3] / "runs" / "rocket.toml")
 
@@ -95,4 +95,4 @@ def mutations(draw) -> tuple[dict, list[str]]:
 def test_a_mutated_experiment_loads_or_fails_with_a_config_error(case):
     raw, overrides = case
     with contextlib.suppress(ConfigError):
-        build_graph(from_dict(raw, overrides))
+        topology(from_dict(raw, overrides))

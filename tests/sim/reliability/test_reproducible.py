@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from random_worlds import valid_worlds
 
 from sim.cli import main
-from sim.core.config import config_hash, from_dict
+from sim.core.config import config_hash
+from sim.engine.config import from_dict
 from sim.experiments import load_experiment
 from sim.trace import write_csv
 from sim.world import World

@@ -8,7 +8,8 @@ from sweep_world import write_tiny
 from sim import api
 from sim.arms import arm_config
 from sim.cli import main
-from sim.core.config import from_dict, read_toml
+from sim.core.config import read_toml
+from sim.engine.config import from_dict
 from sim.experiments import raw_experiment
 from sim.playbook import run_metrics
 from sim.schema import ConfigError
