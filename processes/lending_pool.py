@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from processes.context import Context
-from processes.lending_settings import LendingSettings, Rate, Reserve
+from processes.lending_settings import LendingSettings
 from processes.messages import (
     QUOTE_ASSET,
     TOKEN_ASSET,
@@ -52,27 +52,11 @@ from processes.messages import (
     PoolRequest,
     PriceUpdate,
 )
-from sim.market.lending import RateModel, ReserveParams, health_factor, liquidate, max_borrow
+from sim.market.lending import health_factor, liquidate, max_borrow
 
 YEAR = 365 * 86400.0
 ASSETS = (QUOTE_ASSET, TOKEN_ASSET)
 TOLERANCE = 1e-9  # relative slack on the LTV check, so a borrow at exactly the LTV passes
-
-
-def reserve_params(reserve: Reserve) -> ReserveParams:
-    """The mechanics' ReserveParams of a config reserve."""
-    return ReserveParams(
-        ltv=reserve.ltv,
-        liquidation_threshold=reserve.liquidation_threshold,
-        liquidation_bonus=reserve.liquidation_bonus,
-        close_factor=reserve.close_factor,
-        full_close_hf=reserve.full_close_hf,
-        small_position=reserve.small_position,
-    )
-
-
-def rate_model(rate: Rate) -> RateModel:
-    return RateModel(base=rate.base, slope1=rate.slope1, slope2=rate.slope2, optimal=rate.optimal)
 
 
 class LendingPool:
@@ -82,8 +66,8 @@ class LendingPool:
         self.cfg = cfg
         self.account = ctx.ledger.account(f"{name}:reserve")
         self.reserves = (cfg.quote, cfg.token)
-        self.params = tuple(reserve_params(r) for r in self.reserves)
-        self.rates = tuple(rate_model(r.rate) for r in self.reserves)
+        self.params = self.reserves  # each Reserve is its mechanics' ReserveParams
+        self.rates = tuple(r.rate for r in self.reserves)
         self.ltvs = np.array([p.ltv for p in self.params])
         self.thresholds = np.array([p.liquidation_threshold for p in self.params])
         self.price = math.nan  # the oracle's token price

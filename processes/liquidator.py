@@ -14,7 +14,6 @@ debt asset left records ``refused`` instead of asking.
 from __future__ import annotations
 
 from processes.context import Context
-from processes.lending_pool import reserve_params
 from processes.lending_settings import LendingSettings
 from processes.liquidator_settings import LiquidatorSettings
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
@@ -28,7 +27,7 @@ class Liquidator:
         self.name = name
         self.cfg = cfg
         self.account = ctx.ledger.account(name)
-        self.params = (reserve_params(pool.quote), reserve_params(pool.token))
+        self.params = (pool.quote, pool.token)
         self.pool_out = ctx.network.channel(name, cfg.pool)
         self.spot_out = ctx.network.channel(name, cfg.venue)
         self.pending: dict[int, int] = {}  # borrower with a request in flight -> debt asset

@@ -12,7 +12,6 @@ import math
 from processes.context import Context
 from processes.liquidity_settings import LiquiditySettings
 from processes.messages import MarketData, Quotes
-from processes.spot_venue import depth_profile
 from sim.ledger import ASSET, QUOTE
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
@@ -25,7 +24,7 @@ class LiquidityProvider:
         self.cfg = cfg
         self.tick = tick
         self.account = ctx.ledger.account(name)
-        self.profile = depth_profile(cfg.quotes)
+        self.profile = cfg.quotes
         self.out = ctx.network.channel(name, cfg.venue)
         self.price = math.nan
         self.cause = -1

@@ -13,7 +13,6 @@ import math
 from processes.context import Context
 from processes.market_maker_settings import MarketMakerSettings
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
-from processes.spot_venue import depth_profile
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
@@ -25,7 +24,7 @@ class MarketMaker:
         self.cfg = cfg
         self.account = ctx.ledger.account(name)
         self.tick = perp_tick
-        self.profile = depth_profile(cfg.quotes)
+        self.profile = cfg.quotes
         self.quote_out = ctx.network.channel(name, cfg.perp)
         total = sum(cfg.hedge.values())
         self.hedge_out = [(ctx.network.channel(name, v), w / total) for v, w in cfg.hedge.items()]

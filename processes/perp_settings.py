@@ -4,11 +4,14 @@ of leveraged traders."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import datafiles
 from sim.core.config import require, require_non_negative, require_positive
 from sim.schema import choice, duration, fraction, table
+
+if TYPE_CHECKING:
+    from sim.market.margin import MarginTiers
 
 
 @dataclass
@@ -137,6 +140,18 @@ class PerpSettings:
             self.funding_interval = defaults["funding_interval"]
         if self.funding_cap is None and self.style == "hyperliquid":
             self.funding_cap = HYPERLIQUID_FUNDING_CAP * self.funding_interval / 3600.0
+
+    def margin_tiers(self) -> MarginTiers:
+        """The venue's maintenance-margin ladder: explicit tiers, else a flat MMR.
+
+        The one conversion left between a file and the mechanics: a file writes ``tiers`` as
+        rows [notional_cap, mmr, max_leverage] (or only ``mmr``), MarginTiers holds columns;
+        a MarginTiers field would change the file format."""
+        from sim.market.margin import MarginTiers  # here: loading a config needs no numpy
+
+        if self.tiers:
+            return MarginTiers.from_rows([tuple(row) for row in self.tiers])
+        return MarginTiers.flat(self.mmr)
 
     def check(self, key: str) -> None:
         require_positive(self.tick, f"{key}.tick")

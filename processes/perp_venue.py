@@ -35,7 +35,6 @@ from sim.market.clearing import (
     settle_closed,
 )
 from sim.market.liquidation import AdlRanking
-from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.positions import PositionBook
@@ -49,13 +48,6 @@ BOOK_EMA_S = 30.0  # Hyperliquid's third mark input when there are no external p
 class LiquidationJob:
     pid: int
     cause: int
-
-
-def margin_tiers(cfg: PerpSettings) -> MarginTiers:
-    """The venue's maintenance-margin ladder: explicit tiers, else a flat MMR."""
-    if cfg.tiers:
-        return MarginTiers.from_rows([tuple(row) for row in cfg.tiers])
-    return MarginTiers.flat(cfg.mmr)
 
 
 def clearing_rules(cfg: PerpSettings) -> ClearingRules:
@@ -83,7 +75,7 @@ class PerpVenue:
         self.cfg = cfg
         ledger = ctx.ledger
         self.book = OrderBook(cfg.tick)
-        self.positions = PositionBook(margin_tiers(cfg))
+        self.positions = PositionBook(cfg.margin_tiers())
         self.adl = {s: AdlRanking(self.positions, s, cfg.adl) for s in (LONG, SHORT)}
         self.engine = MatchingEngine(ctx.env, cfg.throughput, self._execute)
         self.margin_account = ledger.account(f"{name}:margin")

@@ -6,28 +6,18 @@ from dataclasses import dataclass
 
 from sim import datafiles
 from sim.core.config import require, require_non_negative, require_positive
+from sim.market.depth import DepthProfile
 from sim.schema import choice, duration, fraction
 
 
-@dataclass
-class Depth:
-    """A depth profile: ``notional`` per side within ±``range`` of mid (MECHANICS.md §7)."""
-
-    notional: float
-    range: float = fraction(0.02)
-    shape: str = choice("flat", "flat", "linear", "exponential")
-    extent: float = fraction(0.10)
-    step: float = fraction(0.001)
-    scale: float = fraction(0.01)
+@dataclass(frozen=True)
+class Depth(DepthProfile):
+    """A depth profile: ``notional`` per side within ±``range`` of mid (MECHANICS.md §7). It is
+    the mechanics' DepthProfile, which checks its own rules when loaded; a file's is also kept
+    to a sane size."""
 
     def check(self, key: str) -> None:
-        require_positive(self.notional, f"{key}.notional")
         require(self.notional < 1e13, f"{key}.notional", f"absurdly large: {self.notional!r} (must be < 1e13)")
-        require_positive(self.range, f"{key}.range")
-        require(self.range <= self.extent < 1, f"{key}.extent", f"must be in [range, 1), got {self.extent!r}")
-        require_positive(self.step, f"{key}.step")
-        require(self.step <= self.extent, f"{key}.step", f"must be <= extent, got {self.step!r}")
-        require_positive(self.scale, f"{key}.scale")
 
 
 @dataclass

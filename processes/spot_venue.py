@@ -19,22 +19,10 @@ from processes.messages import Cancel, Limit, MarketData, Order, Quotes
 from processes.spot_settings import SpotSettings
 from sim.datafiles import profile_ladders
 from sim.ledger import ASSET, QUOTE
-from sim.market.depth import DepthProfile, ladder
+from sim.market.depth import ladder
 from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.sides import BUY, SELL
-
-
-def depth_profile(depth) -> DepthProfile:
-    """The mechanics' DepthProfile for a config Depth table."""
-    return DepthProfile(
-        notional=depth.notional,
-        range=depth.range,
-        shape=depth.shape,
-        extent=depth.extent,
-        step=depth.step,
-        scale=depth.scale,
-    )
 
 
 class SpotVenue:
@@ -77,7 +65,7 @@ class SpotVenue:
             ladders = profile_ladders(book.profile, f"spot.{self.name}.book.profile", book.mid, tick)
             return [(SELL, ladders.asks), (BUY, ladders.bids)]
         return [
-            (side, ladder(depth_profile(depth), book.mid, tick, side))
+            (side, ladder(depth, book.mid, tick, side))
             for side, depth in ((SELL, book.asks), (BUY, book.bids))
             if depth is not None
         ]

@@ -125,10 +125,9 @@ def _open_spot(site: Site, name: str, node: SpotVenue, settings: SpotSettings) -
 
 def _open_perp(site: Site, name: str, node: PerpVenue, settings: PerpSettings) -> None:
     """Each population drawn as cohorts and checked against the opening price; then the venue opens."""
-    from processes.perp_venue import margin_tiers
     from sim.populations import build_cohorts, check_cohorts
 
-    tiers = margin_tiers(settings)
+    tiers = settings.margin_tiers()
     opening = _perp_opening(site.config, name)
     cohorts = []
     for pop_id, pop in settings.populations.items():

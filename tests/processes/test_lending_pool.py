@@ -388,6 +388,8 @@ def test_a_world_with_a_pool_runs_and_conserves_money(raw):
             {"lending": {"pool": {"token": {"liquidation_threshold": "50%"}}}},
             "lending.pool.token.liquidation_threshold",
         ),
+        ({"lending": {"pool": {"quote": {"rate": {"optimal": "100%"}}}}}, "lending.pool.quote.rate.optimal"),
+        ({"lending": {"pool": {"quote": {"borrowed": 1e12}}}}, "lending.pool.quote.borrowed"),
         ({"oracle": {"oracle": {"heartbeat": "0s"}}}, "oracle.oracle.heartbeat"),
     ],
 )

@@ -358,7 +358,17 @@ LOAD_ERRORS = [
     (
         "depth-extent-below-range",
         put("spot.spot.book.asks", {"notional": 1000, "range": "10%", "extent": "5%"}),
-        "spot.spot.book.asks.extent: must be in [range, 1), got 0.05",
+        "spot.spot.book.asks.extent: must be in [range, 1) with range=0.1, got 0.05",
+    ),
+    (  # the mechanics' rule (sim.market.depth.DepthProfile), checked when the file is loaded
+        "depth-step-beyond-range",
+        put("spot.spot.book.asks", {"notional": 1000, "range": "1%", "extent": "5%", "step": "2%"}),
+        "spot.spot.book.asks.step: must be <= range=0.01, got 0.02",
+    ),
+    (
+        "depth-notional-absurd",
+        put("spot.spot.book.asks", {"notional": 1e14}),
+        "spot.spot.book.asks.notional: absurdly large: 100000000000000.0 (must be < 1e13)",
     ),
     (
         "market-maker-capital-below-margin",

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from processes.spot_venue import depth_profile
 from sim.cli import main
 from sim.core.config import read_toml
 from sim.datafiles import liquidation_levels, profile_ladders
@@ -171,10 +170,7 @@ def csv_twin(raw: dict, folder: Path) -> dict:
     cfg = from_dict(raw).spot["spot"]
     book = twin["spot"]["spot"]["book"]
     del book["asks"], book["bids"]
-    sides = {
-        side: ladder(depth_profile(d), cfg.book.mid, cfg.tick, side)
-        for side, d in ((SELL, cfg.book.asks), (BUY, cfg.book.bids))
-    }
+    sides = {side: ladder(d, cfg.book.mid, cfg.tick, side) for side, d in ((SELL, cfg.book.asks), (BUY, cfg.book.bids))}
     assert len(sides[SELL]) == len(sides[BUY])  # one row per distance on both sides
     rows = "".join(
         f"{abs(a - cfg.book.mid) / cfg.book.mid!r},{bq!r},{aq!r}\n"
