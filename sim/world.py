@@ -56,9 +56,7 @@ class World:
         self.ctx = Context(self.env, self.trace, self.ledger, self.network, self.rng_for)
         self.nodes_kinds = node_kinds(config)
         self.by_section = {
-            kind.section: {
-                name: kind.build(self.ctx, name, s, config) for name, s in getattr(config, kind.section).items()
-            }
+            kind.section: {name: kind.build(self.ctx, name, s, config) for name, s in self._settings(kind).items()}
             for kind in config.kinds
         }
         for nodes in self.by_section.values():
