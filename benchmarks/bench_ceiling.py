@@ -26,7 +26,7 @@ import simpy
 from simpy.events import NORMAL
 
 from processes.messages import Cancel, Limit, Order
-from sim.config import Latency
+from sim.core.config import Latency
 from sim.market.orderbook import OrderBook
 from sim.market.sides import BUY, SELL
 from topology.latency import LatencyModel

@@ -32,7 +32,7 @@ def run(overrides: list[str] = ()) -> dict[str, float]:
     crowd = world.by_section["order_flow"]["crowd"]
     return {
         "sim_wall_s": world.wall_time,
-        "orders": world.spots["spot"].engine.processed,
+        "orders": world.by_section["spot"]["spot"].engine.processed,
         "messages": sum(channel.sent for channel in world.network.channels()),
         "events": int(result.summary["events_processed"]),
         "records": len(result.trace),

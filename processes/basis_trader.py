@@ -10,9 +10,9 @@ by the PerpData's record.
 
 from __future__ import annotations
 
+from processes.basis_settings import BasisTraderSettings
 from processes.context import Context
 from processes.messages import FillReport, MarginTransfer, Order, PerpData
-from sim.config import BasisTrader as BasisConfig
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 from sim.market.funding import annualised
@@ -20,7 +20,7 @@ from sim.market.sides import BUY, SELL
 
 
 class BasisTrader:
-    def __init__(self, ctx: Context, name: str, cfg: BasisConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: BasisTraderSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from processes.context import Context
+from processes.flow_settings import IgniterSettings, NoiseSettings
 from processes.messages import MarginTransfer, Order
-from sim.config import Igniter as IgniterConfig
-from sim.config import Noise as NoiseConfig
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 from sim.market.sides import BUY, SELL
@@ -17,7 +16,7 @@ class Igniter:
     """Sends ``notional`` of market orders in equal slices over ``duration`` from ``start`` (``ignite``
     records): by notional on a spot venue, in contracts at ``reference_price`` on a perp."""
 
-    def __init__(self, ctx: Context, name: str, cfg: IgniterConfig, reference_price: float, on_perp: bool) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: IgniterSettings, reference_price: float, on_perp: bool) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
@@ -58,7 +57,7 @@ class Igniter:
 class NoiseTrader:
     """Poisson market orders with lognormal notional (``noise`` records, exogenous)."""
 
-    def __init__(self, ctx: Context, name: str, cfg: NoiseConfig, perp_reference: float | None = None) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: NoiseSettings, perp_reference: float | None = None) -> None:
         """``perp_reference``: for noise on a perp venue, the price that turns notional into contracts."""
         self.ctx = ctx
         self.name = name

@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.forward_settings import ForwardSettings
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, PoolRequest
-from sim.config import Forward as ForwardConfig
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 from sim.market.sides import BUY, SELL
 
 
 class ForwardBorrower:
-    def __init__(self, ctx: Context, name: str, cfg: ForwardConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: ForwardSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -19,7 +19,7 @@ import numpy as np
 
 from processes.context import Context
 from processes.messages import PerpData
-from sim.config import Perp
+from processes.perp_settings import PerpSettings
 from sim.core.trace import Kind
 from sim.market.funding import binance_funding_cap, funding_payments, funding_rate, premium_sample
 from sim.market.orderbook import OrderBook
@@ -31,7 +31,7 @@ class FundedVenue(Protocol):
     """What the funding clock reads of its perp venue (processes/perp_venue.py), and the one call it makes."""
 
     name: str
-    cfg: Perp
+    cfg: PerpSettings
     ctx: Context
     book: OrderBook
     positions: PositionBook

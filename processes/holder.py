@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.holder_settings import HolderSettings
 from processes.messages import (
     QUOTE_ASSET,
     TOKEN_ASSET,
@@ -27,7 +28,6 @@ from processes.messages import (
     PerpData,
     PoolRequest,
 )
-from sim.config import Holder as HolderConfig
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 from sim.market.sides import SELL
@@ -36,7 +36,7 @@ _MIN_CASH = 1.0  # USDT not worth a message
 
 
 class Holder:
-    def __init__(self, ctx: Context, name: str, cfg: HolderConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: HolderSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

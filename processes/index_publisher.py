@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.index_settings import IndexSettings
 from processes.messages import IndexUpdate, MarketData
-from sim.config import Index
 from sim.core.trace import Kind
 from sim.market.attribution import MoveWindow
 from sim.market.index import index_price, median_index
 
 
 class IndexPublisher:
-    def __init__(self, ctx: Context, name: str, cfg: Index) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: IndexSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -32,6 +32,7 @@ collateral seized, notional = value of the debt repaid).
 from __future__ import annotations
 
 from processes.context import Context
+from processes.lending_settings import LendingSettings
 from processes.messages import (
     QUOTE_ASSET,
     LiquidateRequest,
@@ -41,36 +42,19 @@ from processes.messages import (
     PoolRequest,
     PriceUpdate,
 )
-from sim.config import Lending, Rate, Reserve
 from sim.core.trace import Kind
-from sim.market.lending import RateModel, ReserveParams
 from sim.market.lending_book import ASSETS, LendingBook
 
 
-def reserve_params(reserve: Reserve) -> ReserveParams:
-    """The mechanics' ReserveParams of a config reserve."""
-    return ReserveParams(
-        ltv=reserve.ltv,
-        liquidation_threshold=reserve.liquidation_threshold,
-        liquidation_bonus=reserve.liquidation_bonus,
-        close_factor=reserve.close_factor,
-        full_close_hf=reserve.full_close_hf,
-        small_position=reserve.small_position,
-    )
-
-
-def rate_model(rate: Rate) -> RateModel:
-    return RateModel(base=rate.base, slope1=rate.slope1, slope2=rate.slope2, optimal=rate.optimal)
-
-
 class LendingPool:
-    def __init__(self, ctx: Context, name: str, cfg: Lending) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LendingSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
         self.account = ctx.ledger.account(f"{name}:reserve")
         self.reserves = (cfg.quote, cfg.token)
-        self.book = LendingBook([reserve_params(r) for r in self.reserves], [rate_model(r.rate) for r in self.reserves])
+        # each Reserve is its mechanics' ReserveParams, its rate a RateModel
+        self.book = LendingBook(list(self.reserves), [r.rate for r in self.reserves])
         self.node_of: dict[int, str] = {}  # where an account's LoanUpdates go
         graph = ctx.network.graph
         self.liquidators = [

@@ -14,22 +14,21 @@ debt asset left records ``refused`` instead of asking.
 from __future__ import annotations
 
 from processes.context import Context
-from processes.lending_pool import reserve_params
+from processes.lending_settings import LendingSettings
+from processes.liquidator_settings import LiquidatorSettings
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
-from sim.config import Lending
-from sim.config import Liquidator as LiquidatorConfig
 from sim.core.trace import Kind
 from sim.market.lending import close_factor
 from sim.market.sides import BUY, SELL
 
 
 class Liquidator:
-    def __init__(self, ctx: Context, name: str, cfg: LiquidatorConfig, pool: Lending) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LiquidatorSettings, pool: LendingSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
         self.account = ctx.ledger.account(name)
-        self.params = (reserve_params(pool.quote), reserve_params(pool.token))
+        self.params = (pool.quote, pool.token)
         self.pool_out = ctx.network.channel(name, cfg.pool)
         self.spot_out = ctx.network.channel(name, cfg.venue)
         self.pending: dict[int, int] = {}  # borrower with a request in flight -> debt asset

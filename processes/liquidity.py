@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.liquidity_settings import LiquiditySettings
 from processes.messages import MarketData, Quotes
-from processes.spot_venue import depth_profile
-from sim.config import Liquidity
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 from sim.market.depth import quotable_ladder
@@ -20,13 +19,13 @@ from sim.market.sides import BUY, SELL
 
 
 class LiquidityProvider:
-    def __init__(self, ctx: Context, name: str, cfg: Liquidity, tick: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: LiquiditySettings, tick: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
         self.tick = tick
         self.account = ctx.ledger.account(name)
-        self.profile = depth_profile(cfg.quotes)
+        self.profile = cfg.quotes
         self.out = ctx.network.channel(name, cfg.venue)
         self.price = math.nan
         self.cause = -1

@@ -11,22 +11,21 @@ from __future__ import annotations
 import math
 
 from processes.context import Context
+from processes.market_maker_settings import MarketMakerSettings
 from processes.messages import FillReport, MarketData, Order, PerpData, Quotes
-from processes.spot_venue import depth_profile
-from sim.config import MarketMaker as MarketMakerConfig
 from sim.core.trace import Kind
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 
 
 class MarketMaker:
-    def __init__(self, ctx: Context, name: str, cfg: MarketMakerConfig, perp_tick: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: MarketMakerSettings, perp_tick: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
         self.account = ctx.ledger.account(name)
         self.tick = perp_tick
-        self.profile = depth_profile(cfg.quotes)
+        self.profile = cfg.quotes
         self.quote_out = ctx.network.channel(name, cfg.perp)
         total = sum(cfg.hedge.values())
         self.hedge_out = [(ctx.network.channel(name, v), w / total) for v, w in cfg.hedge.items()]

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
-from sim.config import OptionMarketMaker as OptionConfig
+from processes.option_mm_settings import OptionMarketMakerSettings
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
 
 
 class OptionMarketMaker(LiquidityProvider):
-    def __init__(self, ctx: Context, name: str, cfg: OptionConfig, tick: float, opening_price: float) -> None:
+    def __init__(
+        self, ctx: Context, name: str, cfg: OptionMarketMakerSettings, tick: float, opening_price: float
+    ) -> None:
         super().__init__(ctx, name, cfg, tick)
         self.project = ctx.ledger.account(cfg.project)
         self.strike = cfg.strike * opening_price

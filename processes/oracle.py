@@ -17,13 +17,13 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
-from sim.config import Oracle as OracleConfig
+from processes.oracle_settings import OracleSettings
 from sim.core.trace import Kind
 from sim.market.attribution import MoveWindow
 
 
 class PushOracle:
-    def __init__(self, ctx: Context, name: str, cfg: OracleConfig) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: OracleSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

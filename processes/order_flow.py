@@ -26,7 +26,7 @@ from simpy.events import NORMAL
 
 from processes.context import Context
 from processes.messages import Cancel, Limit, MarketData, Order
-from sim.config import OrderFlow as OrderFlowConfig
+from processes.order_flow_settings import OrderFlowSettings
 from sim.core.ledger import ASSET, QUOTE
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, SELL
@@ -37,7 +37,7 @@ _NAN = math.nan
 
 
 class OrderFlow:
-    def __init__(self, ctx: Context, name: str, cfg: OrderFlowConfig, tick: float, opening: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: OrderFlowSettings, tick: float, opening: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

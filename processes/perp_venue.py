@@ -21,7 +21,7 @@ from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
-from sim.config import Perp
+from processes.perp_settings import PerpSettings
 from sim.core.ledger import QUOTE
 from sim.core.trace import Kind
 from sim.market.clearing import (
@@ -36,7 +36,6 @@ from sim.market.clearing import (
     settle_closed,
 )
 from sim.market.liquidation import AdlRanking
-from sim.market.margin import MarginTiers
 from sim.market.mark import IrregularEMA, MovingAverage, binance_mark, hyperliquid_mark
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.positions import Cohort, PositionBook
@@ -51,14 +50,7 @@ class LiquidationJob:
     cause: int
 
 
-def margin_tiers(cfg: Perp) -> MarginTiers:
-    """The venue's maintenance-margin ladder: explicit tiers, else a flat MMR."""
-    if cfg.tiers:
-        return MarginTiers.from_rows([tuple(row) for row in cfg.tiers])
-    return MarginTiers.flat(cfg.mmr)
-
-
-def clearing_rules(cfg: Perp) -> ClearingRules:
+def clearing_rules(cfg: PerpSettings) -> ClearingRules:
     """The venue's liquidation waterfall rules (its style and their parameters)."""
     return ClearingRules(
         style=cfg.style,
@@ -76,14 +68,14 @@ def clearing_rules(cfg: Perp) -> ClearingRules:
 
 
 class PerpVenue:
-    def __init__(self, ctx: Context, name: str, cfg: Perp, unwinder: str | None = None) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: PerpSettings, unwinder: str | None = None) -> None:
         """``unwinder``: the node that unwinds what the fund (or, on hyperliquid, the vault) takes over."""
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
         ledger = ctx.ledger
         self.book = OrderBook(cfg.tick)
-        self.positions = PositionBook(margin_tiers(cfg))
+        self.positions = PositionBook(cfg.margin_tiers())
         self.adl = {s: AdlRanking(self.positions, s, cfg.adl) for s in (LONG, SHORT)}
         self.engine = MatchingEngine(ctx.env, cfg.throughput, self._execute)
         self.margin_account = ledger.account(f"{name}:margin")

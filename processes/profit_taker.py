@@ -17,7 +17,7 @@ import math
 
 from processes.context import Context
 from processes.messages import MarketData, Quotes
-from sim.config import ProfitTaker as ProfitTakerConfig
+from processes.profit_taker_settings import ProfitTakerSettings
 from sim.core.ledger import ASSET
 from sim.core.trace import Kind
 from sim.market.orderbook import TickGrid
@@ -25,7 +25,7 @@ from sim.market.sides import SELL
 
 
 class ProfitTaker:
-    def __init__(self, ctx: Context, name: str, cfg: ProfitTakerConfig, tick: float, opening_mid: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: ProfitTakerSettings, tick: float, opening_mid: float) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg

@@ -20,13 +20,13 @@ import math
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
-from sim.config import QuotingBorrower as QuotingBorrowerConfig
+from processes.quoting_borrower_settings import QuotingBorrowerSettings
 from sim.core.ledger import QUOTE
 from sim.core.trace import Kind
 
 
 class QuotingBorrower(LiquidityProvider):
-    def __init__(self, ctx: Context, name: str, cfg: QuotingBorrowerConfig, tick: float) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: QuotingBorrowerSettings, tick: float) -> None:
         super().__init__(ctx, name, cfg, tick)
         self.pool_out = ctx.network.channel(name, cfg.pool)
         self.stage = "start"

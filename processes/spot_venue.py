@@ -16,30 +16,18 @@ import math
 from processes.context import Context
 from processes.engine import MatchingEngine
 from processes.messages import Cancel, Limit, MarketData, Order, Quotes
-from sim.config import Spot
+from processes.spot_settings import SpotSettings
 from sim.core.datafiles import profile_ladders
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
-from sim.market.depth import DepthProfile, ladder
+from sim.market.depth import ladder
 from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook
 from sim.market.sides import BUY, SELL
 
 
-def depth_profile(depth) -> DepthProfile:
-    """The mechanics' DepthProfile for a config Depth table."""
-    return DepthProfile(
-        notional=depth.notional,
-        range=depth.range,
-        shape=depth.shape,
-        extent=depth.extent,
-        step=depth.step,
-        scale=depth.scale,
-    )
-
-
 class SpotVenue:
-    def __init__(self, ctx: Context, name: str, cfg: Spot) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: SpotSettings) -> None:
         self.ctx = ctx
         self.name = name
         self.cfg = cfg
@@ -78,7 +66,7 @@ class SpotVenue:
             ladders = profile_ladders(book.profile, f"spot.{self.name}.book.profile", book.mid, tick)
             return [(SELL, ladders.asks), (BUY, ladders.bids)]
         return [
-            (side, ladder(depth_profile(depth), book.mid, tick, side))
+            (side, ladder(depth, book.mid, tick, side))
             for side, depth in ((SELL, book.asks), (BUY, book.bids))
             if depth is not None
         ]

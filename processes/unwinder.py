@@ -16,13 +16,13 @@ from collections import deque
 
 from processes.context import Context
 from processes.messages import FillReport, Order, PerpData, Takeover
-from sim.config import Unwinder as UnwinderConfig
+from processes.unwinder_settings import UnwinderSettings
 from sim.core.trace import Kind
 from sim.market.sides import DUST
 
 
 class Unwinder:
-    def __init__(self, ctx: Context, name: str, cfg: UnwinderConfig, holds: str) -> None:
+    def __init__(self, ctx: Context, name: str, cfg: UnwinderSettings, holds: str) -> None:
         """``holds``: ``insurance`` (the perp's fund) or ``vault`` (its liquidator vault)."""
         self.ctx = ctx
         self.name = name

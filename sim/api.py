@@ -22,7 +22,8 @@ import warnings
 from pathlib import Path
 
 from sim.analysis.runfolder import open_run as open_folder
-from sim.config import Config, validated
+from sim.core.config import Config
+from sim.engine.config import validated
 from sim.engine.notices import notices
 from sim.engine.world import RunResult, World
 from sim.study.arms import arm_config, arm_configs, no_arms

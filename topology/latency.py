@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from sim.config import Latency
+from sim.core.config import Latency
 
 _BLOCK = 1024
 

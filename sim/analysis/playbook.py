@@ -218,9 +218,7 @@ def perps_of(table: TraceTable) -> set[str]:
 
 def pool_rates(config) -> dict[str, RateModel]:
     """Each lending pool's USDT borrow rate model, from a run's config."""
-    from processes.lending_pool import rate_model
-
-    return {name: rate_model(pool.quote.rate) for name, pool in config.lending.items()}
+    return {name: pool.quote.rate for name, pool in config.lending.items()}
 
 
 def liquidation_distance(ltv: float, liquidation_threshold: float, mmr: float, hedge: float = 1.0) -> dict:

@@ -23,15 +23,15 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis.runfolder import open_run
     from sim.core.errors import ConfigError
     from sim.core.paths import output_file, writing
+    from sim.engine.config import topology
     from sim.plots.topology import RunFlow, animate_topology, plot_topology
     from sim.study.experiments import load_experiment
-    from topology.graph import build_graph
 
     if not 1 <= args.frames <= MAX_FRAMES:
         raise ConfigError("--frames", f"must be between 1 and {MAX_FRAMES}, got {args.frames}")
     folder = open_run(args.run)
     out = output_file(args.out or folder.path / ("cascade.gif" if args.animate else "topology.png"))
-    graph = build_graph(load_experiment(str(folder.path / "config.toml")))
+    graph = topology(load_experiment(str(folder.path / "config.toml")))
     if args.animate and not len(folder.trace):
         raise ConfigError("", f"{folder.path}: no records to animate (the run's trace is empty)")
     with writing(out):

@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.config import config_hash
+    from sim.core.config import config_hash
     from sim.core.trace import write_csv
     from sim.engine.world import World
     from sim.study.experiments import load_experiment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.commands.common import experiment_arguments
-from sim.config import to_toml
+from sim.core.config import to_toml
 from sim.study.experiments import load_experiment
 
 NAME = "show"

@@ -19,12 +19,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.core.paths import output_file, writing
+    from sim.engine.config import topology
     from sim.plots.topology import plot_topology
-    from topology.graph import build_graph
 
     config = load_experiment(args.experiment, args.seed, args.overrides)
     out = output_file(args.out or Path("results") / f"{config.experiment.name}-topology.png")
     with writing(out):
-        plot_topology(build_graph(config), out, f"{config.experiment.name}: topology")
+        plot_topology(topology(config), out, f"{config.experiment.name}: topology")
     print(out)
     return 0

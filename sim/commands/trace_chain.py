@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from sim.analysis.waves import WAVE_SHARE, WAVE_STEP
     from sim.core.errors import ConfigError
     from sim.core.trace import Kind
+    from sim.engine.config import topology
     from sim.study.experiments import load_experiment
-    from topology.graph import build_graph
 
     share = WAVE_SHARE if args.wave_share is None else args.wave_share
     step = WAVE_STEP if args.wave_step is None else args.wave_step
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--wave-step", f"must be in [0, 1), got {step}")
     folder = open_run(args.run)
     table = folder.trace
-    links = set(build_graph(load_experiment(str(folder.path / "config.toml"))).edges)
+    links = set(topology(load_experiment(str(folder.path / "config.toml"))).edges)
     if args.rid is None:
         print(_report(analysis.waves(table, share, step), analysis.edge_delays(table), links))
         return 0

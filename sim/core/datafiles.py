@@ -128,7 +128,7 @@ def _number(text: str, key: str, line: int, row: dict[str, str], column: str, po
 
 def liquidation_levels(text: str, key: str, side: str) -> tuple[np.ndarray, np.ndarray]:
     """A liquidation map's levels on ``side`` ("long"/"short"): prices ascending and notionals."""
-    import numpy as np  # here: sim.config imports this module, and loading a config needs no numpy
+    import numpy as np  # here: sim.core.config imports this module, and loading a config needs no numpy
 
     levels: list[tuple[float, float]] = []
     for line, row in _rows(text, key, MAP_COLUMNS):

@@ -3,7 +3,9 @@
 A field's type drives the conversion: ``float``/``int``/``str``/``bool``, ``X | None``,
 nested dataclasses, ``dict[str, Dataclass]`` (tables keyed by id) and lists. Field metadata
 ``unit="duration"`` or ``unit="fraction"`` accepts "250ms" / "2%" strings, and
-``choices=(...)`` restricts a string. Errors are ``ConfigError`` naming the dotted key.
+``choices=(...)`` restricts a string. Errors are ``ConfigError`` naming the dotted key, also
+the ValueError a dataclass raises when built (mechanics dataclasses such as
+sim.market.depth.DepthProfile check their own rules; the message's first word names the field).
 """
 
 from __future__ import annotations
@@ -78,7 +80,13 @@ def load(cls: type, raw: Any, key: str = "") -> Any:
             values[name] = convert(hints[name], raw[name], sub, field.metadata)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(sub, "missing required key")
-    obj = cls(**values)
+    try:
+        obj = cls(**values)
+    except ValueError as exc:  # a mechanics dataclass's own rules ("<field> must be ...")
+        name, _, problem = str(exc).partition(" ")
+        if name in fields:
+            raise ConfigError(_join(key, name), problem) from None
+        raise ConfigError(key, str(exc)) from None
     check = getattr(obj, "check", None)
     if check is not None:
         check(key)

@@ -30,7 +30,7 @@ A violation raises InvariantError naming the invariant, the simulated time and t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -45,8 +45,7 @@ if TYPE_CHECKING:
     import simpy
 
     from processes.perp_venue import PerpVenue
-    from processes.spot_venue import SpotVenue
-    from sim.config import Config
+    from sim.core.config import Config
 
 
 class CheckedWorld(Protocol):
@@ -56,8 +55,7 @@ class CheckedWorld(Protocol):
     trace: Trace
     ledger: Ledger
     config: Config
-    spots: dict[str, SpotVenue]
-    perps: dict[str, PerpVenue]
+    by_section: dict[str, dict[str, Any]]  # the nodes of each kind, by id: spot venues, perp venues, ...
 
 
 REL_TOL = 1e-9  # relative to the gross amount an identity sums over
@@ -91,8 +89,8 @@ class Invariants:
         self.env = world.env
         self.trace: Trace = world.trace
         self.ledger: Ledger = world.ledger
-        self.perps: dict[str, PerpVenue] = world.perps
-        self.books = {name: v.book for name, v in {**world.spots, **world.perps}.items()}
+        self.perps: dict[str, PerpVenue] = world.by_section["perp"]
+        self.books = {name: v.book for name, v in {**world.by_section["spot"], **world.by_section["perp"]}.items()}
         self.duration = world.config.experiment.duration
         self.opened = {name: Opened.of(v) for name, v in self.perps.items()}
         self.live = {name: LiveDelays(v) for name, v in self.perps.items()} if every_event else {}

@@ -7,7 +7,7 @@ rally igniter after an 8-hour run's end), so they are not errors.
 
 from __future__ import annotations
 
-from sim.config import Config
+from sim.core.config import Config
 
 
 def notices(config: Config) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import Population
+from processes.perp_settings import Population
 from sim.core.datafiles import liquidation_levels
 from sim.core.errors import ConfigError
 from sim.market.margin import (

@@ -10,10 +10,10 @@ proportional to the density at its distance, scaled so that the levels within
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.market.orderbook import TickGrid
-from sim.market.sides import check_positive, check_side
+from sim.market.sides import FRACTION, check_positive, check_side
 
 SHAPES = ("flat", "linear", "exponential")
 _TOL = 1e-9  # relative tolerance for "within range / extent"
@@ -24,11 +24,11 @@ class DepthProfile:
     """Notional per side within ±range of mid and its density law (fractions of mid)."""
 
     notional: float
-    range: float = 0.02
-    shape: str = "flat"
-    extent: float = 0.10
-    step: float = 0.001
-    scale: float = 0.01
+    range: float = field(default=0.02, metadata=FRACTION)
+    shape: str = field(default="flat", metadata={"choices": SHAPES})
+    extent: float = field(default=0.10, metadata=FRACTION)
+    step: float = field(default=0.001, metadata=FRACTION)
+    scale: float = field(default=0.01, metadata=FRACTION)
 
     def __post_init__(self) -> None:
         for name in ("notional", "range", "extent", "step", "scale"):

@@ -7,12 +7,14 @@ Values (``*_values``, ``debt_value``) are in the quote currency; amounts (``debt
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import ArrayLike
+from sim.market.sides import FRACTION, check_fraction, check_non_negative, check_positive
 
-from sim.market.sides import check_fraction, check_non_negative, check_positive
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
 
 
 def _check_unit(name: str, value: float) -> float:
@@ -36,10 +38,10 @@ class ReserveParams:
     liquidation can never seize more value than the threshold backs.
     """
 
-    ltv: float
-    liquidation_threshold: float
-    liquidation_bonus: float = 1.05
-    close_factor: float = 0.5
+    ltv: float = field(metadata=FRACTION)
+    liquidation_threshold: float = field(metadata=FRACTION)
+    liquidation_bonus: float = field(default=1.05, metadata=FRACTION)
+    close_factor: float = field(default=0.5, metadata=FRACTION)
     full_close_hf: float = 0.95  # close factor 100% when HF <= this
     small_position: float = 0.0  # debt value below which the close factor is 100%
 
@@ -70,10 +72,10 @@ class RateModel:
     above it: base + slope1 + slope2·(U − U_opt)/(1 − U_opt).
     """
 
-    base: float = 0.0
-    slope1: float = 0.04
-    slope2: float = 0.75
-    optimal: float = 0.8
+    base: float = field(default=0.0, metadata=FRACTION)
+    slope1: float = field(default=0.04, metadata=FRACTION)
+    slope2: float = field(default=0.75, metadata=FRACTION)
+    optimal: float = field(default=0.8, metadata=FRACTION)
 
     def __post_init__(self) -> None:
         check_non_negative("base", self.base)
@@ -106,6 +108,8 @@ def utilisation(debt: float, cash: float) -> float:
 
 
 def _values(name: str, values: ArrayLike) -> np.ndarray:
+    import numpy as np  # here: an experiment file's reserves are ReserveParams, and loading one needs no numpy
+
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or not np.all(np.isfinite(arr) & (arr >= 0)):
         raise ValueError(f"{name} must be finite numbers >= 0, got {values!r}")
@@ -114,6 +118,8 @@ def _values(name: str, values: ArrayLike) -> np.ndarray:
 
 def _weighted_collateral(collateral_values: ArrayLike, factors: ArrayLike, factor_name: str) -> float:
     """Σ collateral value · factor, with the factors checked to lie in [0, 1)."""
+    import numpy as np  # (see _values)
+
     c = _values("collateral_values", collateral_values)
     f = _values(factor_name, factors)
     if f.shape != c.shape or np.any(f >= 1):

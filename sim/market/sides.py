@@ -19,6 +19,11 @@ SHORT = -1
 DUST = 1e-9
 
 
+# Field metadata of a fraction field (0.02), which experiment files may write as "2%" or "200bp"
+# (sim/core/schema.py reads it): the mechanics' dataclasses are loaded from TOML as they are.
+FRACTION = {"unit": "fraction"}
+
+
 def check_side(name: str, side: int) -> int:
     """Return ``side`` if it is +1 or -1, else raise ValueError naming the argument."""
     if side not in (1, -1):

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.analysis.waves import cascade_direction
-from sim.config import Config, Latency
+from sim.core.config import Config, Latency
 from sim.core.trace import Kind, TraceTable
 from sim.core.units import format_duration
 from sim.plots import formats, style, timeaxis

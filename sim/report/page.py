@@ -33,15 +33,15 @@ def _inline_json(value) -> str:
 
 def topology_png(folder: RunFolder) -> str:
     """The run's topology figure as a base64 PNG, or "" when its config.toml is missing."""
+    from sim.engine.config import topology
     from sim.plots import style
     from sim.plots.topology import RunFlow, topology_figure
     from sim.study.experiments import load_experiment
-    from topology.graph import build_graph
 
     config = folder.path / "config.toml"
     if not config.is_file():
         return ""
-    fig = topology_figure(build_graph(load_experiment(str(config))), "", RunFlow.from_trace(folder.trace))
+    fig = topology_figure(topology(load_experiment(str(config))), "", RunFlow.from_trace(folder.trace))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=style.DPI)
     return base64.b64encode(buffer.getvalue()).decode("ascii")

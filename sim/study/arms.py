@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sim.config import Config, from_dict, node_sections
+from sim.core.config import Config
 from sim.core.errors import ConfigError
 from sim.core.schema import did_you_mean
+from sim.engine.config import ExperimentConfig, from_dict
 
 
 def arm_configs(raw: dict[str, Any], overrides: list[str] = ()) -> dict[str, Config]:
@@ -61,7 +62,7 @@ def _without(raw: dict[str, Any], components: set[str]) -> dict[str, Any]:
     """A copy of ``raw`` without ``components``, the links touching them, or the arms table."""
     out = copy.deepcopy(raw)
     out.pop("arms", None)
-    for section in node_sections():
+    for section in ExperimentConfig.node_sections:
         for comp in components & set(out.get(section, {})):
             del out[section][comp]
     links = out.get("link", {})

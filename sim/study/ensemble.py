@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.core.errors import ConfigError
 from sim.core.schema import did_you_mean
 from sim.core.trace import Kind
+from sim.engine.config import from_dict
 from sim.study.arms import no_arms
 from sim.study.experiments import resolve
 from sim.study.grid import ARM

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.config import Config, from_dict, read_toml
+from sim.core.config import Config, read_toml
 from sim.core.errors import ConfigError
 from sim.core.schema import did_you_mean
+from sim.engine.config import from_dict
 
 REPO_RUNS = Path(__file__).resolve().parents[2] / "runs"
 

@@ -19,10 +19,11 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sim.config import Config, Latency
+from sim.core.config import Latency
 from sim.core.errors import ConfigError
 from sim.core.schema import did_you_mean
 from sim.core.units import parse_duration, parse_fraction
+from sim.engine.config import ExperimentConfig
 
 MAX_POINTS = 100_000
 DURATION, FRACTION = "duration", "fraction"
@@ -64,7 +65,7 @@ class Point:
 def unit_of(key: str) -> str | None:
     """The unit of a dotted config key (DURATION, FRACTION or None), read from the schema;
     ConfigError if a part of it names no field of the schema."""
-    tp: Any = Config
+    tp: Any = ExperimentConfig
     meta: typing.Mapping[str, Any] = {}
     parts = key.split(".")
     while parts:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import resource
 from pathlib import Path
 
-from sim.config import Config
+from sim.core.config import Config
 from sim.core.errors import ConfigError
 
 MAX_RUNS = 100_000

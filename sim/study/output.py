@@ -17,8 +17,8 @@ import numpy
 import simpy
 
 from sim.analysis.playbook import run_metrics
-from sim.config import to_toml
 from sim.core import trace_parquet
+from sim.core.config import to_toml
 from sim.core.contributors import write_contributors
 from sim.core.errors import ConfigError
 from sim.core.interrupts import deferred

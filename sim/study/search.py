@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.core.errors import ConfigError, Interrupted
 from sim.core.interrupts import deferred
 from sim.core.locks import locked
 from sim.core.paths import output_folder
 from sim.core.schema import did_you_mean
+from sim.engine.config import from_dict
 from sim.study.critical import SCAN_POINTS, Scan, crossings, scan_points
 from sim.study.experiments import resolve
 from sim.study.grid import ARM, DURATION, Axis, Point, parse_axis, parse_value, show, unit_of

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import Config, config_hash, from_dict, read_toml
+from sim.core.config import Config, config_hash, read_toml
 from sim.core.errors import ConfigError
 from sim.core.interrupts import deferred
 from sim.core.paths import writing
+from sim.engine.config import from_dict
 from sim.study.arms import arm_config, no_arms
 from sim.study.experiments import resolve, seed_override
 from sim.study.grid import ARM, Axis, Point, parse_axis, points

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.config import from_dict
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from tests.worlds import small_raw
 
@@ -50,11 +50,11 @@ def test_high_funding_draws_the_basis_trader_in_with_equal_legs():
     assert sides[0] == -1  # it enters first: short the perp
     assert (rates[sides == -1] > 0.20).all() and (rates[sides == 1] < 0.05).all()
     # its own spot buying lifts the index source toward the rich perp: the basis closes and it unwinds
-    carry = world.basis["carry"]
+    carry = world.by_section["basis"]["carry"]
     tokens = result.ledger.of("carry").asset
     assert t.qty[decisions][sides == -1].sum() > 0
     assert tokens == pytest.approx(carry.short, rel=1e-9, abs=1e-9)  # the same quantity on both legs
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     pid = perp.pid_of[result.ledger.account("carry")]
     assert perp.positions.qty[pid] == pytest.approx(carry.short, rel=1e-12)
     # capital is finite: it stops when the cash runs out

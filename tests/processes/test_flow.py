@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import from_dict
 from sim.core.errors import ConfigError
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from tests.worlds import LATENCY
 

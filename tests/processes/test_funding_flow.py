@@ -7,8 +7,8 @@ import copy
 import numpy as np
 import pytest
 
-from sim.config import from_dict
 from sim.core.trace import Kind
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from tests.worlds import small_raw
 
@@ -32,7 +32,7 @@ def funding_records(table):
 def test_three_intervals_of_zero_premium_pay_the_interest_rate_by_hand():
     world = World(from_dict(quiet_world()))
     result = world.run()
-    positions = world.perps["perp"].positions
+    positions = world.by_section["perp"]["perp"].positions
     shorts_qty = float(positions.qty[positions.side == -1].sum())  # nobody trades: the opening OI
     t = result.trace
     rates, payments = funding_records(t)
@@ -62,7 +62,7 @@ def test_payments_sum_to_zero_in_every_interval_and_move_margins():
     assert len(rates) == 2
     assert (t.price[rates] > 0.0000125).all()  # positive premium: longs pay more than the interest rate
     # the record's premium column holds the average premium its rate was computed from
-    clock = world.perps["perp"].funding
+    clock = world.by_section["perp"]["perp"].funding
     assert (t.premium[rates] > 0).all()
     assert [clock.rate(p) for p in t.premium[rates].tolist()] == t.price[rates].tolist()
     assert np.isnan(t.premium[t.kind != Kind.FUNDING_RATE]).all()
@@ -70,7 +70,7 @@ def test_payments_sum_to_zero_in_every_interval_and_move_margins():
         mine = payments[t.cause[payments] == rid]
         assert abs(t.notional[mine].sum()) < 1e-6
         assert t.notional[mine][t.account[mine] == "shorts"][0] > 0
-    pos = world.perps["perp"].positions
+    pos = world.by_section["perp"]["perp"].positions
     assert result.ledger.of("perp:margin").quote == pytest.approx(float(pos.margin.sum()), rel=1e-9)
 
 
@@ -80,7 +80,7 @@ def test_the_predicted_rate_is_published_over_the_venues_links():
     raw = quiet_world(hours=0.05)
     world = World(from_dict(raw))
     seen: list[PerpData] = []
-    mm = world.market_makers["mm"]
+    mm = world.by_section["market_maker"]["mm"]
     original = mm.receive
     mm_receive = lambda msg: seen.append(msg) if isinstance(msg, PerpData) else original(msg)  # noqa: E731
     world.network.attach("mm", mm_receive)

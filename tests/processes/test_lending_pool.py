@@ -15,13 +15,13 @@ import simpy
 
 from processes.context import Context
 from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
-from sim.config import Latency, from_dict
+from sim.core.config import Latency
 from sim.core.errors import ConfigError
 from sim.core.ledger import Ledger
 from sim.core.trace import Trace
-from sim.engine.world import World, component_rng, node_builders
+from sim.engine.config import from_dict, topology
+from sim.engine.world import World, component_rng
 from sim.market.lending import health_factor
-from topology.graph import build_graph
 from topology.network import Network
 
 YEAR = 365 * 86400.0
@@ -102,7 +102,7 @@ class LendingWorld:
     def __init__(self, raw: dict) -> None:
         cfg = from_dict(raw)
         self.env = env = simpy.Environment()
-        graph = build_graph(cfg)
+        graph = topology(cfg)
         graph.add_node("borrower", kind="borrower")
         link = Latency(value=BORROWER_LINK)
         graph.add_edge("borrower", "pool", id="borrower-pool", kind="order", latency=link)
@@ -116,9 +116,9 @@ class LendingWorld:
         network = Network(env, graph, rng_for)
         self.ctx = Context(env, self.trace, self.ledger, network, rng_for)
         self.nodes = {
-            name: build(self.ctx, name, c)
-            for section, build in node_builders(cfg).items()
-            for name, c in getattr(cfg, section).items()
+            name: kind.build(self.ctx, name, c, cfg)
+            for kind in cfg.kinds
+            for name, c in getattr(cfg, kind.section).items()
         }
         self.borrower = ScriptedBorrower(self.ctx)
         for name, node in {**self.nodes, "borrower": self.borrower}.items():
@@ -389,13 +389,15 @@ def test_a_world_with_a_pool_runs_and_conserves_money(raw):
             {"lending": {"pool": {"token": {"liquidation_threshold": "50%"}}}},
             "lending.pool.token.liquidation_threshold",
         ),
+        ({"lending": {"pool": {"quote": {"rate": {"optimal": "100%"}}}}}, "lending.pool.quote.rate.optimal"),
+        ({"lending": {"pool": {"quote": {"borrowed": 1e12}}}}, "lending.pool.quote.borrowed"),
         ({"oracle": {"oracle": {"heartbeat": "0s"}}}, "oracle.oracle.heartbeat"),
     ],
 )
 def test_bad_lending_configs_name_the_key(raw, change, key):
     _merge(raw, change)
     with pytest.raises(ConfigError) as err:
-        build_graph(from_dict(raw))
+        topology(from_dict(raw))
     assert err.value.key == key
 
 

@@ -10,8 +10,8 @@ import simpy
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
 from processes.oracle import PushOracle
-from sim.config import Latency
-from sim.config import Oracle as OracleConfig
+from processes.oracle_settings import OracleSettings
+from sim.core.config import Latency
 from sim.core.ledger import Ledger
 from sim.core.trace import Kind, Trace
 from topology.network import Network
@@ -51,7 +51,7 @@ def oracle_world(start_at: float = 0.0):
     graph.add_edge("oracle", "pool", id="oracle-pool", kind="oracle", latency=Latency(value=LINK))
     network = Network(env, graph, lambda name: np.random.default_rng(0))
     ctx = Context(env, Trace(), Ledger(), network, lambda name: np.random.default_rng(0))
-    oracle = PushOracle(ctx, "oracle", OracleConfig(source="spot", deviation=0.005, heartbeat=60.0))
+    oracle = PushOracle(ctx, "oracle", OracleSettings(source="spot", deviation=0.005, heartbeat=60.0))
     sub = Subscriber(env)
     network.attach("pool", sub.receive)
     oracle.start()

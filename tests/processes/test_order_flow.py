@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from processes.messages import Cancel, Limit
-from sim.config import from_dict
 from sim.core.errors import ConfigError
 from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import NO_ID, Kind, write_csv
+from sim.engine.config import from_dict
 from sim.engine.world import World
 
 CROWD_WORLD = {
@@ -71,7 +71,7 @@ def test_the_crowd_sends_limit_cancel_and_market_orders_in_its_shares(crowd_run)
     # each limit order is cancelled after ~5 s: all but the last few seconds' are
     assert sent["limit"] - 6 * 50 * 0.7 * 3 < sent["cancel"] <= sent["limit"]
     sent = crowd.out.sent + world.network.channel("mm", "spot").sent
-    assert sent - 5 <= world.spots["spot"].engine.processed <= sent  # the last few are in flight
+    assert sent - 5 <= world.by_section["spot"]["spot"].engine.processed <= sent  # the last few are in flight
 
 
 def test_only_market_orders_and_trades_are_recorded_and_all_are_exogenous(crowd_run):
@@ -89,7 +89,7 @@ def test_only_market_orders_and_trades_are_recorded_and_all_are_exogenous(crowd_
 
 def test_cancels_leave_few_resting_orders(crowd_run):
     world, _ = crowd_run
-    spot, crowd = world.spots["spot"], world.by_section["order_flow"]["crowd"]
+    spot, crowd = world.by_section["spot"]["spot"], world.by_section["order_flow"]["crowd"]
     assert len(spot.resting) <= len(crowd.live) + 10  # those whose cancel overtook them, at most
     assert len(crowd.live) < 50 * 0.7 * 5 * 3
 
@@ -106,7 +106,7 @@ def test_the_same_seed_gives_the_same_trace_and_another_seed_another(tmp_path, c
 
 def test_a_limit_order_rests_under_its_reference_until_cancelled():
     world = World(from_dict(CROWD_WORLD))
-    spot, ledger = world.spots["spot"], world.ledger
+    spot, ledger = world.by_section["spot"]["spot"], world.ledger
     world._open()
     trader = ledger.account("crowd:0")
     spot.receive(Limit(-1, trader, 1, 9.5, 3.0, 7))
@@ -120,7 +120,7 @@ def test_a_limit_order_rests_under_its_reference_until_cancelled():
 
 def test_a_crossing_limit_order_trades_and_is_cut_to_the_balance():
     world = World(from_dict(CROWD_WORLD))
-    spot, ledger = world.spots["spot"], world.ledger
+    spot, ledger = world.by_section["spot"]["spot"], world.ledger
     world._open()
     trader = ledger.account("crowd:0")
     tokens, cash = ledger.balance(trader, ASSET), ledger.balance(trader, QUOTE)
@@ -137,7 +137,7 @@ def test_a_crossing_limit_order_trades_and_is_cut_to_the_balance():
 
 def test_a_resting_order_holds_its_funds_from_later_orders():
     world = World(from_dict(CROWD_WORLD))
-    spot, ledger = world.spots["spot"], world.ledger
+    spot, ledger = world.by_section["spot"]["spot"], world.ledger
     world._open()
     trader = ledger.account("crowd:0")
     tokens = ledger.balance(trader, ASSET)
@@ -152,7 +152,7 @@ def test_a_resting_order_holds_its_funds_from_later_orders():
 def test_a_poor_crowd_never_overdraws_and_its_holds_match_its_resting_orders():
     """Traders with a few orders' worth of funds: without holds their resting orders overdraw them."""
     world, _ = run(overrides=["order_flow.crowd.capital=3000", "order_flow.crowd.tokens=300"])  # invariants checked
-    spot, ledger = world.spots["spot"], world.ledger
+    spot, ledger = world.by_section["spot"]["spot"], world.ledger
     held_cash: dict[int, float] = {}
     held_tokens: dict[int, float] = {}
     for oid in spot.book._orders:

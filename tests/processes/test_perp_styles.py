@@ -60,7 +60,7 @@ def test_every_style_runs_the_crash():
 def test_a_liquidation_caused_by_funding_names_the_payment():
     world = World(api.load("rocket"))
     world._open()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     perp.mark = 11.5  # crosses the shorts liquidating up to $11.5
     before = len(world.trace)
     perp.check_liquidations(cause=4242)
@@ -74,7 +74,7 @@ def test_a_liquidation_caused_by_funding_names_the_payment():
 def test_a_liquidation_record_names_its_position_and_its_bankruptcy_price_in_their_columns():
     world = World(api.load("rocket"))
     world._open()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     positions, names = perp.positions, world.ledger.names
     crossed = {int(pid) for side in (-1, 1) for pid in positions.liquidatable(side, 11.5)}
     owner, bankruptcy = positions.owner.copy(), positions.bankruptcy_price.copy()  # before any is liquidated

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.analysis.causes import generations, waves
-from sim.config import from_dict
 from sim.core.ledger import QUOTE
 from sim.core.trace import write_csv
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from tests.worlds import LATENCY
 
@@ -97,7 +97,7 @@ def test_waves_are_in_order_and_each_wave_descends_from_the_previous(small_raw):
 
 def test_the_perp_books_balance_and_only_the_bad_debt_goes_negative(small_raw):
     world, result = run_world(small_raw)
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     pos = perp.positions
     # the venue's margin account holds exactly the margins of its position records
     assert result.ledger.balance(perp.margin_account, QUOTE) == pytest.approx(float(pos.margin.sum()), rel=1e-9)

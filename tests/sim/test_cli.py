@@ -15,8 +15,9 @@ import pytest
 
 from sim.cli import main
 from sim.commands import COMMANDS
-from sim.config import from_dict, read_toml
 from sim.core import tomlwrite
+from sim.core.config import read_toml
+from sim.engine.config import from_dict
 from sim.study.experiments import load_experiment
 from tests.mutations import drop, put
 

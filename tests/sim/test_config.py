@@ -2,7 +2,7 @@
 
 Every broken experiment is the rocket experiment with one thing broken, and each must fail
 with one exact line naming the dotted key and the problem. Checks of the venue graph live
-in topology.graph.build_graph, the rest in sim.config.from_dict.
+in sim.engine.config.topology (topology.graph.build_graph), the rest in sim.core.config.from_dict.
 """
 
 import copy
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import sim.study.experiments
-from sim.config import Latency, from_dict, read_toml
+from sim.core.config import Latency, read_toml
 from sim.core.errors import ConfigError
+from sim.engine.config import from_dict, topology
 from sim.study.experiments import load_experiment
 from tests.mutations import both, drop, put
-from topology.graph import build_graph
 
 REPO = Path(__file__).resolve().parents[2]
 ROCKET = REPO / "runs" / "rocket.toml"
@@ -93,7 +93,7 @@ def test_rocket_loads_with_typed_values():
 
 
 def test_rocket_graph_builds_with_every_node_and_link():
-    graph = build_graph(load_experiment("rocket"))
+    graph = topology(load_experiment("rocket"))
     assert dict(graph.nodes(data="kind")) == {
         "spot": "spot",
         "index": "index",
@@ -358,7 +358,17 @@ LOAD_ERRORS = [
     (
         "depth-extent-below-range",
         put("spot.spot.book.asks", {"notional": 1000, "range": "10%", "extent": "5%"}),
-        "spot.spot.book.asks.extent: must be in [range, 1), got 0.05",
+        "spot.spot.book.asks.extent: must be in [range, 1) with range=0.1, got 0.05",
+    ),
+    (  # the mechanics' rule (sim.market.depth.DepthProfile), checked when the file is loaded
+        "depth-step-beyond-range",
+        put("spot.spot.book.asks", {"notional": 1000, "range": "1%", "extent": "5%", "step": "2%"}),
+        "spot.spot.book.asks.step: must be <= range=0.01, got 0.02",
+    ),
+    (
+        "depth-notional-absurd",
+        put("spot.spot.book.asks", {"notional": 1e14}),
+        "spot.spot.book.asks.notional: absurdly large: 100000000000000.0 (must be < 1e13)",
     ),
     (
         "market-maker-capital-below-margin",
@@ -403,7 +413,7 @@ def test_toml_nan_latency_in_a_file_is_rejected(tmp_path):
     assert str(exc.value) == "link.hedge.latency: expected a finite duration, got nan"
 
 
-# (case id, mutation, exact str(ConfigError)) — the raw dict loads, topology.graph.build_graph rejects it.
+# (case id, mutation, exact str(ConfigError)) — the raw dict loads, sim.engine.config.topology rejects it.
 GRAPH_ERRORS = [
     ("link-to-itself", put("link.hedge.dst", "mm"), "link.hedge.dst: a link cannot connect 'mm' to itself"),
     (
@@ -460,7 +470,7 @@ def test_malformed_topology_is_rejected_with_one_exact_line(mutate, message):
     mutate(raw)
     config = from_dict(raw)
     with pytest.raises(ConfigError) as exc:
-        build_graph(config)
+        topology(config)
     assert str(exc.value) == message
 
 

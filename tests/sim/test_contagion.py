@@ -14,7 +14,7 @@ import pytest
 
 from sim import api
 from sim.analysis.causes import chain
-from sim.config import from_dict
+from sim.engine.config import from_dict
 from sim.engine.world import World
 
 

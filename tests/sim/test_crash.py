@@ -54,13 +54,16 @@ def test_the_arms_differ_only_in_the_adl_ranking(arms):
 
 def test_the_csv_files_give_the_opening_book_and_the_positions(arms):
     fresh = World(arm_configs(raw_experiment("crash"))["binance"])
-    fresh.spots["spot"].open()
-    book, ladders = fresh.spots["spot"].book, profile_ladders("runs/data/crash_depth.csv", "k", 20.0, 0.001)
+    fresh.by_section["spot"]["spot"].open()
+    book, ladders = (
+        fresh.by_section["spot"]["spot"].book,
+        profile_ladders("runs/data/crash_depth.csv", "k", 20.0, 0.001),
+    )
     for side, levels in ((BUY, ladders.bids), (SELL, ladders.asks)):
         assert book.depth_notional(side, 1.0) == pytest.approx(sum(p * q for p, q in levels))
     world, _ = arms[0]["binance"]
     names = world.ledger.names
-    owners = Counter(names[o] for o in world.perps["perp"].positions.owner.tolist())
+    owners = Counter(names[o] for o in world.by_section["perp"]["perp"].positions.owner.tolist())
     assert owners["longs"] == 19 * 20 and owners["late_shorts"] == 8 * 10  # the map's levels × count
 
 

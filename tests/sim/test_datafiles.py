@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from processes.spot_venue import depth_profile
 from sim.cli import main
-from sim.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.core.datafiles import liquidation_levels, profile_ladders
 from sim.core.errors import ConfigError
 from sim.core.tomlwrite import dumps
 from sim.core.trace import write_csv
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL
@@ -170,10 +170,7 @@ def csv_twin(raw: dict, folder: Path) -> dict:
     cfg = from_dict(raw).spot["spot"]
     book = twin["spot"]["spot"]["book"]
     del book["asks"], book["bids"]
-    sides = {
-        side: ladder(depth_profile(d), cfg.book.mid, cfg.tick, side)
-        for side, d in ((SELL, cfg.book.asks), (BUY, cfg.book.bids))
-    }
+    sides = {side: ladder(d, cfg.book.mid, cfg.tick, side) for side, d in ((SELL, cfg.book.asks), (BUY, cfg.book.bids))}
     assert len(sides[SELL]) == len(sides[BUY])  # one row per distance on both sides
     rows = "".join(
         f"{abs(a - cfg.book.mid) / cfg.book.mid!r},{bq!r},{aq!r}\n"

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from sim.config import from_dict, node_kinds
+from sim.core.config import node_kinds
 from sim.core.errors import ConfigError
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.study.arms import arm_configs
 from sim.study.experiments import raw_experiment

@@ -7,7 +7,7 @@ import numpy as np
 import simpy
 
 from processes.engine import MatchingEngine
-from sim.config import Latency
+from sim.core.config import Latency
 from topology.latency import LatencyModel
 from topology.network import Network
 

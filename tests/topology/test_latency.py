@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.config import Latency
+from sim.core.config import Latency
 from topology.latency import LatencyModel
 from topology.network import Channel
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.config import Latency
+from sim.core.config import Latency
 from topology.network import Network
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.config import from_dict
 from sim.core.trace import Kind, Trace, TraceTable
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.study.output import write_run
 from tests import worlds

@@ -11,7 +11,7 @@ from matplotlib.image import imread
 from PIL import Image
 
 from sim.cli import main
-from sim.config import from_dict
+from sim.engine.config import from_dict
 from sim.plots import style
 from sim.plots.overlay import COMPARE_SIZE, run_labels
 from sim.plots.topology import ANIMATION_DPI, ANIMATION_SIZE, TOPOLOGY_SIZE

@@ -16,8 +16,8 @@ from sim import api
 from sim.analysis import causes as analysis
 from sim.analysis.runfolder import open_run
 from sim.analysis.waves import FORCED_ROOTS, WAVE_STEP, Channels, cascade, channel_masks, channels
-from sim.config import from_dict
 from sim.core.trace import Kind, Trace
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.study.output import write_run
 

@@ -70,7 +70,7 @@ def test_funding_rate_binance_cap():
 
 
 def test_funding_rate_hyperliquid_hourly_capped_at_4_percent():
-    # a hyperliquid venue: hourly (interval_hours=1), funding_cap 4%/h (sim/config.py's default)
+    # a hyperliquid venue: hourly (interval_hours=1), funding_cap 4%/h (the perp settings' hyperliquid default)
     # F_8h = 0.002 - 0.0005 = 0.0015 -> hourly 0.0015 / 8
     assert funding_rate(0.002, interval_hours=1.0, cap=0.04) == pytest.approx(0.0001875)
     # F_8h = 0.5 - 0.0005 = 0.4995 -> 0.0624375 an hour, capped at 0.04

@@ -8,7 +8,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.table import Table
 
 from sim.analysis.causes import EdgeStats
-from sim.config import Latency
+from sim.core.config import Latency
 from sim.core.trace import Kind, Trace
 from sim.plots import prices, style
 from sim.plots.overlay import Run, compare_figure, run_labels
@@ -119,11 +119,11 @@ def test_sweep_bands_stay_within_what_the_positions_allow():
 
 def test_leader_lines_join_pushed_labels_to_their_links_in_data_units():
     from sim import api
+    from sim.engine.config import topology
     from sim.plots.topology import LEADER_COLOR, RunFlow, topology_figure
-    from topology.graph import build_graph
 
     config = load_experiment("rocket", None, ["experiment.duration=50s"])
-    fig = topology_figure(build_graph(config), "rocket", RunFlow.from_trace(api.run(config).trace))
+    fig = topology_figure(topology(config), "rocket", RunFlow.from_trace(api.run(config).trace))
     ax = fig.axes[0]
     leaders = [line for line in ax.get_lines() if line.get_color() == LEADER_COLOR]
     assert leaders  # the rocket's crowded spot node pushes some labels away

@@ -11,12 +11,11 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.text import Text
 
 from sim.analysis.causes import EdgeStats
-from sim.config import node_sections
 from sim.core.trace import Kind
+from sim.engine.config import ExperimentConfig, topology
 from sim.plots import style
 from sim.plots.topology import TOPOLOGY_SIZE, RunFlow, _columns, _layout, topology_figure, topology_size
 from sim.study.experiments import load_experiment
-from topology.graph import build_graph
 
 RUNS = sorted(p.stem for p in (Path(__file__).parents[3] / "runs").glob("*.toml"))
 
@@ -30,7 +29,7 @@ RUN_RECORD_KINDS = (
 
 
 def test_every_node_kind_has_its_own_colour():
-    kinds = node_sections()
+    kinds = ExperimentConfig.node_sections
     assert set(kinds) <= set(style.NODE_KIND_COLORS)
     colours = [to_hex(style.NODE_KIND_COLORS[k]) for k in kinds]
     assert len(set(colours)) == len(colours)
@@ -52,7 +51,7 @@ def test_every_record_kind_of_the_runs_has_a_colour_and_a_filled_marker():
 
 
 def _graph(name: str):
-    return build_graph(load_experiment(name, None, []))
+    return topology(load_experiment(name, None, []))
 
 
 def test_layout_runs_spot_then_index_then_perp_with_spot_only_participants_left():

@@ -48,8 +48,9 @@ def opens(raw: dict) -> bool:
     """Whether the world opens: its populations are ones the venue would hold (a population drawn
     far below the mid at high leverage has a counterparty underwater from t = 0, which the
     engine refuses, as it should)."""
-    from sim.config import from_dict
+
     from sim.core.errors import ConfigError
+    from sim.engine.config import from_dict
     from sim.engine.world import World
 
     try:
@@ -66,7 +67,7 @@ def valid_worlds() -> st.SearchStrategy[dict]:
 
 @st.composite
 def worlds(draw) -> dict:
-    """A raw experiment dict for sim.config.from_dict."""
+    """A raw experiment dict for sim.core.config.from_dict."""
     raw: dict = {
         "experiment": {
             "name": "random",

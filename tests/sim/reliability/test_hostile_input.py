@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.config import from_dict, read_toml
 from sim.core import tomlwrite
+from sim.core.config import read_toml
 from sim.core.errors import ConfigError
+from sim.engine.config import from_dict, topology
 from tests.mutations import put
-from topology.graph import build_graph
 
 REPO = Path(__file__).resolve().parents[3]
 PERPSIM = Path(sys.executable).parent / "perpsim"
@@ -134,7 +134,7 @@ def test_malformed_experiment_is_one_exact_line(mutate, message):
     raw = rocket_raw()
     mutate(raw)
     with pytest.raises(ConfigError) as exc:
-        build_graph(from_dict(raw))
+        topology(from_dict(raw))
     assert str(exc.value) == message
 
 

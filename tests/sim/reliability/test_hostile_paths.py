@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-import sim.config
+import sim.core.config
 import sim.core.trace
 from sim import api
 from sim.cli import main
+from sim.core.errors import ConfigError
 from sim.core.locks import locked
 from sim.engine.world import World
 from sim.study.limits import MAX_RUNS, check_memory
@@ -142,7 +143,7 @@ def unreadable(path: Path, module, monkeypatch) -> None:
 
 def test_an_unreadable_experiment_file(tmp_path, monkeypatch, capsys):
     exp = write_tiny(tmp_path)
-    unreadable(exp, sim.config, monkeypatch)
+    unreadable(exp, sim.core.config, monkeypatch)
     assert main(["run", str(exp), "--out", str(tmp_path / "out")]) == 2
     assert error_line(capsys) == f"perpsim: error: {exp}: Permission denied\n"
     assert not (tmp_path / "out").exists()
@@ -281,7 +282,7 @@ def test_critical_arguments_are_checked_before_any_run(tmp_path, capsys, args, l
 def test_a_config_edited_in_python_is_validated_like_a_file(edit, message, no_simulation):
     config = api.load("rocket")
     edit(config)
-    with pytest.raises(sim.config.ConfigError) as exc:
+    with pytest.raises(ConfigError) as exc:
         api.run(config)
     assert str(exc.value) == message
 
@@ -300,7 +301,7 @@ def test_an_igniter_after_the_end_is_a_warning_from_the_api_and_the_command(caps
 
 def test_positions_beyond_the_memory_are_refused_naming_the_key(monkeypatch, capsys, tmp_path, no_simulation):
     config = api.load("rocket", overrides=["perp.perp.populations.shorts.count=2000000"])
-    with pytest.raises(sim.config.ConfigError) as exc:
+    with pytest.raises(ConfigError) as exc:
         check_memory(config, available=1e9)
     assert str(exc.value) == (
         "perp.perp.populations.shorts.count: 2,000,000 positions need about 3.2 GB, more than the 1.0 GB "

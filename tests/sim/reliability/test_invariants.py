@@ -74,7 +74,7 @@ def test_money_from_nowhere_breaks_conservation():
 
 def test_a_one_sided_trade_breaks_open_interest():
     world, inv = opened()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     perp.positions.trade(0, -1, 10.0, 10.0)  # pid 0 is a short: it grows, no long takes the other side
     err = broken(inv)
     assert err.invariant == "open_interest"
@@ -83,14 +83,14 @@ def test_a_one_sided_trade_breaks_open_interest():
 
 def test_margin_credited_without_money_breaks_the_margin_account():
     world, inv = opened()
-    world.perps["perp"].positions.deposit(3, 5.0)
+    world.by_section["perp"]["perp"].positions.deposit(3, 5.0)
     err = broken(inv)
     assert (err.invariant, err.accounts) == ("margin_account", ("perp:margin",))
 
 
 def test_realised_pnl_paid_twice_breaks_the_settlement_account():
     world, inv = opened()
-    perp = world.perps["perp"]
+    perp = world.by_section["perp"]["perp"]
     world.ledger.transfer(perp.settlement, world.ledger.account("retail"), QUOTE, 7.0)
     err = broken(inv)
     assert (err.invariant, err.accounts) == ("settlement_account", ("perp:settlement",))
@@ -99,7 +99,7 @@ def test_realised_pnl_paid_twice_breaks_the_settlement_account():
 def test_an_overdrawn_account_breaks_negative_balance_but_bad_debt_may_be_negative():
     world, inv = opened()
     ledger = world.ledger
-    ledger.transfer(world.perps["perp"].bad_debt_account, ledger.account("retail"), QUOTE, 100.0)
+    ledger.transfer(world.by_section["perp"]["perp"].bad_debt_account, ledger.account("retail"), QUOTE, 100.0)
     inv.check_state()  # recorded as a negative balance of the bad-debt account: allowed
     whale = ledger.account("whale")
     ledger.transfer(whale, ledger.account("holders"), QUOTE, ledger.balance(whale, QUOTE) + 5.0)
@@ -111,7 +111,7 @@ def test_an_overdrawn_account_breaks_negative_balance_but_bad_debt_may_be_negati
 def test_a_positive_bad_debt_account_is_a_violation():
     world, inv = opened()
     ledger = world.ledger
-    ledger.transfer(ledger.account("retail"), world.perps["perp"].bad_debt_account, QUOTE, 1.0)
+    ledger.transfer(ledger.account("retail"), world.by_section["perp"]["perp"].bad_debt_account, QUOTE, 1.0)
     assert broken(inv).invariant == "bad_debt"
 
 
@@ -161,7 +161,7 @@ def test_funding_payments_that_do_not_net_to_zero_are_a_violation():
 def test_bad_debt_not_in_the_trace_is_a_violation():
     world, inv = opened()
     ledger = world.ledger
-    ledger.transfer(world.perps["perp"].bad_debt_account, ledger.account("retail"), QUOTE, 100.0)
+    ledger.transfer(world.by_section["perp"]["perp"].bad_debt_account, ledger.account("retail"), QUOTE, 100.0)
     with pytest.raises(InvariantError) as exc:
         inv.check_end(trace_with({"kind": "bad_debt", "account": "shorts", "notional": 60.0}))
     assert exc.value.invariant == "bad_debt"
@@ -202,13 +202,13 @@ def test_a_crossed_position_left_open_breaks_liquidation_delay(engine_skips_liqu
 
 def test_a_liquidation_before_the_mark_crosses_is_a_violation(monkeypatch):
     world = World(load_experiment("rocket", overrides=["experiment.duration=20s"]))
-    liquidatable = type(world.perps["perp"].positions).liquidatable
+    liquidatable = type(world.by_section["perp"]["perp"].positions).liquidatable
 
     def eager(book, side, mark):  # the far end of the shorts, liquidated at the first mark
         pids = liquidatable(book, side, mark)
         return np.append(pids, 1499) if side == -1 and 1499 not in pids and book.qty[1499] > 0 else pids
 
-    monkeypatch.setattr(type(world.perps["perp"].positions), "liquidatable", eager)
+    monkeypatch.setattr(type(world.by_section["perp"]["perp"].positions), "liquidatable", eager)
     with pytest.raises(InvariantError) as exc:
         world.run()
     assert exc.value.invariant == "liquidation_delay"

@@ -2,7 +2,7 @@
 
 A mutation deletes a key, replaces a value with junk of any TOML type (or None, as a raw
 dict from the Python API may hold), inserts a junk key, or applies a junk ``--set``; the
-loader (sim.config.from_dict, then the graph checks every run does before it starts) must
+loader (sim.core.config.from_dict, then the graph checks every run does before it starts) must
 either accept the result or reject it with a one-line ConfigError.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.core.errors import ConfigError
-from topology.graph import build_graph
+from sim.engine.config import from_dict, topology
 
 ROCKET = read_toml(Path(__file__).resolve().parents[3] / "runs" / "rocket.toml")
 
@@ -95,4 +95,4 @@ def mutations(draw) -> tuple[dict, list[str]]:
 def test_a_mutated_experiment_loads_or_fails_with_a_config_error(case):
     raw, overrides = case
     with contextlib.suppress(ConfigError):
-        build_graph(from_dict(raw, overrides))
+        topology(from_dict(raw, overrides))

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from random_worlds import valid_worlds
 
 from processes.spot_venue import SpotVenue
-from sim.config import from_dict, read_toml, to_toml
+from sim.core.config import read_toml, to_toml
+from sim.engine.config import from_dict
 from sim.engine.world import World
 
 WORLDS = 400  # about 50 s on the project's 2-core machine (the budget is 60-90 s)

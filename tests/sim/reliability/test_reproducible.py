@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from random_worlds import valid_worlds
 
 from sim.cli import main
-from sim.config import config_hash, from_dict
+from sim.core.config import config_hash
 from sim.core.trace import write_csv
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.study.experiments import load_experiment
 

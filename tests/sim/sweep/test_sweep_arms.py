@@ -8,8 +8,9 @@ from sweep_world import write_tiny
 from sim import api
 from sim.analysis.playbook import run_metrics
 from sim.cli import main
-from sim.config import from_dict, read_toml
+from sim.core.config import read_toml
 from sim.core.errors import ConfigError
+from sim.engine.config import from_dict
 from sim.engine.world import World
 from sim.study.arms import arm_config
 from sim.study.experiments import raw_experiment
