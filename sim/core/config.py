@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,27 @@ class Latency:
         if self.model == "empirical":
             require(bool(self.samples), f"{key}.samples", "needs at least one sample")
             require(all(s >= 0 for s in self.samples), f"{key}.samples", "latency must be >= 0")
+
+    def mean(self) -> float:
+        """The expected delay (seconds), for labels and reports."""
+        if self.model == "constant":
+            return self.value
+        if self.model == "uniform":
+            return (self.low + self.high) / 2
+        if self.model == "lognormal":
+            return self.median * math.exp(self.sigma**2 / 2)
+        return sum(self.samples) / len(self.samples)
+
+    def describe(self) -> str:
+        """A short label: "50ms", "U(10ms,50ms)", "LN(20ms,σ=0.5)" or "emp(mean 30ms)"."""
+        ms = lambda x: f"{x * 1e3:g}ms"  # noqa: E731
+        if self.model == "constant":
+            return ms(self.value)
+        if self.model == "uniform":
+            return f"U({ms(self.low)},{ms(self.high)})"
+        if self.model == "lognormal":
+            return f"LN({ms(self.median)},σ={self.sigma:g})"
+        return f"emp(mean {ms(self.mean())})"
 
 
 LINK_KINDS = ("order", "fill", "hedge", "md", "index", "oracle")

@@ -19,7 +19,6 @@ from sim.core.config import Config, Latency
 from sim.core.trace import Kind, TraceTable
 from sim.core.units import format_duration
 from sim.plots import formats, style, timeaxis
-from topology.latency import LatencyModel
 
 COMPARE_SIZE = (12.0, 7.0)
 LONG_LABEL = 60  # labels longer than this get their run's figures on a second legend line
@@ -43,8 +42,7 @@ def _leaves(obj: object, key: str = "", unit: str | None = None) -> dict[str, st
     """Every value of a config by dotted key, as text (durations with units, a link's
     latency model as one value)."""
     if isinstance(obj, Latency):
-        text = format_duration(obj.value) if obj.model == "constant" else LatencyModel(obj, None).describe()
-        return {key: text}  # describe() needs no rng
+        return {key: format_duration(obj.value) if obj.model == "constant" else obj.describe()}
     if dataclasses.is_dataclass(obj):
         out: dict[str, str] = {}
         for f in dataclasses.fields(obj):

@@ -24,7 +24,6 @@ from matplotlib.text import Text
 from sim.analysis.causes import EdgeStats, edge_delays, generations
 from sim.core.trace import Kind, TraceTable
 from sim.plots import formats, style
-from topology.latency import LatencyModel
 
 TOPOLOGY_SIZE = (12.0, 7.0)  # the smallest topology figure; larger graphs get a larger one
 COLUMN_INCHES = 2.8  # figure width per column of nodes (plus LEGEND_INCHES)
@@ -161,7 +160,7 @@ def _edge_label(data: dict, stats: EdgeStats | None) -> str:
     fills, "n hops · p50 delay · notional"; on one that carries updates (market data, index,
     oracle), "n effects · update → effect p50 delay": the time from an update to the record it
     caused, which includes waiting for the receiver's next publication or decision."""
-    label = f"{data['kind']} {LatencyModel(data['latency'], None).describe()}"  # describe() needs no rng
+    label = f"{data['kind']} {data['latency'].describe()}"
     if stats is None:
         return label
     if data["kind"] not in FLOW_KINDS:

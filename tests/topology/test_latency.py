@@ -25,7 +25,7 @@ def test_constant_returns_the_value_every_time():
     m = model(model="constant", value=0.25)
     assert draws(m, 5).tolist() == [0.25] * 5
     assert m.constant == 0.25
-    assert m.mean() == 0.25
+    assert m.spec.mean() == 0.25
 
 
 def test_zero_constant_latency():
@@ -90,7 +90,7 @@ def test_constant_model_does_not_consume_randomness():
     ],
 )
 def test_mean(spec, mean):
-    assert model(**spec).mean() == pytest.approx(mean, rel=1e-12)
+    assert Latency(**spec).mean() == pytest.approx(mean, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -106,4 +106,4 @@ def test_mean(spec, mean):
     ],
 )
 def test_describe_labels(spec, label):
-    assert model(**spec).describe() == label
+    assert Latency(**spec).describe() == label
