@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
 class Order:
-    """A taker (market) order for ``qty`` tokens or ``notional`` quote, optionally limited in price."""
+    """A taker (market) order for ``qty`` tokens or, when ``qty`` is None, for ``notional`` quote;
+    optionally limited in price (``limit``; None: no limit)."""
 
     cause: int
     account: int
     side: int
-    qty: float = math.nan
-    notional: float = math.nan
-    limit: float = math.nan
+    qty: float | None = None
+    notional: float | None = None
+    limit: float | None = None
+
+    @property
+    def by_notional(self) -> bool:
+        """Whether the order is for a quote amount (``notional``) rather than a token quantity."""
+        return self.qty is None
 
 
 @dataclass(slots=True)

@@ -33,7 +33,6 @@ from sim.market.sides import BUY, SELL
 from topology.network import Delivery
 
 BLOCK = 4096  # arrivals per block of random draws
-_NAN = math.nan
 
 
 class OrderFlow:
@@ -121,7 +120,7 @@ class OrderFlow:
         else:  # buys spend the notional, sells sell its worth at the mid
             self.markets += 1
             if side == BUY:
-                self._send(Order(-1, account, BUY, _NAN, notional))
+                self._send(Order(-1, account, BUY, None, notional))
             else:
                 self._send(Order(-1, account, SELL, notional / self.mid))
         self._schedule(arrival)

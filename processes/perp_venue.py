@@ -265,8 +265,7 @@ class PerpVenue:
             self._requote(job)
         else:
             pid = self._pid_for(job.account)
-            limit = None if job.limit != job.limit else job.limit
-            fills = self.book.market(job.side, job.qty, owner=job.account, limit_price=limit)
+            fills = self.book.market(job.side, job.qty, owner=job.account, limit_price=job.limit)
             if fills:
                 self._settle_fills(pid, job.account, job.side, fills, job.cause)
             if pid in self.holders:

@@ -177,20 +177,20 @@ class SpotVenue:
         if msg.side == BUY:
             cash = self.holds.free_cash(account, ledger.balance(account, QUOTE)) / (1 + fee)
             notional = msg.notional
-            if msg.qty == msg.qty:  # buying a quantity: spend the cash instead if it cannot afford it
-                cost = book.cost(BUY, msg.qty)
+            if not msg.by_notional:  # buying a quantity: spend the cash instead if it cannot afford it
+                cost = book.cost(BUY, msg.qty)  # nan if the book cannot fill it
                 if not cost <= cash:
                     notional = cash
-            if notional == notional:
+            if notional is not None:
                 fills = book.market(BUY, notional=min(notional, cash), owner=msg.account) if cash > 0 else []
             else:
                 fills = book.market(BUY, msg.qty, owner=msg.account)
         else:
             tokens = self.holds.free_tokens(account, ledger.balance(account, ASSET))
             qty = msg.qty
-            if qty != qty:
+            if msg.by_notional:  # selling a notional's worth at the book's average price, or all if it cannot
                 avg = book.impact_price(SELL, msg.notional)
-                qty = msg.notional / avg if avg == avg else tokens
+                qty = tokens if math.isnan(avg) else msg.notional / avg
             qty = min(qty, tokens)
             fills = book.market(SELL, qty, owner=msg.account) if qty > 0 else []
         return self._settle(msg.account, msg.side, fills, msg.cause) if fills else 0.0
