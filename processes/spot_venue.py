@@ -53,7 +53,6 @@ class SpotVenue:
         self.holds = Holds(cfg.taker_fee)
         self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
         self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
-        self._submit = self.engine.submit
         self._env, self._record = ctx.env, ctx.trace.record
         self._record_limits = cfg.record_limits
 
@@ -97,7 +96,7 @@ class SpotVenue:
             msg.cause = self._record_limit(msg)
         elif type(msg) is Order:
             msg.cause = self.ctx.record_order(self.name, msg)
-        self._submit(msg)
+        self.engine.submit(msg)
 
     def _record_limit(self, msg: Limit | Cancel) -> int:
         """An ``order`` record of a limit order or cancel, its info naming which and the sender's reference."""

@@ -35,6 +35,7 @@ from sim.ledger import QUOTE, Ledger
 from sim.metrics import summarize
 from sim.populations import build_cohorts, check_cohorts
 from sim.trace import Trace, TraceTable
+from topology.fast import events_scheduled
 from topology.graph import build_graph
 from topology.network import Network
 
@@ -191,7 +192,7 @@ class World:
                 for name, v in {**self.spots, **self.perps}.items()
             },
             "positions": {name: len(v.positions.qty) for name, v in self.perps.items()},  # records ever held
-            "events_processed": next(self.env._eid),  # SimPy's running count of scheduled events
+            "events_processed": events_scheduled(self.env),
             "wall_time_s": round(self.wall_time, 4),
         }
         return RunResult(self.config, table, summary, self.ledger, dict(self.nodes_kinds))
