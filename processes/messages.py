@@ -164,7 +164,8 @@ class LiquidationResult:
 
 @dataclass(slots=True)
 class PerpData:
-    """A perp venue's published state: mark, index and funding (predicted for the current interval)."""
+    """A perp venue's published state: mark, index and funding (predicted for the current interval);
+    published only once the venue has an index (and so a mark)."""
 
     cause: int
     venue: str
