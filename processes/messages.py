@@ -35,15 +35,21 @@ class Quotes:
 
 @dataclass(slots=True)
 class MarketData:
-    """A venue's top of book and last price, as published to subscribers."""
+    """A venue's top of book and last price, as published to subscribers; ``bid`` or ``ask`` is
+    None while that side of the book is empty (and ``price`` too when the venue publishes its mid)."""
 
     cause: int
     venue: str
-    bid: float
-    ask: float
+    bid: float | None
+    ask: float | None
     last: float
-    price: float  # the price the venue publishes (last or mid)
+    price: float | None  # the price the venue publishes (last or mid)
     notional: float  # traded notional behind this update (0 for a quote change)
+
+    @property
+    def mid(self) -> float | None:
+        """(bid + ask) / 2; None while a side of the book is empty."""
+        return None if self.bid is None or self.ask is None else (self.bid + self.ask) / 2
 
 
 @dataclass(slots=True)

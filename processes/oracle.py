@@ -38,7 +38,7 @@ class PushOracle:
         self.ctx.env.process(self._heartbeat())
 
     def receive(self, msg: MarketData) -> None:
-        if msg.price != msg.price:  # a venue publishing its mid with one side of the book empty
+        if msg.price is None:  # a venue publishing its mid with one side of the book empty
             return
         self.latest = msg.price
         self.window.update(msg.venue, msg.price, msg.cause, self.ctx.env.now)

@@ -67,8 +67,8 @@ class OrderFlow:
         self._schedule()
 
     def receive(self, msg: MarketData) -> None:
-        mid = (msg.bid + msg.ask) / 2
-        self.mid = mid if mid == mid else msg.last
+        mid = msg.mid
+        self.mid = mid if mid is not None else msg.last
 
     def _draw(self) -> Iterator[tuple]:
         """The next block of random draws: per arrival (gap in units of 1 / total rate, what,

@@ -44,7 +44,7 @@ class ProfitTaker:
         self.ctx.env.process(self._loop())
 
     def receive(self, msg: MarketData) -> None:
-        self.price = max(msg.last, msg.bid) if msg.bid == msg.bid else msg.last
+        self.price = max(msg.last, msg.bid) if msg.bid is not None else msg.last
         self.cause = msg.cause
 
     def _loop(self):

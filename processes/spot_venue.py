@@ -47,7 +47,7 @@ class SpotVenue:
         self.fee_account = ctx.ledger.account(f"{name}:fees")
         self.last = cfg.book.mid
         self.peak = cfg.book.mid
-        self._top = (math.nan, math.nan, math.nan)
+        self._top: tuple[float | None, float | None, float] | None = None  # the last published (bid, ask, last)
         self.md_out = ctx.out_channels(name, "md")
         self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
         self.holds = Holds(cfg.taker_fee)
@@ -223,7 +223,8 @@ class SpotVenue:
         if top == self._top:
             return
         self._top = top
-        price = self.last if self.cfg.publish == "last" else (bid + ask) / 2
-        msg = MarketData(cause, self.name, bid, ask, self.last, price, traded)
+        msg = MarketData(cause, self.name, bid, ask, self.last, self.last, traded)
+        if self.cfg.publish == "mid":
+            msg.price = msg.mid
         for channel in self.md_out:
             channel.send(msg)
