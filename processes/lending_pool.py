@@ -86,7 +86,9 @@ class LendingPool:
         self.rates = tuple(rate_model(r.rate) for r in self.reserves)
         self.ltvs = np.array([p.ltv for p in self.params])
         self.thresholds = np.array([p.liquidation_threshold for p in self.params])
-        self.price = math.nan  # the oracle's token price
+        # the oracle's token price; nan until the first, a float as it goes into the price vector
+        # (``prices``) and the trace's price cells
+        self.price = math.nan
         # per asset
         self.supplied = np.zeros(2)
         self.collateral_total = np.zeros(2)
@@ -289,7 +291,7 @@ class LendingPool:
             self.collateral[row, a] -= amount
             self.collateral_total[a] -= amount
         elif action == "borrow":
-            if self.price != self.price and (a == TOKEN_ASSET or self.collateral[row, TOKEN_ASSET] > 0):
+            if math.isnan(self.price) and (a == TOKEN_ASSET or self.collateral[row, TOKEN_ASSET] > 0):
                 return amount, "no oracle price"
             p = np.nan_to_num(self.prices())  # no price yet only where the token plays no part
             room = max_borrow(self.collateral[row] * p, self.ltvs, self.debt(row) * p)
@@ -377,7 +379,7 @@ class LendingPool:
             (float(self.collateral[row, 0]), float(self.collateral[row, 1])),
             (float(debt[0]), float(debt[1])),
             self.health(row),
-            self.price,
+            None if math.isnan(self.price) else self.price,
             ok,
         )
 

@@ -124,7 +124,7 @@ class LoanUpdate:
     collateral: tuple[float, float]  # (quote, token) amounts posted
     debt: tuple[float, float]  # (quote, token) amounts owed, interest included
     health_factor: float
-    price: float  # the oracle price the pool used
+    price: float | None  # the oracle price the pool used; None before the pool's first
     ok: bool = True  # False if the request was refused (e.g. borrow beyond LTV)
 
 
