@@ -36,20 +36,18 @@ class Quotes:
 @dataclass(slots=True)
 class MarketData:
     """A venue's top of book and last price, as published to subscribers; ``bid`` or ``ask`` is
-    None while that side of the book is empty (and ``price`` too when the venue publishes its mid)."""
+    None while that side of the book is empty, and so is ``mid`` (and ``price`` when the venue
+    publishes its mid). ``mid`` is a field, computed once by the venue, not a property: each
+    update reaches several subscribers (bench_orderflow)."""
 
     cause: int
     venue: str
     bid: float | None
     ask: float | None
+    mid: float | None  # (bid + ask) / 2
     last: float
     price: float | None  # the price the venue publishes (last or mid)
     notional: float  # traded notional behind this update (0 for a quote change)
-
-    @property
-    def mid(self) -> float | None:
-        """(bid + ask) / 2; None while a side of the book is empty."""
-        return None if self.bid is None or self.ask is None else (self.bid + self.ask) / 2
 
 
 @dataclass(slots=True)

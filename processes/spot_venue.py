@@ -223,8 +223,8 @@ class SpotVenue:
         if top == self._top:
             return
         self._top = top
-        msg = MarketData(cause, self.name, bid, ask, self.last, self.last, traded)
-        if self.cfg.publish == "mid":
-            msg.price = msg.mid
+        mid = None if bid is None or ask is None else (bid + ask) / 2
+        price = self.last if self.cfg.publish == "last" else mid
+        msg = MarketData(cause, self.name, bid, ask, mid, self.last, price, traded)
         for channel in self.md_out:
             channel.send(msg)

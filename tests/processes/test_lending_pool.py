@@ -137,7 +137,7 @@ class LendingWorld:
         def go():
             yield self.env.timeout(t - self.env.now)
             rid = self.trace.record(self.env.now, "script", "spot", price=price)
-            self.nodes["oracle"].receive(MarketData(rid, "spot", price, price, price, price, 0.0))
+            self.nodes["oracle"].receive(MarketData(rid, "spot", price, price, price, price, price, 0.0))
 
         self.env.process(go())
 

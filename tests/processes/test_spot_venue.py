@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from processes.messages import MarketData, Order
+from processes.messages import Order
 from sim.config import from_dict
 from sim.ledger import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
@@ -93,11 +93,6 @@ def test_a_sell_for_more_than_the_bids_can_pay_sells_all_the_takers_tokens(venue
     assert balances(venue, taker) == (pytest.approx(1_170.0), pytest.approx(10.0))
 
 
-def test_market_data_has_no_mid_while_a_side_of_the_book_is_empty():
-    assert MarketData(-1, "spot", 9.0, 11.0, 10.5, 10.5, 0.0).mid == 10.0
-    assert MarketData(-1, "spot", None, 11.0, 10.5, 10.5, 0.0).mid is None
-
-
 @pytest.mark.parametrize(("publish", "price"), [("last", 10.0), ("mid", None)])
 def test_a_book_with_asks_only_publishes_no_bid_and_no_mid(publish, price):
     world = World(from_dict(SPOT_ONLY, [f"spot.spot.publish={publish}"]))
@@ -105,4 +100,13 @@ def test_a_book_with_asks_only_publishes_no_bid_and_no_mid(publish, price):
     venue.md_out = [SimpleNamespace(send=sent.append)]
     venue.open()
     (msg,) = sent
-    assert (msg.bid, msg.ask > 10.0, msg.last, msg.price) == (None, True, 10.0, price)
+    assert (msg.bid, msg.ask > 10.0, msg.mid, msg.last, msg.price) == (None, True, None, 10.0, price)
+
+
+def test_a_book_with_both_sides_publishes_their_mid(venue):
+    venue, taker = venue
+    sent = []
+    venue.md_out = [SimpleNamespace(send=sent.append)]
+    venue.receive(Order(-1, taker, BUY, qty=10.0))  # takes the asks at 10: best ask now 11, best bid 9
+    (msg,) = sent
+    assert (msg.bid, msg.ask, msg.mid, msg.last, msg.price) == (9.0, 11.0, 10.0, 10.0, 10.0)
