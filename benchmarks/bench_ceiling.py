@@ -4,7 +4,7 @@ Run from the repo root: ``.venv/bin/python -m benchmarks.bench_ceiling``. Each l
 one part of what the order-flow benchmark (bench_orderflow.py) does per order, on the same
 number of orders, and prints the orders per second of CPU time:
 
-1. ``links``: a stream of arrivals (one reused pre-triggered event, as processes/order_flow.py)
+1. ``links``: a stream of arrivals (a Dispatcher's calls, topology/fast.py, as processes/order_flow.py)
    each sending a Limit message over a topology Channel with 5–50 ms uniform latency
    (topology/network.py) to a handler that only counts it. SimPy's queue and our delivery,
    nothing else: two events per order.
@@ -23,14 +23,14 @@ from collections import deque
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
 from processes.messages import Cancel, Limit, Order
 from sim.core.config import Latency
 from sim.market.orderbook import OrderBook
 from sim.market.sides import BUY, SELL
+from topology.fast import Dispatcher
 from topology.latency import LatencyModel
-from topology.network import Channel, Delivery
+from topology.network import Channel
 
 ORDERS = 300_000
 RATE = 170.0  # arrivals per second (the order-flow world's new orders and cancels)
@@ -90,11 +90,11 @@ def layer(with_book: bool) -> float:
         else:
             book.market(SELL, msg.qty, owner=msg.account)
 
-    link._handler = venue
+    link.handler = venue
     refs = [0]
 
-    def arrive(event: Delivery) -> None:
-        _, kind, side, price, amount = event.value
+    def arrive(draw: tuple) -> None:
+        _, kind, side, price, amount = draw
         if kind == 1 and live:  # the oldest live limit order
             link.send(Cancel(-1, 1, live.popleft()))
         elif kind != 2:
@@ -105,13 +105,10 @@ def layer(with_book: bool) -> float:
             link.send(Order(-1, 1, side, amount / price, amount))
         draw = next(draws, None)
         if draw is not None:
-            event.callbacks, event.value = callbacks, draw
-            env.schedule(event, NORMAL, draw[0])
+            arrivals.call_later(draw[0], draw)
 
-    callbacks = [arrive]
-    first = Delivery()
-    first.callbacks, first.value = callbacks, next(draws)
-    env.schedule(first, NORMAL, 0.0)
+    arrivals = Dispatcher(env, arrive)
+    arrivals.call_later(0.0, next(draws))
     start = time.process_time()
     env.run()
     return counted[0] / (time.process_time() - start)

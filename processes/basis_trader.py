@@ -37,11 +37,7 @@ class BasisTrader:
     def receive(self, msg: PerpData | FillReport) -> None:
         if isinstance(msg, FillReport):
             self.short -= msg.side * msg.qty
-        elif (
-            isinstance(msg, PerpData)
-            and msg.index == msg.index
-            and self.ctx.env.now - self.last_step >= self.cfg.cooldown
-        ):
+        elif isinstance(msg, PerpData) and self.ctx.env.now - self.last_step >= self.cfg.cooldown:
             self._decide(msg)
 
     def _decide(self, data: PerpData) -> None:

@@ -34,8 +34,8 @@ class Context:
 
     def record_order(self, venue: str, msg: Order) -> int:
         """The ``order`` record of a taker order arriving at ``venue``: its qty, or its notional
-        when it is by notional; info "empty" when it is for nothing."""
-        by_notional = msg.qty != msg.qty
+        when it is by notional (the other an empty cell); info "empty" when it is for nothing."""
+        by_notional = msg.by_notional
         size = msg.notional if by_notional else msg.qty
         return self.trace.record(
             self.env.now,
@@ -45,7 +45,7 @@ class Context:
             self.ledger.names[msg.account],
             msg.side,
             math.nan,
-            msg.qty,
+            math.nan if by_notional else msg.qty,
             msg.notional if by_notional else math.nan,
             "" if size > 0 else "empty",
         )

@@ -37,7 +37,7 @@ class ForwardBorrower:
         ledger, cfg = self.ctx.ledger, self.cfg
         if not msg.ok:
             return
-        if self.stage == "posted" and msg.price == msg.price:
+        if self.stage == "posted" and msg.price is not None:
             qty = cfg.ltv * msg.collateral[QUOTE_ASSET] / msg.price
             self._request("borrow", TOKEN_ASSET, qty, msg.cause)
             self.stage = "borrowing"

@@ -76,15 +76,15 @@ class FundingClock:
     def _sample(self) -> None:
         venue = self.venue
         index = venue.index
-        if index != index:
+        if index is None:
             return
         notional = venue.cfg.impact_notional
         impact_bid = venue.book.impact_price(SELL, notional)
         impact_ask = venue.book.impact_price(BUY, notional)
-        if impact_bid == impact_bid and impact_ask == impact_ask:
+        if not (math.isnan(impact_bid) or math.isnan(impact_ask)):  # nan: the book cannot fill it
             self.samples.append(premium_sample(impact_bid, impact_ask, index))
             self.predicted = self.rate(float(np.mean(self.samples)))
-        mark = venue.mark if venue.mark == venue.mark else index
+        mark = venue.mark if venue.mark is not None else index
         for channel in self.out:
             channel.send(
                 PerpData(venue.mark_cause, venue.name, mark, index, self.predicted, self.last_rate, self.interval_hours)
@@ -94,7 +94,7 @@ class FundingClock:
         venue = self.venue
         trace, now, names = venue.ctx.trace, venue.ctx.env.now, venue.ctx.ledger.names
         # Hyperliquid pays on the oracle price, Binance and dYdX on the mark (MECHANICS.md §3)
-        on_oracle = venue.cfg.style == "hyperliquid" or venue.mark != venue.mark
+        on_oracle = venue.cfg.style == "hyperliquid" or venue.mark is None
         price = venue.index if on_oracle else venue.mark
         avg = float(np.mean(self.samples)) if self.samples else 0.0
         rate = self.rate(avg)
@@ -105,7 +105,7 @@ class FundingClock:
         pids = np.concatenate([positions.pids(LONG), positions.pids(SHORT)])
         payments = (
             funding_payments(positions.side[pids], positions.qty[pids], price, rate)
-            if len(pids) and price == price
+            if len(pids) and price is not None
             else np.zeros(0)
         )
         paid = float(payments[payments > 0].sum())

@@ -14,8 +14,6 @@ the pool when the price falls faster than it repays. Decisions are ``holder`` re
 
 from __future__ import annotations
 
-import math
-
 from processes.context import Context
 from processes.holder_settings import HolderSettings
 from processes.messages import (
@@ -44,7 +42,7 @@ class Holder:
         self.pool_out = ctx.network.channel(name, cfg.pool)
         self.perp_out = ctx.network.channel(name, cfg.perp)
         self.loan: LoanUpdate | None = None
-        self.price = math.nan
+        self.price: float | None = None  # the token's latest price (pool or perp index); None: none yet
         self.cause = -1
         self.short = 0.0  # perp short, from fill reports (tokens)
         self.margin = 0.0  # USDT posted on the perp less withdrawn (as sent)
@@ -56,7 +54,7 @@ class Holder:
     def receive(self, msg: LoanUpdate | PerpData | FillReport) -> None:
         if isinstance(msg, LoanUpdate):
             self.loan = msg
-            if msg.price == msg.price:
+            if msg.price is not None:
                 self.price = msg.price
         elif isinstance(msg, PerpData):
             self.price, self.cause = msg.index, msg.cause
@@ -72,19 +70,20 @@ class Holder:
             yield env.timeout(cfg.check_interval)
             self._rebalance()
 
-    def ltv(self) -> float:
-        """Debt over collateral value at the latest price (nan before the first loan update)."""
+    def ltv(self) -> float | None:
+        """Debt over collateral value at the latest price; None before the first loan update and
+        price, or with no collateral."""
         loan = self.loan
-        if loan is None or self.price != self.price:
-            return math.nan
+        if loan is None or self.price is None:
+            return None
         collateral = loan.collateral[QUOTE_ASSET] + loan.collateral[TOKEN_ASSET] * self.price
         debt = loan.debt[QUOTE_ASSET] + loan.debt[TOKEN_ASSET] * self.price
-        return debt / collateral if collateral else math.nan
+        return debt / collateral if collateral else None
 
     def _rebalance(self) -> None:
         cfg, ledger = self.cfg, self.ctx.ledger
         ltv = self.ltv()
-        if ltv != ltv:
+        if ltv is None:
             return
         value = self.loan.collateral[TOKEN_ASSET] * self.price
         cash = ledger.balance(self.account, QUOTE)

@@ -16,7 +16,7 @@ from processes.index_settings import IndexSettings
 from processes.messages import IndexUpdate, MarketData
 from sim.core.trace import Kind
 from sim.market.attribution import MoveWindow
-from sim.market.index import index_price, median_index
+from sim.market.index import NO_PRICE, index_price, median_index
 
 
 class IndexPublisher:
@@ -26,19 +26,19 @@ class IndexPublisher:
         self.cfg = cfg
         self.sources = list(cfg.sources)
         self.weights = [cfg.sources[s] for s in self.sources]
-        self.prices = [math.nan] * len(self.sources)
+        self.prices = [NO_PRICE] * len(self.sources)
         self.updated = [-1e300] * len(self.sources)  # never: stale from the start
         self.window = MoveWindow(dict(cfg.sources), cfg.attribution_memory)
         self._slot = {s: i for i, s in enumerate(self.sources)}
         self.out = ctx.out_channels(name, "index")
-        self.price = math.nan
+        self.price: float | None = None  # the last published index; None: none yet
 
     def start(self) -> None:
         self.ctx.env.process(self._publish_loop())
 
     def receive(self, msg: MarketData) -> None:
         i = self._slot[msg.venue]
-        self.prices[i] = msg.price
+        self.prices[i] = NO_PRICE if msg.price is None else msg.price
         self.updated[i] = self.ctx.env.now
         self.window.update(msg.venue, msg.price, msg.cause, self.ctx.env.now)
 
@@ -52,7 +52,7 @@ class IndexPublisher:
                 price = index_price(
                     self.prices, self.weights, self.updated, env.now, cfg.stale_after, cfg.outlier
                 ).price
-            if price != price:
+            if math.isnan(price):  # no fresh source
                 continue
             self.price = price
             shares, cause = self.window.close()

@@ -31,6 +31,8 @@ collateral seized, notional = value of the debt repaid).
 
 from __future__ import annotations
 
+import math
+
 from processes.context import Context
 from processes.lending_settings import LendingSettings
 from processes.messages import (
@@ -182,7 +184,8 @@ class LendingPool:
 
     def _loan(self, account: int, cause: int, ok: bool) -> LoanUpdate:
         loan = self.book.loan(account)
-        return LoanUpdate(cause, account, loan.collateral, loan.debt, loan.health_factor, self.book.price, ok)
+        price = None if math.isnan(self.book.price) else self.book.price  # None before the oracle's first
+        return LoanUpdate(cause, account, loan.collateral, loan.debt, loan.health_factor, price, ok)
 
     def _reply(self, node: str, msg: LoanUpdate | LiquidationResult) -> None:
         """Send ``msg`` to ``node`` if the pool has a link to it."""

@@ -7,8 +7,6 @@ scaled down to what its balances can back (tokens for asks, cash for bids).
 
 from __future__ import annotations
 
-import math
-
 from processes.context import Context
 from processes.liquidity_settings import LiquiditySettings
 from processes.messages import MarketData, Quotes
@@ -27,9 +25,9 @@ class LiquidityProvider:
         self.account = ctx.ledger.account(name)
         self.profile = cfg.quotes
         self.out = ctx.network.channel(name, cfg.venue)
-        self.price = math.nan
+        self.price: float | None = None  # the venue's mid (its last price with a side empty); None: none yet
         self.cause = -1
-        self._quoted = (math.nan, 1.0, 1.0)  # (centre, size scale, spread scale) of the live quotes
+        self._quoted: tuple[float, float, float] | None = None  # (centre, size scale, spread scale) of the live quotes
         self.size_scale = 1.0
         self.spread_scale = 1.0
 
@@ -40,14 +38,14 @@ class LiquidityProvider:
         self.ctx.env.process(self._loop())
 
     def receive(self, msg: MarketData) -> None:
-        mid = (msg.bid + msg.ask) / 2
-        self.price = mid if mid == mid else msg.last
+        mid = msg.mid
+        self.price = mid if mid is not None else msg.last
         self.cause = msg.cause
 
     def _loop(self):
         env, cfg = self.ctx.env, self.cfg
         while True:
-            if self.price == self.price:
+            if self.price is not None:
                 self._quote()
             yield env.timeout(cfg.refresh)
 

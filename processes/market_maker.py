@@ -29,7 +29,7 @@ class MarketMaker:
         self.quote_out = ctx.network.channel(name, cfg.perp)
         total = sum(cfg.hedge.values())
         self.hedge_out = [(ctx.network.channel(name, v), w / total) for v, w in cfg.hedge.items()]
-        self.reference = math.nan
+        self.reference: float | None = None  # the hedge venue's published price; None: none yet
         self.reference_cause = -1
         self.position = 0.0  # perp position as reported by fills
         self._quoted: tuple[float, float] | None = None  # (reference, position) of the live quotes
@@ -47,7 +47,7 @@ class MarketMaker:
     def _quote_loop(self):
         env = self.ctx.env
         while True:
-            if self.reference == self.reference:
+            if self.reference is not None:
                 self._quote()
             yield env.timeout(self.cfg.refresh)
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
 class Order:
-    """A taker (market) order for ``qty`` tokens or ``notional`` quote."""
+    """A taker (market) order for ``qty`` tokens or, when ``qty`` is None, for ``notional`` quote."""
 
     cause: int
     account: int
     side: int
-    qty: float = math.nan
-    notional: float = math.nan
+    qty: float | None = None
+    notional: float | None = None
+
+    @property
+    def by_notional(self) -> bool:
+        """Whether the order is for a quote amount (``notional``) rather than a token quantity."""
+        return self.qty is None
 
 
 @dataclass(slots=True)
@@ -29,14 +33,18 @@ class Quotes:
 
 @dataclass(slots=True)
 class MarketData:
-    """A venue's top of book and last price, as published to subscribers."""
+    """A venue's top of book and last price, as published to subscribers; ``bid`` or ``ask`` is
+    None while that side of the book is empty, and so is ``mid`` (and ``price`` when the venue
+    publishes its mid). ``mid`` is a field, computed once by the venue, not a property: each
+    update reaches several subscribers (bench_orderflow)."""
 
     cause: int
     venue: str
-    bid: float
-    ask: float
+    bid: float | None
+    ask: float | None
+    mid: float | None  # (bid + ask) / 2
     last: float
-    price: float  # the price the venue publishes (last or mid)
+    price: float | None  # the price the venue publishes (last or mid)
     notional: float  # traded notional behind this update (0 for a quote change)
 
 
@@ -112,7 +120,7 @@ class LoanUpdate:
     collateral: tuple[float, float]  # (quote, token) amounts posted
     debt: tuple[float, float]  # (quote, token) amounts owed, interest included
     health_factor: float
-    price: float  # the oracle price the pool used
+    price: float | None  # the oracle price the pool used; None before the pool's first
     ok: bool = True  # False if the request was refused (e.g. borrow beyond LTV)
 
 
@@ -158,7 +166,8 @@ class LiquidationResult:
 
 @dataclass(slots=True)
 class PerpData:
-    """A perp venue's published state: mark, index and funding (predicted for the current interval)."""
+    """A perp venue's published state: mark, index and funding (predicted for the current interval);
+    published only once the venue has an index (and so a mark)."""
 
     cause: int
     venue: str

@@ -13,8 +13,6 @@ price move (sim/market/attribution.py); its cause is the one that took the price
 
 from __future__ import annotations
 
-import math
-
 from processes.context import Context
 from processes.messages import MarketData, PriceUpdate
 from processes.oracle_settings import OracleSettings
@@ -28,10 +26,11 @@ class PushOracle:
         self.name = name
         self.cfg = cfg
         self.out = ctx.out_channels(name, "oracle")
-        self.latest = math.nan  # the source's latest price
+        self.latest: float | None = None  # the source's latest price; None: none yet
         self.window = MoveWindow({cfg.source: 1.0})
-        self.published = math.nan  # the last published price, its time and the number of publications
-        self.published_at = math.nan
+        # the last published price, its time (None before the first) and the number of publications
+        self.published: float | None = None
+        self.published_at: float | None = None
         self.publications = 0
         self._first = ctx.env.event()
 
@@ -39,7 +38,7 @@ class PushOracle:
         self.ctx.env.process(self._heartbeat())
 
     def receive(self, msg: MarketData) -> None:
-        if msg.price != msg.price:  # a venue publishing its mid with one side of the book empty
+        if msg.price is None:  # a venue publishing its mid with one side of the book empty
             return
         self.latest = msg.price
         self.window.update(msg.venue, msg.price, msg.cause, self.ctx.env.now)

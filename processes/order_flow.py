@@ -13,7 +13,7 @@ on the crowd's md link (its last price while a side of the book is empty).
 
 Nothing is recorded at the crowd; the venue records its market orders and the trades any
 of its orders make, all with cause -1 (exogenous). Random numbers are drawn in blocks, and
-the arrivals are one reused pre-triggered event with a callback, not a process.
+the arrivals are a Dispatcher's calls (topology/fast.py), not a process.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from simpy.events import NORMAL
 
 from processes.context import Context
 from processes.messages import Cancel, Limit, MarketData, Order
@@ -30,10 +29,9 @@ from processes.order_flow_settings import OrderFlowSettings
 from sim.core.ledger import ASSET, QUOTE
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, SELL
-from topology.network import Delivery
+from topology.fast import Dispatcher
 
 BLOCK = 4096  # arrivals per block of random draws
-_NAN = math.nan
 
 
 class OrderFlow:
@@ -51,13 +49,10 @@ class OrderFlow:
         self.refs = 0  # limit orders sent (the last ref)
         self.cancels = 0
         self.markets = 0
-        self._env = ctx.env
-        self._send = self.out.send
-        self._price, self._tick = self.grid.price, self.grid.tick
         self._limits = cfg.limit_share * self.new_rate  # limit orders per second
         self._lifetime = cfg.lifetime
         self._draws: Iterator[tuple] = iter(())
-        self._callbacks = [self._arrive]
+        self._arrivals = Dispatcher(ctx.env, self._arrive)
 
     @property
     def sent(self) -> dict[str, int]:
@@ -69,11 +64,11 @@ class OrderFlow:
         for account in self.accounts.tolist():
             ledger.endow(account, QUOTE, cfg.capital)
             ledger.endow(account, ASSET, cfg.tokens)
-        self._schedule(Delivery())  # one event, rescheduled after each arrival
+        self._schedule()
 
     def receive(self, msg: MarketData) -> None:
-        mid = (msg.bid + msg.ask) / 2
-        self.mid = mid if mid == mid else msg.last
+        mid = msg.mid
+        self.mid = mid if mid is not None else msg.last
 
     def _draw(self) -> Iterator[tuple]:
         """The next block of random draws: per arrival (gap in units of 1 / total rate, what,
@@ -88,21 +83,20 @@ class OrderFlow:
         columns = (gap, what, pick, trader, side, factor, notional)
         return zip(*(c.tolist() for c in columns), strict=True)
 
-    def _schedule(self, arrival: Delivery) -> None:
-        """Schedule the next arrival: new orders and cancels are one stream at their summed rate."""
+    def _schedule(self) -> None:
+        """Schedule the next arrival: new orders and cancels are one stream at their summed rate
+        (one arrival in flight at a time, so one event serves them all)."""
         try:
             draw = next(self._draws)
         except StopIteration:
             self._draws = self._draw()
             draw = next(self._draws)
-        arrival.callbacks = self._callbacks
-        arrival.value = draw
-        self._env.schedule(arrival, NORMAL, draw[0] / (self.new_rate + len(self.live) / self._lifetime))
+        self._arrivals.call_later(draw[0] / (self.new_rate + len(self.live) / self._lifetime), draw)
 
-    def _arrive(self, arrival: Delivery) -> None:
+    def _arrive(self, draw: tuple) -> None:
         """One arrival: a cancel of a live order drawn at random (exponential lifetimes are
         memoryless), else a limit or a market order from the drawn trader."""
-        _, what, pick, account, side, factor, notional = arrival.value
+        _, what, pick, account, side, factor, notional = draw
         live = self.live
         cancels = len(live) / self._lifetime
         u = what * (self.new_rate + cancels)
@@ -112,16 +106,16 @@ class OrderFlow:
             live[i] = live[-1]
             live.pop()
             self.cancels += 1
-            self._send(Cancel(-1, account, ref))
+            self.out.send(Cancel(-1, account, ref))
         elif u - cancels < self._limits:
-            price = self._price(max(1, round(self.mid * factor / self._tick)))
+            price = self.grid.price(max(1, round(self.mid * factor / self.grid.tick)))
             self.refs = ref = self.refs + 1
             live.append((account, ref))
-            self._send(Limit(-1, account, side, price, notional / price, ref))
+            self.out.send(Limit(-1, account, side, price, notional / price, ref))
         else:  # buys spend the notional, sells sell its worth at the mid
             self.markets += 1
             if side == BUY:
-                self._send(Order(-1, account, BUY, _NAN, notional))
+                self.out.send(Order(-1, account, BUY, None, notional))
             else:
-                self._send(Order(-1, account, SELL, notional / self.mid))
-        self._schedule(arrival)
+                self.out.send(Order(-1, account, SELL, notional / self.mid))
+        self._schedule()

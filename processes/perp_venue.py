@@ -97,10 +97,10 @@ class PerpVenue:
             self.fill_out[ledger.names[self.holder_account[holds]]] = channel
         self.pid_of: dict[int, int] = {}
         self.pending = np.zeros(0, dtype=bool)
-        self.index = math.nan
-        self.mark = math.nan
+        self.index: float | None = None  # the last index price; None until the first arrives
+        self.mark: float | None = None  # None: no mark yet (it comes with the first index)
         self.mark_cause = -1
-        self.last = math.nan
+        self.last: float | None = None  # the last trade price; None before the first trade
         self.basis_ma = MovingAverage(30)
         self.basis_ema = IrregularEMA(150.0)
         self.book_ema = IrregularEMA(BOOK_EMA_S)
@@ -161,14 +161,14 @@ class PerpVenue:
         now = self.ctx.env.now
         self.index = msg.price
         mid = self.book.mid()
-        last = self.last if self.last == self.last else msg.price
+        last = self.last if self.last is not None else msg.price
         if self.cfg.mark == "binance":
             to_next = self.cfg.funding_interval - math.fmod(now, self.cfg.funding_interval)
             mark = binance_mark(
                 msg.price, self.funding.predicted, to_next, self.cfg.funding_interval, self.basis_ma.value, last
             )
         else:
-            if mid == mid:
+            if not math.isnan(mid):  # both sides of the book quoted
                 self.basis_ema.add(mid - msg.price, now)
                 self.book_ema.add(mid, now)
             bid, ask = self.book.best_bid(), self.book.best_ask()
@@ -187,7 +187,7 @@ class PerpVenue:
         while True:
             yield env.timeout(self.cfg.basis_interval)
             mid = self.book.mid()
-            if mid == mid and self.index == self.index:
+            if self.index is not None and not math.isnan(mid):
                 self.basis_ma.add(mid - self.index)
 
     def _engine_clock(self):
@@ -199,16 +199,19 @@ class PerpVenue:
     # ------------------------------------------------------------------ liquidation engine
 
     def _transfer_margin(self, msg: MarginTransfer) -> None:
-        """Post margin (amount > 0) or take out what is free above twice the maintenance margin."""
+        """Post margin (amount > 0) or take out what is free above twice the maintenance margin
+        (before the first mark, all of it)."""
         ledger, positions = self.ctx.ledger, self.positions
         pid = self._pid_for(msg.account)
         amount = msg.amount
         if amount < 0:
-            price = _or(self.mark, self.index)
-            equity = float(positions.equity([pid], price)[0])
-            maintenance = positions.tiers.maintenance(float(positions.qty[pid]) * price) if positions.qty[pid] else 0.0
-            free = max(0.0, min(float(positions.margin[pid]), equity - 2 * maintenance))
-            amount = -min(-amount, free)
+            margin = float(positions.margin[pid])
+            if self.mark is not None:
+                equity = float(positions.equity([pid], self.mark)[0])
+                qty = float(positions.qty[pid])
+                maintenance = positions.tiers.maintenance(qty * self.mark) if qty else 0.0
+                margin = min(margin, equity - 2 * maintenance)
+            amount = -min(-amount, max(0.0, margin))
         if amount == 0:
             return
         ledger.transfer(msg.account, self.margin_account, QUOTE, amount)
@@ -224,7 +227,7 @@ class PerpVenue:
         """Queue the liquidation of every position the mark has crossed (``cause``: the record that
         moved it: a mark, or a funding payment). Positions already queued, cooling down between
         Hyperliquid slices, or held by the fund or the vault are skipped."""
-        if self.mark != self.mark:
+        if self.mark is None:
             return
         positions, trace, now = self.positions, self.ctx.trace, self.ctx.env.now
         names = self.ctx.ledger.names
@@ -509,5 +512,6 @@ class PerpVenue:
         return notional
 
 
-def _or(x: float, fallback: float) -> float:
-    return x if x == x else fallback
+def _or(price: float, fallback: float) -> float:
+    """A book price, or ``fallback`` when that side of the book is empty (the book's nan)."""
+    return fallback if math.isnan(price) else price

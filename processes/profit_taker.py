@@ -13,8 +13,6 @@ the venue; the node reads only its own token balance.
 
 from __future__ import annotations
 
-import math
-
 from processes.context import Context
 from processes.messages import MarketData, Quotes
 from processes.profit_taker_settings import ProfitTakerSettings
@@ -33,10 +31,10 @@ class ProfitTaker:
         self.account = ctx.ledger.account(name)
         self.out = ctx.network.channel(name, cfg.venue)
         self.trigger = (cfg.fair if cfg.fair is not None else opening_mid) * (1 + cfg.threshold)
-        self.price = math.nan  # the higher of the last price and the best bid seen
-        self.level = math.nan  # the highest such price since the rally started (their asks never come down)
+        self.price: float | None = None  # the higher of the last price and the best bid seen; None: none yet
+        self.level: float | None = None  # the highest such price since the rally started (asks never come down)
         self.cause = -1
-        self.rally_start = math.nan  # when the price first exceeded the trigger
+        self.rally_start: float | None = None  # when the price first exceeded the trigger; None: not yet
         self.released = 0.0  # tokens released for sale so far
         self._quoted: tuple[float, float] | None = None  # (price, qty) of the live ask
 
@@ -45,7 +43,7 @@ class ProfitTaker:
         self.ctx.env.process(self._loop())
 
     def receive(self, msg: MarketData) -> None:
-        self.price = max(msg.last, msg.bid) if msg.bid == msg.bid else msg.last
+        self.price = max(msg.last, msg.bid) if msg.bid is not None else msg.last
         self.cause = msg.cause
 
     def _loop(self):
@@ -56,18 +54,18 @@ class ProfitTaker:
 
     def rate(self, now: float) -> float:
         """Notional per second released at ``now``: 0 before the rally, then ramping up to ``rate``."""
-        cfg, elapsed = self.cfg, now - self.rally_start
-        if not elapsed >= 0:
+        if self.rally_start is None or now < self.rally_start:
             return 0.0
+        cfg, elapsed = self.cfg, now - self.rally_start
         return cfg.rate * min(1.0, elapsed / cfg.ramp) if cfg.ramp else cfg.rate
 
     def _decide(self) -> None:
         cfg, now = self.cfg, self.ctx.env.now
-        if self.rally_start != self.rally_start:
-            if not self.price > self.trigger:
+        if self.rally_start is None:
+            if self.price is None or not self.price > self.trigger:
                 return
             self.rally_start = now
-        self.level = max(self.price, self.trigger, self.level if self.level == self.level else 0.0)
+        self.level = max(self.price, self.trigger, self.level if self.level is not None else 0.0)
         self.released = min(cfg.tokens, self.released + self.rate(now) * cfg.interval / self.level)
         unsold = self.released - (cfg.tokens - self.ctx.ledger.balance(self.account, ASSET))
         ask = self.grid.price(self.grid.bound(self.level * (1 + cfg.offset), SELL))  # up to the tick grid

@@ -39,7 +39,7 @@ class QuotingBorrower(LiquidityProvider):
     def receive(self, msg: MarketData | LoanUpdate) -> None:
         if not isinstance(msg, LoanUpdate):
             super().receive(msg)
-        elif msg.ok and self.stage == "posted" and msg.price == msg.price:
+        elif msg.ok and self.stage == "posted" and msg.price is not None:
             qty = self.cfg.ltv * msg.collateral[QUOTE_ASSET] / msg.price
             self._request("borrow", TOKEN_ASSET, qty, msg.cause)
             self.stage = "borrowing"

@@ -36,13 +36,12 @@ class SpotVenue:
         self.fee_account = ctx.ledger.account(f"{name}:fees")
         self.last = cfg.book.mid
         self.peak = cfg.book.mid
-        self._top = (math.nan, math.nan, math.nan)
+        self._top: tuple[float | None, float | None, float] | None = None  # the last published (bid, ask, last)
         self.md_out = ctx.out_channels(name, "md")
         self.resting: dict[tuple[int, int], int] = {}  # (account, ref) -> book order id
         self.holds = Holds(cfg.taker_fee)
         self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
         self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
-        self._submit = self.engine.submit
         self._env, self._record = ctx.env, ctx.trace.record
         self._record_limits = cfg.record_limits
 
@@ -91,7 +90,7 @@ class SpotVenue:
             msg.cause = self._record_limit(msg)
         elif type(msg) is Order:
             msg.cause = self.ctx.record_order(self.name, msg)
-        self._submit(msg)
+        self.engine.submit(msg)
 
     def _record_limit(self, msg: Limit | Cancel) -> int:
         """An ``order`` record of a limit order or cancel: its info says which, its ref is the sender's reference."""
@@ -181,20 +180,20 @@ class SpotVenue:
         if msg.side == BUY:
             cash = self.holds.free_cash(account, ledger.balance(account, QUOTE)) / (1 + fee)
             notional = msg.notional
-            if msg.qty == msg.qty:  # buying a quantity: spend the cash instead if it cannot afford it
-                cost = book.cost(BUY, msg.qty)
+            if not msg.by_notional:  # buying a quantity: spend the cash instead if it cannot afford it
+                cost = book.cost(BUY, msg.qty)  # nan if the book cannot fill it
                 if not cost <= cash:
                     notional = cash
-            if notional == notional:
+            if notional is not None:
                 fills = book.market(BUY, notional=min(notional, cash), owner=msg.account) if cash > 0 else []
             else:
                 fills = book.market(BUY, msg.qty, owner=msg.account)
         else:
             tokens = self.holds.free_tokens(account, ledger.balance(account, ASSET))
             qty = msg.qty
-            if qty != qty:
+            if msg.by_notional:  # selling a notional's worth at the book's average price, or all if it cannot
                 avg = book.impact_price(SELL, msg.notional)
-                qty = msg.notional / avg if avg == avg else tokens
+                qty = tokens if math.isnan(avg) else msg.notional / avg
             qty = min(qty, tokens)
             fills = book.market(SELL, qty, owner=msg.account) if qty > 0 else []
         return self._settle(msg.account, msg.side, fills, msg.cause) if fills else 0.0
@@ -228,7 +227,8 @@ class SpotVenue:
         if top == self._top:
             return
         self._top = top
-        price = self.last if self.cfg.publish == "last" else (bid + ask) / 2
-        msg = MarketData(cause, self.name, bid, ask, self.last, price, traded)
+        mid = None if bid is None or ask is None else (bid + ask) / 2
+        price = self.last if self.cfg.publish == "last" else mid
+        msg = MarketData(cause, self.name, bid, ask, mid, self.last, price, traded)
         for channel in self.md_out:
             channel.send(msg)

@@ -42,7 +42,7 @@ def crossed(side: np.ndarray, liq: np.ndarray, mark: float) -> np.ndarray:
 def crossed_unliquidated(venue: PerpVenue) -> np.ndarray:
     """Pids of open positions crossed by the venue's mark with no liquidation pending."""
     pos = venue.positions
-    if venue.mark != venue.mark:
+    if venue.mark is None:
         return np.zeros(0, dtype=np.int64)
     pending = np.zeros(pos.side.size, dtype=bool)
     pending[: venue.pending.size] = venue.pending[: pos.side.size]

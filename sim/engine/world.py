@@ -18,6 +18,7 @@ from sim.core.trace import Trace, TraceTable
 from sim.engine.config import topology
 from sim.engine.invariants import Invariants, run_checked
 from sim.engine.registry import NodeKind
+from topology.fast import events_scheduled
 from topology.network import Network
 
 
@@ -120,7 +121,7 @@ class World:
                 for name, v in self._nodes_with("engine").items()
             },
             "positions": {name: len(v.positions.qty) for name, v in self._nodes_with("positions").items()},  # ever held
-            "events_processed": next(self.env._eid),  # SimPy's running count of scheduled events
+            "events_processed": events_scheduled(self.env),
             "wall_time_s": round(self.wall_time, 4),
         }
         return RunResult(self.config, table, summary, self.ledger, dict(self.nodes_kinds))

@@ -19,7 +19,6 @@ keeps the previous one).
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right
 
 LEVEL_MEMORY = 10.0  # seconds a record owns the price levels it crossed (the default)
@@ -78,14 +77,16 @@ class MoveWindow:
         self.shares: list[tuple[int, float]] = []  # the last publication's, and its primary record
         self.primary = -1
 
-    def update(self, source: str, price: float, record: int, now: float) -> None:
-        """A source's new price, set by ``record`` at ``now`` (a price that is NaN is no move)."""
-        if price != price:
+    def update(self, source: str, price: float | None, record: int, now: float) -> None:
+        """A source's new price, set by ``record`` at ``now`` (None, no price, is no move; nor is
+        a source's first price)."""
+        if price is None:
             return
-        before = self.latest.get(source, (math.nan, -1))[0]
+        previous = self.latest.get(source)
         self.latest[source] = (price, record)
-        if before != before or price == before:
+        if previous is None or price == previous[0]:
             return
+        before = previous[0]
         w = self.weights[source]
         up, down = self.owners[source]
         if price > before:

@@ -54,6 +54,9 @@ def _check_weights(name: str, weights: ArrayLike, n: int) -> np.ndarray:
     return w
 
 
+NO_PRICE = math.nan  # a source with no price (yet): nan, not None, so prices stay one float vector
+
+
 def _check_prices(name: str, prices: ArrayLike) -> np.ndarray:
     """Prices as an array; nan marks a missing quote, anything else must be finite > 0."""
     p = _vector(name, prices)

@@ -79,7 +79,7 @@ class AdlRanking:
         if method not in ADL_METHODS:
             raise ValueError(f"method must be one of {ADL_METHODS}, got {method!r}")
         self.book, self.side, self.method = book, check_side("side", side), method
-        self._mark = math.nan
+        self._mark: float | None = None  # the mark of the last ranking; None: not ranked yet
         self._token = book.journal()
         self._ranked: list[tuple[float, int]] = []  # (−score, pid) ascending: best first, ties by pid
         self._neg: dict[int, float] = {}  # pid → −score of the ranked ones

@@ -256,10 +256,10 @@ class OrderBook:
         keys = self._sides[SELL].keys
         return self.grid.price(-keys[-1]) if keys else math.nan
 
-    def top(self) -> tuple[float, float]:
-        """(best bid, best ask) in one call, nan for an empty side (as ``best_bid``, ``best_ask``)."""
+    def top(self) -> tuple[float | None, float | None]:
+        """(best bid, best ask) in one call, None for an empty side (a venue's published top of book)."""
         bids, asks, num, den = self._top_of
-        return (bids[-1] * num / den if bids else math.nan, -asks[-1] * num / den if asks else math.nan)
+        return (bids[-1] * num / den if bids else None, -asks[-1] * num / den if asks else None)
 
     def mid(self) -> float:
         """(best bid + best ask) / 2, nan if either side is empty."""

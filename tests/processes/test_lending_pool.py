@@ -137,7 +137,7 @@ class LendingWorld:
         def go():
             yield self.env.timeout(t - self.env.now)
             rid = self.trace.record(self.env.now, "script", "spot", price=price)
-            self.nodes["oracle"].receive(MarketData(rid, "spot", price, price, price, price, 0.0))
+            self.nodes["oracle"].receive(MarketData(rid, "spot", price, price, price, price, price, 0.0))
 
         self.env.process(go())
 
@@ -409,3 +409,12 @@ def _merge(raw: dict, change: dict) -> None:
             _merge(raw[k], v)
         else:
             raw[k] = v
+
+
+def test_a_loan_update_before_the_pools_first_oracle_price_has_no_price(raw):
+    world = LendingWorld(raw)
+    world.ledger.endow(world.borrower.account, QUOTE_ASSET, 1_000.0)
+    world.borrower.at(0.0, "deposit", QUOTE_ASSET, 100.0)  # at the pool at 0.01 s, its oracle's first at 0.05 s
+    world.borrower.at(5.0, "deposit", QUOTE_ASSET, 100.0)
+    world.run()
+    assert [(u.ok, u.price) for _, u in world.borrower.updates[:2]] == [(True, None), (True, 7.5)]

@@ -61,7 +61,7 @@ def oracle_world(start_at: float = 0.0):
         for t, price in PATH:
             yield env.timeout(start_at + t - env.now)
             rid = ctx.trace.record(env.now, Kind.TRADE, "spot", price=price)
-            oracle.receive(MarketData(rid, "spot", price, price, price, price, 1000.0))
+            oracle.receive(MarketData(rid, "spot", price, price, price, price, price, 1000.0))
 
     env.process(script())
     return env, ctx, sub

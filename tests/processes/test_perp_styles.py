@@ -57,6 +57,18 @@ def test_every_style_runs_the_crash():
         assert result.summary["liquidations"] > 0
 
 
+def test_before_its_first_index_a_venue_has_no_mark_and_liquidates_nothing():
+    world = World(api.load("rocket"))
+    world._open()
+    perp = world.by_section["perp"]["perp"]
+    assert (perp.index, perp.mark, perp.last) == (None, None, None)
+    before = len(world.trace)
+    perp.check_liquidations(cause=4242)
+    assert len(world.trace) == before
+    world.env.run(until=2.0)  # the first index publication has arrived
+    assert perp.mark is not None and perp.index is not None
+
+
 def test_a_liquidation_caused_by_funding_names_the_payment():
     world = World(api.load("rocket"))
     world._open()

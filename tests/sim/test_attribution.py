@@ -73,7 +73,7 @@ def test_the_first_publication_credits_each_sources_latest_price_by_weight():
     window = MoveWindow({"a": 3.0, "b": 1.0})
     window.update("a", 10.0, 5, 0.0)
     window.update("b", 10.2, 6, 0.0)
-    window.update("b", float("nan"), 7, 0.1)  # a venue publishing a mid with one side empty: no move
+    window.update("b", None, 7, 0.1)  # a venue publishing a mid with one side empty: no move
     assert window.close() == ([(5, 0.75), (6, 0.25)], 5)
 
 

@@ -94,4 +94,4 @@ def test_a_finite_throughput_engine_runs_jobs_in_order_one_service_time_apart():
     env.run()
     assert done == [(0.1, "a"), (0.2, "b"), (0.3, "c")]
     assert (engine.processed, engine.queued, engine.max_queue) == (3, 0, 3)
-    assert len(engine._free) == 3  # as many events as were ever queued at once
+    assert len(engine._turns._free) == 3  # as many events as were ever queued at once
