@@ -13,8 +13,8 @@ from __future__ import annotations
 from processes.basis_settings import BasisTraderSettings
 from processes.context import Context
 from processes.messages import FillReport, MarginTransfer, Order, PerpData
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.funding import annualised
 from sim.market.sides import BUY, SELL
 

@@ -7,8 +7,8 @@ import numpy as np
 from processes.context import Context
 from processes.flow_settings import IgniterSettings, NoiseSettings
 from processes.messages import MarginTransfer, Order
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 
 

@@ -11,9 +11,9 @@ import math
 
 from processes.context import Context
 from processes.forward_settings import ForwardSettings
-from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, Order, PoolRequest
-from sim.core.ledger import ASSET, QUOTE
+from processes.messages import LoanUpdate, Order, PoolRequest
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 
 
@@ -38,34 +38,34 @@ class ForwardBorrower:
         if not msg.ok:
             return
         if self.stage == "posted" and msg.price is not None:
-            qty = cfg.ltv * msg.collateral[QUOTE_ASSET] / msg.price
-            self._request("borrow", TOKEN_ASSET, qty, msg.cause)
+            qty = cfg.ltv * msg.collateral[QUOTE] / msg.price
+            self._request("borrow", ASSET, qty, msg.cause)
             self.stage = "borrowing"
-        elif self.stage == "borrowing" and msg.debt[TOKEN_ASSET] > 0:
+        elif self.stage == "borrowing" and msg.debt[ASSET] > 0:
             tokens = ledger.balance(self.account, ASSET)
             rid = self._record("sell borrowed", SELL, tokens, msg.cause)
             self.spot_out.send(Order(rid, self.account, SELL, qty=tokens))
             self.stage = "short"
-        elif self.stage == "repaying" and msg.debt[TOKEN_ASSET] <= 1e-9:
-            self._request("release", QUOTE_ASSET, msg.collateral[QUOTE_ASSET], msg.cause)
+        elif self.stage == "repaying" and msg.debt[ASSET] <= 1e-9:
+            self._request("release", QUOTE, msg.collateral[QUOTE], msg.cause)
             self.stage = "done"
 
     def _run(self):
         env, cfg = self.ctx.env, self.cfg
         yield env.timeout(cfg.start)
-        self._request("deposit", QUOTE_ASSET, cfg.capital, -1)
+        self._request("deposit", QUOTE, cfg.capital, -1)
         self.stage = "posted"
         if cfg.hold <= 0:
             return
         yield env.timeout(cfg.hold)
         if self.stage != "short" or self.loan is None:
             return
-        debt = self.loan.debt[TOKEN_ASSET] * 1.001  # a little over, for interest accrued since the update
+        debt = self.loan.debt[ASSET] * 1.001  # a little over, for interest accrued since the update
         rid = self._record("buy back", BUY, debt, -1)
         self.spot_out.send(Order(rid, self.account, BUY, qty=debt))
         yield env.timeout(60.0)  # the buy-back settles before the repayment is sent
         tokens = self.ctx.ledger.balance(self.account, ASSET)
-        self._request("repay", TOKEN_ASSET, tokens, rid)
+        self._request("repay", ASSET, tokens, rid)
         self.stage = "repaying"
 
     def _request(self, action: str, asset: int, amount: float, cause: int) -> None:

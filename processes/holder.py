@@ -16,18 +16,9 @@ from __future__ import annotations
 
 from processes.context import Context
 from processes.holder_settings import HolderSettings
-from processes.messages import (
-    QUOTE_ASSET,
-    TOKEN_ASSET,
-    FillReport,
-    LoanUpdate,
-    MarginTransfer,
-    Order,
-    PerpData,
-    PoolRequest,
-)
-from sim.core.ledger import ASSET, QUOTE
+from processes.messages import FillReport, LoanUpdate, MarginTransfer, Order, PerpData, PoolRequest
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.sides import SELL
 
 _MIN_CASH = 1.0  # USDT not worth a message
@@ -65,7 +56,7 @@ class Holder:
         env, cfg = self.ctx.env, self.cfg
         yield env.timeout(cfg.start)
         rid = self._record("deposit tokens", cfg.tokens)
-        self.pool_out.send(PoolRequest(rid, self.account, "deposit", TOKEN_ASSET, cfg.tokens, self.name))
+        self.pool_out.send(PoolRequest(rid, self.account, "deposit", ASSET, cfg.tokens, self.name))
         while True:
             yield env.timeout(cfg.check_interval)
             self._rebalance()
@@ -76,8 +67,8 @@ class Holder:
         loan = self.loan
         if loan is None or self.price is None:
             return None
-        collateral = loan.collateral[QUOTE_ASSET] + loan.collateral[TOKEN_ASSET] * self.price
-        debt = loan.debt[QUOTE_ASSET] + loan.debt[TOKEN_ASSET] * self.price
+        collateral = loan.collateral[QUOTE] + loan.collateral[ASSET] * self.price
+        debt = loan.debt[QUOTE] + loan.debt[ASSET] * self.price
         return debt / collateral if collateral else None
 
     def _rebalance(self) -> None:
@@ -85,13 +76,13 @@ class Holder:
         ltv = self.ltv()
         if ltv is None:
             return
-        value = self.loan.collateral[TOKEN_ASSET] * self.price
+        value = self.loan.collateral[ASSET] * self.price
         cash = ledger.balance(self.account, QUOTE)
-        excess = (ltv - cfg.target_ltv) * value if self.loan.debt[QUOTE_ASSET] > 0 else 0.0
+        excess = (ltv - cfg.target_ltv) * value if self.loan.debt[QUOTE] > 0 else 0.0
         if cash > _MIN_CASH:
             if excess > _MIN_CASH:  # repay what puts the LTV back at target, post the rest next check
                 rid = self._record("repay", min(cash, excess))
-                self.pool_out.send(PoolRequest(rid, self.account, "repay", QUOTE_ASSET, min(cash, excess), self.name))
+                self.pool_out.send(PoolRequest(rid, self.account, "repay", QUOTE, min(cash, excess), self.name))
             else:
                 rid = self._record("post margin", cash)
                 self.perp_out.send(MarginTransfer(rid, self.account, cash))
@@ -103,7 +94,7 @@ class Holder:
         elif ltv < cfg.target_ltv - cfg.band and value > 0:
             amount = (cfg.target_ltv - ltv) * value
             rid = self._record("borrow", amount)
-            self.pool_out.send(PoolRequest(rid, self.account, "borrow", QUOTE_ASSET, amount, self.name))
+            self.pool_out.send(PoolRequest(rid, self.account, "borrow", QUOTE, amount, self.name))
         self._extend_short()
 
     def _extend_short(self) -> None:
@@ -112,8 +103,8 @@ class Holder:
         target_ltv · q · price), so that no clip goes out on margin still to come (the last check's
         fills have long been reported: checks are minutes apart)."""
         backed = self.margin / (self.cfg.target_ltv * self.price)
-        missing = min(self.cfg.hedge * self.loan.collateral[TOKEN_ASSET], backed) - self.short
-        if self.loan.debt[QUOTE_ASSET] > 0 and missing > 0:
+        missing = min(self.cfg.hedge * self.loan.collateral[ASSET], backed) - self.short
+        if self.loan.debt[QUOTE] > 0 and missing > 0:
             qty = min(missing, self.cfg.clip)
             rid = self._record("short perp", qty * self.price)
             self.perp_out.send(Order(rid, self.account, SELL, qty=qty))

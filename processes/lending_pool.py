@@ -36,7 +36,6 @@ import math
 from processes.context import Context
 from processes.lending_settings import LendingSettings
 from processes.messages import (
-    QUOTE_ASSET,
     LiquidateRequest,
     LiquidationCall,
     LiquidationResult,
@@ -45,6 +44,7 @@ from processes.messages import (
     PriceUpdate,
 )
 from sim.core.trace import Kind
+from sim.market.assets import QUOTE
 from sim.market.lending_book import ASSETS, LendingBook
 
 
@@ -159,7 +159,7 @@ class LendingPool:
                 qty=msg.amount,
                 info=f"liquidate: {refusal}",
             )
-            self._reply(msg.reply_to, LiquidationResult(rid, msg.borrower, 0.0, QUOTE_ASSET, 0.0))
+            self._reply(msg.reply_to, LiquidationResult(rid, msg.borrower, 0.0, QUOTE, 0.0))
             return
         seized = book.liquidate(msg.borrower, d, offered)
         c = seized.collateral_asset

@@ -16,8 +16,9 @@ from __future__ import annotations
 from processes.context import Context
 from processes.lending_settings import LendingSettings
 from processes.liquidator_settings import LiquidatorSettings
-from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LiquidateRequest, LiquidationCall, LiquidationResult, Order
+from processes.messages import LiquidateRequest, LiquidationCall, LiquidationResult, Order
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.lending import close_factor
 from sim.market.sides import BUY, SELL
 
@@ -34,8 +35,8 @@ class Liquidator:
         self.pending: dict[int, int] = {}  # borrower with a request in flight -> debt asset
 
     def start(self) -> None:
-        self.ctx.ledger.endow(self.account, QUOTE_ASSET, self.cfg.capital)
-        self.ctx.ledger.endow(self.account, TOKEN_ASSET, self.cfg.tokens)
+        self.ctx.ledger.endow(self.account, QUOTE, self.cfg.capital)
+        self.ctx.ledger.endow(self.account, ASSET, self.cfg.tokens)
 
     def receive(self, msg: LiquidationCall | LiquidationResult) -> None:
         if isinstance(msg, LiquidationCall):
@@ -48,7 +49,7 @@ class Liquidator:
             return
         ledger, now = self.ctx.ledger, self.ctx.env.now
         borrower = ledger.names[call.borrower]
-        p_debt = call.price if call.debt_asset == TOKEN_ASSET else 1.0
+        p_debt = call.price if call.debt_asset == ASSET else 1.0
         share = close_factor(call.health_factor, call.debt * p_debt, self.params[call.collateral_asset])
         amount = min(share * call.debt, ledger.balance(self.account, call.debt_asset))
         if not amount > 0:
@@ -62,9 +63,9 @@ class Liquidator:
 
     def _result(self, result: LiquidationResult) -> None:
         debt_asset = self.pending.pop(result.borrower)
-        if result.collateral_asset == TOKEN_ASSET and result.collateral_seized > 0:
+        if result.collateral_asset == ASSET and result.collateral_seized > 0:
             self._trade(result.cause, Kind.SELL, SELL, result.collateral_seized)
-        if debt_asset == TOKEN_ASSET and result.debt_repaid > 0:
+        if debt_asset == ASSET and result.debt_repaid > 0:
             self._trade(result.cause, Kind.BUY, BUY, result.debt_repaid)
 
     def _trade(self, cause: int, kind: Kind, side: int, qty: float) -> None:

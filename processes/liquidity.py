@@ -10,8 +10,8 @@ from __future__ import annotations
 from processes.context import Context
 from processes.liquidity_settings import LiquiditySettings
 from processes.messages import MarketData, Quotes
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.depth import quotable_ladder
 from sim.market.sides import BUY, SELL
 

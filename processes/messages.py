@@ -80,9 +80,6 @@ class Takeover:
 
 # ----------------------------------------------------------------------------- lending pool
 
-QUOTE_ASSET = 0  # the quote currency (USDT); matches sim.core.ledger.QUOTE
-TOKEN_ASSET = 1  # the traded token; matches sim.core.ledger.ASSET
-
 
 @dataclass(slots=True)
 class PriceUpdate:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
 from processes.option_mm_settings import OptionMarketMakerSettings
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 
 
 class OptionMarketMaker(LiquidityProvider):

@@ -26,7 +26,7 @@ import numpy as np
 from processes.context import Context
 from processes.messages import Cancel, Limit, MarketData, Order
 from processes.order_flow_settings import OrderFlowSettings
-from sim.core.ledger import ASSET, QUOTE
+from sim.market.assets import ASSET, QUOTE
 from sim.market.orderbook import TickGrid
 from sim.market.sides import BUY, SELL
 from topology.fast import Dispatcher

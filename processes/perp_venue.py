@@ -22,8 +22,8 @@ from processes.engine import MatchingEngine
 from processes.funding_clock import FundingClock
 from processes.messages import FillReport, IndexUpdate, MarginTransfer, Order, Quotes, Takeover
 from processes.perp_settings import PerpSettings
-from sim.core.ledger import QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import QUOTE
 from sim.market.clearing import (
     BookOrder,
     ClearingRules,
@@ -147,6 +147,14 @@ class PerpVenue:
     # ------------------------------------------------------------------ messages
 
     def receive(self, msg: IndexUpdate | Quotes | Order | MarginTransfer) -> None:
+        """A message from a link, in one of three ways:
+
+        1. an IndexUpdate sets the index and the mark at once (``_on_index``), which may queue
+           liquidations (``check_liquidations``);
+        2. a MarginTransfer moves margin at once (``_transfer_margin``);
+        3. an Order (recorded first, as ``order``) or a Quotes replacement waits its turn in the
+           matching engine, which runs it in ``_execute``.
+        """
         if isinstance(msg, IndexUpdate):
             self._on_index(msg)
             return
@@ -255,6 +263,10 @@ class PerpVenue:
                 self.engine.submit(LiquidationJob(pid, rid))
 
     def _execute(self, job: LiquidationJob | Quotes | Order) -> None:
+        """The matching engine's turn for one job: a liquidation through the waterfall
+        (``_liquidate``), a market maker's quotes replaced (``_requote``), or a taker order
+        against the book, its fills settled (``_settle_fills``) and, for the fund's or the
+        vault's unwinding, its realised PnL swept to their cash (``_sweep``)."""
         if isinstance(job, LiquidationJob):
             self._liquidate(job)
         elif isinstance(job, Quotes):

@@ -16,8 +16,8 @@ from __future__ import annotations
 from processes.context import Context
 from processes.messages import MarketData, Quotes
 from processes.profit_taker_settings import ProfitTakerSettings
-from sim.core.ledger import ASSET
 from sim.core.trace import Kind
+from sim.market.assets import ASSET
 from sim.market.orderbook import TickGrid
 from sim.market.sides import SELL
 

@@ -19,10 +19,10 @@ import math
 
 from processes.context import Context
 from processes.liquidity import LiquidityProvider
-from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
+from processes.messages import LoanUpdate, MarketData, PoolRequest
 from processes.quoting_borrower_settings import QuotingBorrowerSettings
-from sim.core.ledger import QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 
 
 class QuotingBorrower(LiquidityProvider):
@@ -40,13 +40,13 @@ class QuotingBorrower(LiquidityProvider):
         if not isinstance(msg, LoanUpdate):
             super().receive(msg)
         elif msg.ok and self.stage == "posted" and msg.price is not None:
-            qty = self.cfg.ltv * msg.collateral[QUOTE_ASSET] / msg.price
-            self._request("borrow", TOKEN_ASSET, qty, msg.cause)
+            qty = self.cfg.ltv * msg.collateral[QUOTE] / msg.price
+            self._request("borrow", ASSET, qty, msg.cause)
             self.stage = "borrowing"
 
     def _open(self):
         yield self.ctx.env.timeout(self.cfg.start)
-        self._request("deposit", QUOTE_ASSET, self.cfg.collateral, -1)
+        self._request("deposit", QUOTE, self.cfg.collateral, -1)
         self.stage = "posted"
 
     def _request(self, action: str, asset: int, amount: float, cause: int) -> None:

@@ -18,8 +18,8 @@ from processes.engine import MatchingEngine
 from processes.messages import Cancel, Limit, MarketData, Order, Quotes
 from processes.spot_settings import SpotSettings
 from sim.core.datafiles import profile_ladders
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import Kind
+from sim.market.assets import ASSET, QUOTE
 from sim.market.depth import ladder
 from sim.market.holds import Holds
 from sim.market.orderbook import Fill, OrderBook
@@ -42,8 +42,6 @@ class SpotVenue:
         self.holds = Holds(cfg.taker_fee)
         self._jobs = {Order: self._take, Quotes: self._requote, Limit: self._limit, Cancel: self._cancel}
         self._cash, self._tokens = ctx.ledger.balances[QUOTE], ctx.ledger.balances[ASSET]
-        self._env, self._record = ctx.env, ctx.trace.record
-        self._record_limits = cfg.record_limits
 
     def open(self) -> None:
         """Seed the initial book from its owner's endowment and publish the opening prices."""
@@ -86,7 +84,9 @@ class SpotVenue:
             )
 
     def receive(self, msg: Order | Quotes | Limit | Cancel) -> None:
-        if self._record_limits and type(msg) in (Limit, Cancel):
+        """A message from a link: an Order is recorded (``order``), a Limit or Cancel too when
+        the venue records limits; then every job waits its turn in the matching engine."""
+        if self.cfg.record_limits and type(msg) in (Limit, Cancel):
             msg.cause = self._record_limit(msg)
         elif type(msg) is Order:
             msg.cause = self.ctx.record_order(self.name, msg)
@@ -96,9 +96,11 @@ class SpotVenue:
         """An ``order`` record of a limit order or cancel: its info says which, its ref is the sender's reference."""
         name = self.ctx.ledger.names[msg.account]
         if type(msg) is Cancel:
-            return self._record(self._env.now, Kind.ORDER, self.name, msg.cause, name, info="cancel", ref=msg.ref)
-        return self._record(
-            self._env.now,
+            return self.ctx.trace.record(
+                self.ctx.env.now, Kind.ORDER, self.name, msg.cause, name, info="cancel", ref=msg.ref
+            )
+        return self.ctx.trace.record(
+            self.ctx.env.now,
             Kind.ORDER,
             self.name,
             msg.cause,
@@ -111,6 +113,9 @@ class SpotVenue:
         )
 
     def _execute(self, msg: Order | Quotes | Limit | Cancel) -> None:
+        """The matching engine's turn for one job, in order: the job against the book
+        (``_take``, ``_requote``, ``_limit`` or ``_cancel``; fills settled by ``_settle``), then
+        the top of the book published on the md links if it changed (``_publish``)."""
         self._publish(msg.cause, self._jobs[type(msg)](msg))
 
     def _cancel(self, msg: Cancel) -> float:
@@ -216,7 +221,9 @@ class SpotVenue:
         self.last = last = fills[-1].price
         if last > self.peak:
             self.peak = last
-        self._record(self._env.now, "trade", self.name, cause, ledger.names[taker], side, last, qty, notional)
+        self.ctx.trace.record(
+            self.ctx.env.now, Kind.TRADE, self.name, cause, ledger.names[taker], side, last, qty, notional
+        )
         return notional
 
     def _publish(self, cause: int, traded: float) -> None:

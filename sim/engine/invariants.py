@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from sim.core.errors import InvariantError
-from sim.core.ledger import ASSET, QUOTE, Ledger
+from sim.core.ledger import Ledger
 from sim.core.trace import Kind, Trace, TraceTable
 from sim.engine.liquidation_delays import LiveDelays, Opened, TraceDelays
+from sim.market.assets import ASSET, QUOTE
 from sim.market.clearing import beyond
 from sim.market.sides import DUST
 

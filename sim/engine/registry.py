@@ -37,7 +37,8 @@ from processes.quoting_borrower_settings import QuotingBorrowerSettings
 from processes.spot_settings import SpotSettings
 from processes.unwinder_settings import UnwinderSettings
 from sim.core.config import Config, require
-from sim.core.ledger import ASSET, QUOTE, Ledger
+from sim.core.ledger import Ledger
+from sim.market.assets import ASSET, QUOTE
 from topology.graph import NeededLink, OnlyFrom, Requirement
 
 if TYPE_CHECKING:

@@ -18,11 +18,11 @@ from processes.context import Context
 from processes.messages import Order
 from sim.core.config import require_non_negative, require_positive
 from sim.core.errors import ConfigError
-from sim.core.ledger import QUOTE
 from sim.core.schema import duration
 from sim.engine.config import ExperimentConfig, config_class, from_dict, topology
 from sim.engine.registry import REGISTRY, NodeKind
 from sim.engine.world import World
+from sim.market.assets import QUOTE
 from sim.market.sides import BUY
 from topology.graph import NeededLink
 

@@ -14,13 +14,14 @@ import pytest
 import simpy
 
 from processes.context import Context
-from processes.messages import QUOTE_ASSET, TOKEN_ASSET, LoanUpdate, MarketData, PoolRequest
+from processes.messages import LoanUpdate, MarketData, PoolRequest
 from sim.core.config import Latency
 from sim.core.errors import ConfigError
 from sim.core.ledger import Ledger
 from sim.core.trace import Trace
 from sim.engine.config import from_dict, topology
 from sim.engine.world import World, component_rng
+from sim.market.assets import ASSET, QUOTE
 from sim.market.lending import health_factor
 from topology.network import Network
 
@@ -155,10 +156,10 @@ def records(t, kind: str, node: str | None = None) -> np.ndarray:
 
 def check_pool_money(world: LendingWorld) -> None:
     """Ledger conserved; per asset, reserve = supplied + collateral − borrowed principal + interest repaid."""
-    for a in (QUOTE_ASSET, TOKEN_ASSET):
+    for a in (QUOTE, ASSET):
         assert world.ledger.total(a) == pytest.approx(world.ledger.endowed[a], rel=1e-9, abs=1e-9)
     pool, book = world.pool, world.pool.book
-    for a in (QUOTE_ASSET, TOKEN_ASSET):
+    for a in (QUOTE, ASSET):
         expected = book.supplied[a] + book.collateral_total[a] - book.borrowed[a] + book.interest[a]
         assert world.ledger.balance(pool.account, a) == pytest.approx(expected, rel=1e-12, abs=1e-6)
         assert book.collateral_total[a] == pytest.approx(book.collateral[:, a].sum(), abs=1e-9)
@@ -180,10 +181,10 @@ def raw() -> dict:
 def crash_world(raw: dict) -> LendingWorld:
     """Borrow 5,500 USDT on 1,000 RKT at $10, then the oracle's source falls to $7.5."""
     world = LendingWorld(raw)
-    world.ledger.endow(world.borrower.account, TOKEN_ASSET, 1_000)
+    world.ledger.endow(world.borrower.account, ASSET, 1_000)
     world.price_at(1.0, 10.0)
-    world.borrower.at(4.0, "deposit", TOKEN_ASSET, 1_000)
-    world.borrower.at(5.0, "borrow", QUOTE_ASSET, 5_500)
+    world.borrower.at(4.0, "deposit", ASSET, 1_000)
+    world.borrower.at(5.0, "borrow", QUOTE, 5_500)
     world.price_at(100.0, 7.5)
     return world
 
@@ -252,10 +253,10 @@ def test_a_token_debt_is_repaid_from_inventory_and_bought_back(raw):
     without_late(raw)
     world = LendingWorld(raw)
     b = world.borrower
-    world.ledger.endow(b.account, QUOTE_ASSET, 10_000)
+    world.ledger.endow(b.account, QUOTE, 10_000)
     world.price_at(1.0, 10.0)
-    b.at(4.0, "deposit", QUOTE_ASSET, 10_000)
-    b.at(5.0, "borrow", TOKEN_ASSET, 700)
+    b.at(4.0, "deposit", QUOTE, 10_000)
+    b.at(5.0, "borrow", ASSET, 700)
     world.price_at(100.0, 12.0)
     t = world.run()
     # HF = 10,000 · 0.8 / (700 · 12) = 0.9524: repay 350 RKT, seize 350 · 12 · 1.05 = 4,410 USDT
@@ -286,16 +287,16 @@ def test_a_liquidator_without_the_debt_asset_does_not_ask(raw):
 def test_a_borrow_beyond_ltv_a_release_below_hf_1_and_a_borrow_beyond_liquidity_are_refused(raw):
     world = LendingWorld(raw)
     b = world.borrower
-    world.ledger.endow(b.account, TOKEN_ASSET, 1_000_000)
+    world.ledger.endow(b.account, ASSET, 1_000_000)
     world.price_at(1.0, 10.0)
-    b.at(0.5, "deposit", TOKEN_ASSET, 1_000)
-    b.at(0.6, "borrow", QUOTE_ASSET, 100)  # before the pool has a price
-    b.at(4.0, "borrow", QUOTE_ASSET, 6_000.01)  # room: 1000 · 10 · 0.6 = 6000
-    b.at(5.0, "borrow", QUOTE_ASSET, 6_000)
-    b.at(6.0, "release", TOKEN_ASSET, 200)  # HF 800 · 10 · 0.7 / 6000 = 0.933
-    b.at(7.0, "release", TOKEN_ASSET, 100)  # HF 900 · 10 · 0.7 / 6000 = 1.05: allowed above the LTV
-    b.at(8.0, "deposit", TOKEN_ASSET, 500_000)
-    b.at(9.0, "borrow", QUOTE_ASSET, 994_001)  # 1,000,000 supplied, 6,000 lent
+    b.at(0.5, "deposit", ASSET, 1_000)
+    b.at(0.6, "borrow", QUOTE, 100)  # before the pool has a price
+    b.at(4.0, "borrow", QUOTE, 6_000.01)  # room: 1000 · 10 · 0.6 = 6000
+    b.at(5.0, "borrow", QUOTE, 6_000)
+    b.at(6.0, "release", ASSET, 200)  # HF 800 · 10 · 0.7 / 6000 = 0.933
+    b.at(7.0, "release", ASSET, 100)  # HF 900 · 10 · 0.7 / 6000 = 1.05: allowed above the LTV
+    b.at(8.0, "deposit", ASSET, 500_000)
+    b.at(9.0, "borrow", QUOTE, 994_001)  # 1,000,000 supplied, 6,000 lent
     t = world.run()
     pool_recs = [i for i in range(len(t.kind)) if t.node[i] == "pool" and t.account[i] == "borrower"]
     assert [(t.kind[i], t.info[i]) for i in pool_recs] == [
@@ -322,13 +323,13 @@ def test_interest_accrues_at_the_kinked_rate_and_stays_in_the_pool(raw):
     raw["experiment"]["duration"] = YEAR + 100
     world = LendingWorld(raw)
     b = world.borrower
-    world.ledger.endow(b.account, TOKEN_ASSET, 100_000)
-    world.ledger.endow(b.account, QUOTE_ASSET, 20_000)
+    world.ledger.endow(b.account, ASSET, 100_000)
+    world.ledger.endow(b.account, QUOTE, 20_000)
     world.price_at(1.0, 10.0)
-    b.at(4.0, "deposit", TOKEN_ASSET, 100_000)
-    b.at(5.0, "borrow", QUOTE_ASSET, 500_000)
-    b.at(5.0 + YEAR, "repay", QUOTE_ASSET, math.inf)  # everything owed
-    b.at(6.0 + YEAR, "release", TOKEN_ASSET, math.inf)
+    b.at(4.0, "deposit", ASSET, 100_000)
+    b.at(5.0, "borrow", QUOTE, 500_000)
+    b.at(5.0 + YEAR, "repay", QUOTE, math.inf)  # everything owed
+    b.at(6.0 + YEAR, "release", ASSET, math.inf)
     supplier = world.ledger.account("suppliers")
     world.env.process(_withdraw_all(world, supplier, 7.0 + YEAR))
     t = world.run()
@@ -336,18 +337,18 @@ def test_interest_accrues_at_the_kinked_rate_and_stays_in_the_pool(raw):
     (repay,) = records(t, "repay")
     assert t.qty[repay] == pytest.approx(owed, rel=1e-9)
     pool = world.pool
-    assert pool.book.interest[QUOTE_ASSET] == pytest.approx(owed - 500_000, rel=1e-9)
+    assert pool.book.interest[QUOTE] == pytest.approx(owed - 500_000, rel=1e-9)
     assert world.ledger.of("borrower").quote == pytest.approx(520_000 - owed, rel=1e-9)
     assert world.ledger.of("borrower").asset == 100_000
     # the supplier takes back its principal; the interest stays in the reserve
     assert world.ledger.of("suppliers").quote == 1_000_000
-    assert world.ledger.balance(pool.account, QUOTE_ASSET) == pytest.approx(owed - 500_000, rel=1e-9)
+    assert world.ledger.balance(pool.account, QUOTE) == pytest.approx(owed - 500_000, rel=1e-9)
     check_pool_money(world)
 
 
 def _withdraw_all(world: LendingWorld, account: int, at: float):
     yield world.env.timeout(at)
-    world.pool.receive(PoolRequest(-1, account, "withdraw", QUOTE_ASSET, math.inf))
+    world.pool.receive(PoolRequest(-1, account, "withdraw", QUOTE, math.inf))
 
 
 def test_vectorised_health_factors_match_the_mechanics(raw):
@@ -413,8 +414,8 @@ def _merge(raw: dict, change: dict) -> None:
 
 def test_a_loan_update_before_the_pools_first_oracle_price_has_no_price(raw):
     world = LendingWorld(raw)
-    world.ledger.endow(world.borrower.account, QUOTE_ASSET, 1_000.0)
-    world.borrower.at(0.0, "deposit", QUOTE_ASSET, 100.0)  # at the pool at 0.01 s, its oracle's first at 0.05 s
-    world.borrower.at(5.0, "deposit", QUOTE_ASSET, 100.0)
+    world.ledger.endow(world.borrower.account, QUOTE, 1_000.0)
+    world.borrower.at(0.0, "deposit", QUOTE, 100.0)  # at the pool at 0.01 s, its oracle's first at 0.05 s
+    world.borrower.at(5.0, "deposit", QUOTE, 100.0)
     world.run()
     assert [(u.ok, u.price) for _, u in world.borrower.updates[:2]] == [(True, None), (True, 7.5)]

@@ -10,10 +10,10 @@ import pytest
 
 from processes.messages import Cancel, Limit
 from sim.core.errors import ConfigError
-from sim.core.ledger import ASSET, QUOTE
 from sim.core.trace import NO_ID, Kind, write_csv
 from sim.engine.config import from_dict
 from sim.engine.world import World
+from sim.market.assets import ASSET, QUOTE
 
 CROWD_WORLD = {
     "experiment": {"name": "crowd", "seed": 5, "duration": "2min"},

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.core.errors import ConfigError
-from sim.core.ledger import ASSET, QUOTE
 from sim.engine.config import from_dict
 from sim.engine.world import World
+from sim.market.assets import ASSET, QUOTE
 
 TAKERS = {"venue": "spot", "tokens": 200_000, "rate": 300_000, "threshold": "15%", "interval": "250ms"}
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from sim.analysis.causes import generations, waves
-from sim.core.ledger import QUOTE
 from sim.core.trace import write_csv
 from sim.engine.config import from_dict
 from sim.engine.world import World
+from sim.market.assets import QUOTE
 from tests.worlds import LATENCY
 
 

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from processes.messages import Order
-from sim.core.ledger import ASSET, QUOTE
 from sim.engine.config import from_dict
 from sim.engine.world import World
+from sim.market.assets import ASSET, QUOTE
 from sim.market.sides import BUY, SELL
 
 SPOT_ONLY = {

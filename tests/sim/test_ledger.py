@@ -5,7 +5,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.core.ledger import ASSET, QUOTE, Balance, Ledger
+from sim.core.ledger import Balance, Ledger
+from sim.market.assets import ASSET, QUOTE
 
 
 def test_account_ids_are_opened_in_order_and_reused_by_name():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sim.core.ledger import ASSET, QUOTE
+from sim.market.assets import ASSET, QUOTE
 from sim.market.lending import RateModel, ReserveParams
 from sim.market.lending_book import YEAR, LendingBook, Moved, Seized, Unhealthy
 

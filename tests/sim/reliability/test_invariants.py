@@ -17,10 +17,10 @@ from processes.perp_venue import PerpVenue
 from processes.spot_venue import SpotVenue
 from sim.cli import main
 from sim.core.errors import InvariantError
-from sim.core.ledger import QUOTE
 from sim.core.trace import NO_ID, as_table, write_csv
 from sim.engine.invariants import Invariants
 from sim.engine.world import World
+from sim.market.assets import QUOTE
 from sim.study.experiments import load_experiment
 
 LINE = re.compile(r"^perpsim: error: invariant (\w+) violated at t=([\d.e+-]+) s: .+\n$")
