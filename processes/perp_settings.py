@@ -11,6 +11,7 @@ from sim.core.config import require, require_non_negative, require_positive
 from sim.core.schema import choice, duration, fraction, table
 
 if TYPE_CHECKING:
+    from sim.market.clearing import ClearingRules
     from sim.market.margin import MarginTiers
 
 
@@ -140,6 +141,25 @@ class PerpSettings:
             self.funding_interval = defaults["funding_interval"]
         if self.funding_cap is None and self.style == "hyperliquid":
             self.funding_cap = HYPERLIQUID_FUNDING_CAP * self.funding_interval / 3600.0
+
+    def clearing_rules(self) -> ClearingRules:
+        """The venue's liquidation waterfall rules (sim/market/clearing.py): its style and their
+        parameters, which a file writes at the perp's top level beside the rest."""
+        from sim.market.clearing import ClearingRules  # here: loading a config needs no numpy
+
+        return ClearingRules(
+            style=self.style,
+            fee_rate=self.liquidation_fee,
+            partial=self.partial,
+            backstop_ratio=self.backstop_ratio,
+            slice_notional=self.slice_notional,
+            slice_fraction=self.slice_fraction,
+            cooldown=self.cooldown,
+            slippage=self.liquidation_slippage,
+            smmr=self.smmr,
+            bankruptcy_adjustment=self.bankruptcy_adjustment,
+            adl_price=self.adl_price,
+        )
 
     def margin_tiers(self) -> MarginTiers:
         """The venue's maintenance-margin ladder: explicit tiers, else a flat MMR.

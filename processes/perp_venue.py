@@ -26,7 +26,6 @@ from sim.core.trace import Kind
 from sim.market.assets import QUOTE
 from sim.market.clearing import (
     BookOrder,
-    ClearingRules,
     Position,
     Resolution,
     Step,
@@ -50,23 +49,6 @@ class LiquidationJob:
     cause: int
 
 
-def clearing_rules(cfg: PerpSettings) -> ClearingRules:
-    """The venue's liquidation waterfall rules (its style and their parameters)."""
-    return ClearingRules(
-        style=cfg.style,
-        fee_rate=cfg.liquidation_fee,
-        partial=cfg.partial,
-        backstop_ratio=cfg.backstop_ratio,
-        slice_notional=cfg.slice_notional,
-        slice_fraction=cfg.slice_fraction,
-        cooldown=cfg.cooldown,
-        slippage=cfg.liquidation_slippage,
-        smmr=cfg.smmr,
-        bankruptcy_adjustment=cfg.bankruptcy_adjustment,
-        adl_price=cfg.adl_price,
-    )
-
-
 class PerpVenue:
     def __init__(self, ctx: Context, name: str, cfg: PerpSettings, unwinder: str | None = None) -> None:
         """``unwinder``: the node that unwinds what the fund (or, on hyperliquid, the vault) takes over."""
@@ -82,7 +64,7 @@ class PerpVenue:
         self.settlement = ledger.account(f"{name}:settlement")
         self.insurance = ledger.account(f"{name}:insurance")
         self.bad_debt_account = ledger.account(f"{name}:bad_debt")
-        self.rules = clearing_rules(cfg)
+        self.rules = cfg.clearing_rules()
         # fill reports go to a participant over its fill or md link
         self.fill_out = {ch.dst: ch for ch in ctx.out_channels(name) if ch.kind in ("fill", "md")}
         # the fund and the vault: a cash account, a position record (opened at t = 0), an unwinder

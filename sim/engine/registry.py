@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from processes.basis_settings import BasisTraderSettings
-from processes.flow_settings import IgniterSettings, NoiseSettings
 from processes.forward_settings import ForwardSettings
 from processes.holder_settings import HolderSettings
+from processes.igniter_settings import IgniterSettings
 from processes.index_settings import IndexSettings
 from processes.lending_settings import LendingSettings
 from processes.liquidator_settings import LiquidatorSettings
 from processes.liquidity_settings import LiquiditySettings
 from processes.market_maker_settings import MarketMakerSettings
+from processes.noise_settings import NoiseSettings
 from processes.option_mm_settings import OptionMarketMakerSettings
 from processes.oracle_settings import OracleSettings
 from processes.order_flow_settings import OrderFlowSettings
@@ -270,13 +271,13 @@ def _liquidity(ctx: Context, n: str, s: LiquiditySettings, config: Config) -> An
 
 
 def _igniter(ctx: Context, n: str, s: IgniterSettings, config: Config) -> Any:
-    from processes.flow import Igniter
+    from processes.igniter import Igniter
 
     return Igniter(ctx, n, s, _venue_opening(config, s.venue), s.venue in config.perp)
 
 
 def _noise(ctx: Context, n: str, s: NoiseSettings, config: Config) -> Any:
-    from processes.flow import NoiseTrader
+    from processes.noise import NoiseTrader
 
     return NoiseTrader(ctx, n, s, _perp_opening(config, s.venue) if s.venue in config.perp else None)
 

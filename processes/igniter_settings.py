@@ -1,4 +1,4 @@
-"""The exogenous flows' settings: an igniter's programme of market orders, noise traders' rate and sizes."""
+"""An igniter's settings: its programme of market orders."""
 
 from __future__ import annotations
 
@@ -27,23 +27,3 @@ class IgniterSettings:
         require_non_negative(self.start, f"{key}.start")
         require_non_negative(self.duration, f"{key}.duration")
         require(self.slices >= 1, f"{key}.slices", f"must be >= 1, got {self.slices}")
-
-
-@dataclass
-class NoiseSettings:
-    """Poisson market orders on a spot or perp venue, lognormal notional, buys with probability
-    ``buy_share`` (on a perp, ``capital`` is posted as margin)."""
-
-    venue: str
-    rate: float = 1.0
-    notional: float = 1_000.0
-    sigma: float = 1.0
-    buy_share: float = 0.5
-    capital: float = 10_000_000.0
-    tokens: float = 1_000_000.0
-
-    def check(self, key: str) -> None:
-        require_positive(self.rate, f"{key}.rate")
-        require_positive(self.notional, f"{key}.notional")
-        require_non_negative(self.sigma, f"{key}.sigma")
-        require(0 <= self.buy_share <= 1, f"{key}.buy_share", f"must be in [0, 1], got {self.buy_share!r}")
