@@ -19,6 +19,7 @@ from processes.messages import Order
 from sim.core.config import require_non_negative, require_positive
 from sim.core.errors import ConfigError
 from sim.core.schema import duration
+from sim.core.trace import Kind
 from sim.engine.config import ExperimentConfig, config_class, from_dict, topology
 from sim.engine.registry import REGISTRY, NodeKind
 from sim.engine.world import World
@@ -43,7 +44,8 @@ class ClockSettings:
 
 
 class Clock:
-    """Records a ``clock`` record at ``at`` and sends the buy it causes."""
+    """Records an ``ignite`` record at ``at`` (an exogenous order, in the trace's vocabulary,
+    sim.core.trace.Kind) and sends the buy it causes."""
 
     def __init__(self, ctx: Context, name: str, cfg: ClockSettings) -> None:
         self.ctx, self.name, self.cfg = ctx, name, cfg
@@ -56,7 +58,7 @@ class Clock:
 
     def _run(self):
         yield self.ctx.env.timeout(self.cfg.at)
-        rid = self.ctx.trace.record(self.ctx.env.now, "clock", self.name, -1, self.name, BUY)
+        rid = self.ctx.trace.record(self.ctx.env.now, Kind.IGNITE, self.name, -1, self.name, BUY)
         self.out.send(Order(rid, self.account, BUY, notional=self.cfg.notional))
 
 
@@ -96,7 +98,7 @@ def test_a_kind_added_in_one_entry_loads_runs_and_records_in_the_trace():
     assert config.clock["tick"] == ClockSettings(venue="spot", notional=1_000.0, at=2.0)
     result = World(config).run()
     t = result.trace
-    (tick,) = np.flatnonzero(t.kind == "clock")
+    (tick,) = np.flatnonzero((t.kind == Kind.IGNITE) & (t.node == "tick"))
     assert (t.t[tick], t.node[tick]) == (2.0, "tick")
     (order,) = np.flatnonzero(t.cause == tick)  # the buy it sent, arrived after the link latency
     assert (t.kind[order], t.node[order], t.account[order]) == ("order", "spot", "tick")
