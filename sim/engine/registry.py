@@ -7,7 +7,7 @@ in registry order: that order decides the trace, keep it.
 
 Adding a kind: its settings dataclass (processes/<kind>_settings.py) and its process (its
 module under processes/), then one ``NodeKind`` appended to ``REGISTRY``
-(tests/engine/test_registry.py adds one in a test).
+(tests/sim/engine/test_registry.py adds one in a test).
 
 A kind's settings are imported here, its process only when a node is built: loading a config
 (``perpsim list``/``show``) needs neither numpy, SimPy nor networkx (tests/sim/test_api.py).

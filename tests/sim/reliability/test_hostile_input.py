@@ -1,4 +1,4 @@
-"""Hostile input, continued: malformed experiments and CLI calls not already in tests/sim/test_config.py
+"""Hostile input, continued: malformed experiments and CLI calls not already in tests/sim/core/test_config.py
 and tests/sim/test_cli.py, each with the exact one-line error it must print, exit status 2, no
 traceback and no output folder.
 """

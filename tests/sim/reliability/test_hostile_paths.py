@@ -23,7 +23,7 @@ from sim.core.locks import locked
 from sim.engine.world import World
 from sim.study.limits import MAX_RUNS, check_memory
 from sim.study.store import read_rows
-from tests.sim.sweep.sweep_world import write_tiny
+from tests.sim.study.sweep_world import write_tiny
 
 
 @pytest.fixture(scope="module")

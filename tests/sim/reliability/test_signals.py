@@ -23,7 +23,7 @@ import pytest
 
 from sim.study.store import read_rows
 from tests.sim.reliability.test_interrupted import DRIVER
-from tests.sim.sweep.sweep_world import write_tiny
+from tests.sim.study.sweep_world import write_tiny
 
 PERPSIM = Path(sys.executable).parent / "perpsim"
 WAIT_S = 60  # for a first progress line, on a loaded two-core machine

@@ -22,7 +22,7 @@ from sim.market.depth import ladder
 from sim.market.sides import BUY, SELL
 from tests.worlds import small_raw
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def write(path: Path, text: str) -> str:

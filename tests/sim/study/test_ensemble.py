@@ -12,7 +12,7 @@ import pytest
 from sim import api
 from sim.cli import main
 from sim.core.errors import ConfigError
-from tests.sim.sweep.sweep_world import write_tiny
+from tests.sim.study.sweep_world import write_tiny
 
 ARMS = """
 [arms.whale]

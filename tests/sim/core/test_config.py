@@ -19,7 +19,7 @@ from sim.engine.config import from_dict, topology
 from sim.study.experiments import load_experiment
 from tests.mutations import both, drop, put
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ROCKET = REPO / "runs" / "rocket.toml"
 
 
