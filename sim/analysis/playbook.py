@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,16 +45,36 @@ def realised_vol(t: np.ndarray, price: np.ndarray) -> float:
     return float(np.std(returns, ddof=1) * np.sqrt(YEAR / dt))
 
 
-def _info(text: str, key: str) -> float:
-    m = re.search(rf"{key}=([-+0-9.eE]+)", text)
-    return float(m.group(1)) if m else float("nan")
+@dataclass(frozen=True)
+class OptionTerms:
+    """A call option's terms beside what its ``option`` record holds (strike = price, size =
+    qty): the spot at signing, the expiry (seconds) and the implied volatility with its band."""
+
+    spot: float
+    expiry: float
+    implied_vol: float
+    vol_low: float
+    vol_high: float
+
+
+def option_terms(config) -> dict[str, OptionTerms]:
+    """Each option market maker's terms, by node: signed at its venue's opening mid."""
+    return {
+        name: OptionTerms(config.spot[s.venue].book.mid, s.expiry, s.implied_vol, s.vol_low, s.vol_high)
+        for name, s in config.option_mm.items()
+    }
 
 
 def arm_metrics(
-    table: TraceTable, nodes: dict[str, str], duration: float, rates: dict[str, RateModel] | None = None
+    table: TraceTable,
+    nodes: dict[str, str],
+    duration: float,
+    rates: dict[str, RateModel] | None = None,
+    options: dict[str, OptionTerms] | None = None,
 ) -> dict:
     """The playbook figures of one arm (see the module docstring); ``rates``: each lending pool's
-    USDT borrow rate model (sim.analysis.playbook.pool_rates), for the holders' interest."""
+    USDT borrow rate model (sim.analysis.playbook.pool_rates), for the holders' interest;
+    ``options``: each option market maker's terms (option_terms), for the call's premium."""
     kind = table.kind
     depth = kind == Kind.DEPTH
     depth_values = table.notional[depth]
@@ -74,7 +94,7 @@ def arm_metrics(
     )
     metrics["holder_funding_received"] = received
     metrics["holder_funding_yield"] = received / collateral_value * YEAR / duration if collateral_value else None
-    metrics.update(option_cost(table))
+    metrics.update(option_cost(table, options or {}))
     metrics.update(holder_carry(table, holders, collateral_value, duration, rates or {}))
     lending = kind == Kind.LENDING_LIQUIDATION
     metrics["lending_liquidations"] = {"count": int(lending.sum()), "notional": float(table.notional[lending].sum())}
@@ -122,7 +142,7 @@ def run_metrics(result) -> dict:
     """The playbook figures of a run (a sim.engine.world RunResult), with each holder's liquidation
     distance at its target LTV, its pool's token liquidation threshold and its perp's MMR."""
     cfg = result.config
-    metrics = arm_metrics(result.trace, result.nodes, cfg.experiment.duration, pool_rates(cfg))
+    metrics = arm_metrics(result.trace, result.nodes, cfg.experiment.duration, pool_rates(cfg), option_terms(cfg))
     if cfg.holder:
         metrics["liquidation_distance"] = {
             name: liquidation_distance(
@@ -133,16 +153,17 @@ def run_metrics(result) -> dict:
     return metrics
 
 
-def option_cost(table: TraceTable) -> dict:
-    """The call options granted (``option`` records): premium at signing at the implied
-    volatility and at the band's ends (the contract's), and what was paid at exercise."""
+def option_cost(table: TraceTable, terms: dict[str, OptionTerms]) -> dict:
+    """The call options granted (``option`` records, each with its node's ``terms``): premium at
+    signing at the implied volatility and at the band's ends (the contract's), and what was
+    paid at exercise."""
     kind = table.kind
     premium = {"option_premium": 0.0, "option_premium_low": 0.0, "option_premium_high": 0.0}
     for i in np.flatnonzero(kind == Kind.OPTION):
-        spot, expiry = _info(table.info[i], "spot"), _info(table.info[i], "expiry") / YEAR
-        for key, vol in (("", "iv"), ("_low", "iv_low"), ("_high", "iv_high")):
+        option = terms[str(table.node[i])]
+        for key, vol in (("", option.implied_vol), ("_low", option.vol_low), ("_high", option.vol_high)):
             premium[f"option_premium{key}"] += table.qty[i] * black_scholes_call(
-                spot, table.price[i], expiry, _info(table.info[i], vol)
+                option.spot, table.price[i], option.expiry / YEAR, vol
             )
     premium["exercise_paid"] = float(table.notional[kind == Kind.EXERCISE].sum())
     premium["project_cost"] = premium["option_premium"]

@@ -106,10 +106,13 @@ def test_the_comparison_is_written_for_every_arm(results, tmp_path):
 
 
 def test_the_comparison_figure_shows_what_the_arms_have(results, tmp_path):
-    from sim.analysis.playbook import arm_metrics
+    from sim.analysis.playbook import arm_metrics, option_terms
     from sim.plots.side_by_side import arm_comparison_figure, plot_arm_comparison, table_rows
 
-    arms = {name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration)) for name, r in results.items()}
+    arms = {
+        name: (r.trace, arm_metrics(r.trace, r.nodes, r.config.experiment.duration, options=option_terms(r.config)))
+        for name, r in results.items()
+    }
     labels = [label for label, _ in table_rows(arms, 8 * 3600.0)]
     assert "holder funding yield, a year" in labels and "call premium at signing (implied vol)" in labels
     assert "paid at exercise" in labels and "holder net carry, a year" in labels

@@ -8,6 +8,7 @@ import pytest
 from sim.analysis.playbook import (
     FUNDING_FLOOR,
     YEAR,
+    OptionTerms,
     funding_distribution,
     holder_carry,
     interest_paid,
@@ -18,6 +19,9 @@ from sim.core.trace import Kind, Trace
 from sim.market.lending import RateModel
 
 AAVE_USDT = RateModel(base=0.0, slope1=0.09, slope2=0.75, optimal=0.9)
+
+
+TERMS = {"optmm": OptionTerms(spot=1.0, expiry=31_536_000.0, implied_vol=1.0, vol_low=0.5, vol_high=1.5)}  # a year
 
 
 def _option_trace(exercised: float = 0.0):
@@ -32,7 +36,7 @@ def _option_trace(exercised: float = 0.0):
 def test_the_premium_is_the_call_at_the_implied_volatility_and_the_band_ends():
     # S = 1, K = 1.1, T = 1, σ = 1: d1 = (ln(1/1.1) + 0.5) / 1 = 0.40469, d2 = −0.59531,
     # N(d1) = 0.65715, N(d2) = 0.27583: C = 0.65715 − 1.1 · 0.27583 = 0.35374 a token
-    cost = option_cost(_option_trace())
+    cost = option_cost(_option_trace(), TERMS)
     assert cost["option_premium"] == pytest.approx(300_000 * 0.35374, rel=1e-4)
     # σ = 0.5: d1 = 0.05469, d2 = −0.44531: C = 0.52181 − 1.1 · 0.32805 = 0.16096
     assert cost["option_premium_low"] == pytest.approx(300_000 * 0.16096, rel=1e-3)
@@ -43,7 +47,7 @@ def test_the_premium_is_the_call_at_the_implied_volatility_and_the_band_ends():
 
 
 def test_an_exercise_is_reported_on_its_own_line_and_not_added_to_the_cost():
-    cost = option_cost(_option_trace(exercised=120_000.0))
+    cost = option_cost(_option_trace(exercised=120_000.0), TERMS)
     assert cost["exercise_paid"] == 120_000.0
     assert cost["project_cost"] == cost["option_premium"] == pytest.approx(300_000 * 0.35374, rel=1e-4)
 
