@@ -35,8 +35,8 @@ class FundedVenue(Protocol):
     ctx: Context
     book: OrderBook
     positions: PositionBook
-    index: float
-    mark: float
+    index: float | None  # None until the first index arrives
+    mark: float | None  # None: no mark yet
     mark_cause: int
 
     def check_liquidations(self, cause: int) -> None: ...

@@ -165,20 +165,11 @@ def _market_maker_links(s: MarketMakerSettings, node: str) -> Sequence[Requireme
     ]
 
 
-def _quoting(section: str) -> Needs:
-    """A quoter on a spot venue: orders to it, its market data back."""
+def _two_way(section: str, field: str = "venue") -> Needs:
+    """A node talking to the one its settings' ``field`` names: orders (or requests) to it, and
+    its market data (or loan updates) back."""
 
     def needs(s: Any, node: str) -> Sequence[Requirement]:
-        key = f"{section}.{node}.venue"
-        return [NeededLink(node, s.venue, "order", key), NeededLink(s.venue, node, "md", key)]
-
-    return needs
-
-
-def _borrowing(section: str, field: str) -> Callable[[Any, str], list[Requirement]]:
-    """A borrower on a lending pool: requests to it, its loan updates back."""
-
-    def needs(s: Any, node: str) -> list[Requirement]:
         key = f"{section}.{node}.{field}"
         target = getattr(s, field)
         return [NeededLink(node, target, "order", key), NeededLink(target, node, "md", key)]
@@ -187,19 +178,19 @@ def _borrowing(section: str, field: str) -> Callable[[Any, str], list[Requiremen
 
 
 def _quoting_borrower_links(s: QuotingBorrowerSettings, node: str) -> Sequence[Requirement]:
-    return [*_quoting("quoting_borrower")(s, node), *_borrowing("quoting_borrower", "pool")(s, node)]
+    return [*_two_way("quoting_borrower")(s, node), *_two_way("quoting_borrower", "pool")(s, node)]
 
 
 def _holder_links(s: HolderSettings, node: str) -> Sequence[Requirement]:
-    return [*_borrowing("holder", "pool")(s, node), *_borrowing("holder", "perp")(s, node)]
+    return [*_two_way("holder", "pool")(s, node), *_two_way("holder", "perp")(s, node)]
 
 
 def _forward_links(s: ForwardSettings, node: str) -> Sequence[Requirement]:
-    return [*_borrowing("forward", "pool")(s, node), NeededLink(node, s.spot, "order", f"forward.{node}.spot")]
+    return [*_two_way("forward", "pool")(s, node), NeededLink(node, s.spot, "order", f"forward.{node}.spot")]
 
 
 def _basis_links(s: BasisTraderSettings, node: str) -> Sequence[Requirement]:
-    return [*_borrowing("basis", "perp")(s, node), NeededLink(node, s.spot, "order", f"basis.{node}.spot")]
+    return [*_two_way("basis", "perp")(s, node), NeededLink(node, s.spot, "order", f"basis.{node}.spot")]
 
 
 def _ordering(section: str) -> Needs:
@@ -381,7 +372,7 @@ REGISTRY: tuple[NodeKind, ...] = (
         LiquiditySettings,
         _liquidity,
         references=(("venue", ("spot",)),),
-        needs=_quoting("liquidity"),
+        needs=_two_way("liquidity"),
     ),
     NodeKind(
         "igniter",
@@ -409,7 +400,7 @@ REGISTRY: tuple[NodeKind, ...] = (
         OptionMarketMakerSettings,
         _option_mm,
         references=(("venue", ("spot",)),),
-        needs=_quoting("option_mm"),
+        needs=_two_way("option_mm"),
     ),
     NodeKind(
         "oracle",
@@ -458,7 +449,7 @@ REGISTRY: tuple[NodeKind, ...] = (
         ProfitTakerSettings,
         _profit_taker,
         references=(("venue", ("spot",)),),
-        needs=_quoting("profit_taker"),
+        needs=_two_way("profit_taker"),
     ),
     NodeKind(
         "order_flow",
